@@ -1,0 +1,1 @@
+"""The wasmfuzz runtime (work in progress)."""

@@ -1,0 +1,137 @@
+"""Errors and traps, named and numbered as in wasmtime-py.
+
+``WasmtimeError`` is every failure that is not the guest trapping: a
+malformed or invalid module, a link error, a wrong argument from the host.
+``Trap`` is the guest stopping abnormally; it carries a ``TrapCode`` with
+wasmtime-py's numbering and a Wasm backtrace. No other exception type
+leaves a Wasm call because of guest behaviour.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class WasmtimeError(Exception):
+    """An error that is not a trap: bad module, failed link, bad host argument."""
+
+
+class ExitTrap(WasmtimeError):
+    """WASI ``proc_exit``: the guest asked to exit with ``code``."""
+
+    def __init__(self, code: int):
+        super().__init__(f"Exited with i32 exit status {code}")
+        self.code = code
+
+
+class DecodeError(WasmtimeError):
+    """The bytes are not a WebAssembly module (the spec's "malformed").
+
+    ``offset`` is the byte offset where decoding failed; the message has the
+    form wasmparser uses, ``<what> (at offset 0x..)``, prefixed with the
+    section being read when there is one."""
+
+    def __init__(self, message: str, offset: int, section: str | None = None):
+        where = f"in {section} section: " if section else ""
+        super().__init__(f"{where}{message} (at offset 0x{offset:x})")
+        self.reason = message
+        self.offset = offset
+        self.section = section
+
+
+class ValidationError(WasmtimeError):
+    """The module decodes but is not valid (the spec's "invalid")."""
+
+    def __init__(self, message: str, offset: int | None = None, func: int | None = None):
+        where = f"func {func}: " if func is not None else ""
+        at = f" (at offset 0x{offset:x})" if offset is not None else ""
+        super().__init__(f"{where}{message}{at}")
+        self.reason = message
+        self.offset = offset
+        self.func = func
+
+
+class LinkError(WasmtimeError):
+    """Imports do not match what the module asks for (the spec's "unlinkable")."""
+
+
+class TrapCode(Enum):
+    """Why the guest trapped. Values are wasmtime-py's."""
+
+    STACK_OVERFLOW = 0
+    MEMORY_OUT_OF_BOUNDS = 1
+    HEAP_MISALIGNED = 2
+    TABLE_OUT_OF_BOUNDS = 3
+    INDIRECT_CALL_TO_NULL = 4
+    BAD_SIGNATURE = 5
+    INTEGER_OVERFLOW = 6
+    INTEGER_DIVISION_BY_ZERO = 7
+    BAD_CONVERSION_TO_INTEGER = 8
+    UNREACHABLE = 9
+    INTERRUPT = 10
+    OUT_OF_FUEL = 11
+    ATOMIC_WAIT_NON_SHARED_MEMORY = 12
+    NULL_REFERENCE = 13
+
+
+# Wasmtime's texts for each trap ("wasm trap: " is prepended in the message).
+TRAP_MESSAGES = {
+    TrapCode.STACK_OVERFLOW: "call stack exhausted",
+    TrapCode.MEMORY_OUT_OF_BOUNDS: "out of bounds memory access",
+    TrapCode.HEAP_MISALIGNED: "unaligned atomic",
+    TrapCode.TABLE_OUT_OF_BOUNDS: "undefined element: out of bounds table access",
+    TrapCode.INDIRECT_CALL_TO_NULL: "uninitialized element",
+    TrapCode.BAD_SIGNATURE: "indirect call type mismatch",
+    TrapCode.INTEGER_OVERFLOW: "integer overflow",
+    TrapCode.INTEGER_DIVISION_BY_ZERO: "integer divide by zero",
+    TrapCode.BAD_CONVERSION_TO_INTEGER: "invalid conversion to integer",
+    TrapCode.UNREACHABLE: "wasm `unreachable` instruction executed",
+    TrapCode.INTERRUPT: "interrupt",
+    TrapCode.OUT_OF_FUEL: "all fuel consumed by WebAssembly",
+    TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY: "atomic wait on non-shared memory",
+    TrapCode.NULL_REFERENCE: "null reference",
+}
+
+
+class Frame:
+    """One frame of a Wasm backtrace, innermost first in ``Trap.frames``."""
+
+    __slots__ = ("func_index", "func_name", "module_name", "func_offset", "module_offset")
+
+    def __init__(self, func_index: int, func_name: str | None, module_name: str | None,
+                 func_offset: int | None = None, module_offset: int | None = None):
+        self.func_index = func_index
+        self.func_name = func_name
+        self.module_name = module_name
+        self.func_offset = func_offset
+        self.module_offset = module_offset
+
+    def __repr__(self) -> str:
+        name = self.func_name or f"<wasm function {self.func_index}>"
+        return f"{self.module_name or '<unknown>'}!{name}"
+
+
+class Trap(Exception):
+    """The guest trapped. ``trap_code`` is None only for traps made by the host
+    (``Trap("message")`` raised from a host function)."""
+
+    def __init__(self, message: str, trap_code: TrapCode | None = None,
+                 frames: list[Frame] | None = None):
+        super().__init__(message)
+        self._message = message
+        self.trap_code = trap_code
+        self.frames = frames or []
+
+    @classmethod
+    def from_code(cls, code: TrapCode) -> "Trap":
+        return cls(f"wasm trap: {TRAP_MESSAGES[code]}", code)
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    def __str__(self) -> str:
+        if not self.frames:
+            return self._message
+        lines = "\n".join(f"    {i}: {f!r}" for i, f in enumerate(self.frames))
+        return f"error while executing at wasm backtrace:\n{lines}\n\nCaused by:\n    {self._message}\n"

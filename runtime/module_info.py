@@ -1,0 +1,200 @@
+"""A decoded module: everything known from the bytes alone, nothing per instance.
+
+The decoder (``decode.py``) builds a ``ModuleInfo``; the validator
+(``validate.py``) checks it and fills in the facts that need the whole
+module (which functions may be referenced by ``ref.func``); the code
+generator and the instantiator read it. Instances never write to it, so one
+``ModuleInfo`` serves every instance of its ``Module``.
+
+Value types are the binary type codes from ``opcodes`` (``I32 = 0x7F`` ...).
+A decoded instruction is a tuple ``(op, *immediates)`` with the layouts
+listed in ``opcodes.IMMEDIATES``; a constant expression is the tuple of its
+instructions without the final ``end``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .opcodes import TYPE_NAMES
+
+Instr = tuple
+ConstExpr = tuple  # tuple[Instr, ...], without the final `end`
+
+# External kinds, as encoded in import and export entries.
+EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL, EXTERN_TAG = 0, 1, 2, 3, 4
+EXTERN_NAMES = {EXTERN_FUNC: "func", EXTERN_TABLE: "table", EXTERN_MEMORY: "memory",
+                EXTERN_GLOBAL: "global", EXTERN_TAG: "tag"}
+
+
+@dataclass(frozen=True, slots=True)
+class FuncSig:
+    """A function type. Equal signatures compare equal (structural typing, as in Wasm 2.0)."""
+
+    params: tuple[int, ...]
+    results: tuple[int, ...]
+
+    def __str__(self) -> str:
+        p = " ".join(TYPE_NAMES.get(t, hex(t)) for t in self.params)
+        r = " ".join(TYPE_NAMES.get(t, hex(t)) for t in self.results)
+        return f"[{p}] -> [{r}]"
+
+
+@dataclass(frozen=True, slots=True)
+class TableSig:
+    elem: int  # FUNCREF or EXTERNREF
+    min: int
+    max: int | None
+    is64: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemSig:
+    min: int  # in pages
+    max: int | None
+    is64: bool = False
+    shared: bool = False
+    page_size_log2: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalSig:
+    type: int
+    mutable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    module: str
+    name: str
+    kind: int  # EXTERN_*
+    desc: object  # type index (int) for functions, else TableSig / MemSig / GlobalSig
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    name: str
+    kind: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Global:
+    sig: GlobalSig
+    init: ConstExpr
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    sig: TableSig
+    init: ConstExpr | None = None  # only with the function-references proposal
+
+
+@dataclass(frozen=True, slots=True)
+class ElemSegment:
+    """An element segment. ``items`` are constant expressions, one per element;
+    the decoder turns the function-index encodings into ``((REF_FUNC, f),)``."""
+
+    mode: str  # "active" | "passive" | "declarative"
+    type: int  # FUNCREF or EXTERNREF
+    items: tuple[ConstExpr, ...]
+    table: int = 0
+    offset: ConstExpr | None = None
+
+    def func_indices(self) -> tuple[int | None, ...] | None:
+        """Each item as a function index (None for ref.null), or None if an item is
+        anything else (a global.get): the shape lazy table initialisation can precompute."""
+        out = []
+        for item in self.items:
+            if len(item) != 1:
+                return None
+            ins = item[0]
+            if ins[0] == 0xD2:
+                out.append(ins[1])
+            elif ins[0] == 0xD0:
+                out.append(None)
+            else:
+                return None
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class DataSegment:
+    mode: str  # "active" | "passive"
+    data: bytes
+    memory: int = 0
+    offset: ConstExpr | None = None
+
+
+@dataclass(slots=True)
+class FuncBody:
+    """One function's code. ``locals`` lists the declared locals (not the
+    params) expanded, one type per local. ``code`` ends with the function's
+    final ``end``; ``offsets[i]`` is the byte offset of ``code[i]`` in the
+    module, for error messages and backtraces."""
+
+    locals: tuple[int, ...]
+    code: list[Instr]
+    offsets: list[int]
+    offset: int = 0  # of the body's size field
+
+
+@dataclass(slots=True)
+class ModuleInfo:
+    types: list[FuncSig] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    funcs: list[int] = field(default_factory=list)  # type index of each defined function
+    tables: list[Table] = field(default_factory=list)
+    memories: list[MemSig] = field(default_factory=list)
+    globals: list[Global] = field(default_factory=list)
+    exports: list[Export] = field(default_factory=list)
+    start: int | None = None
+    elems: list[ElemSegment] = field(default_factory=list)
+    data_count: int | None = None
+    code: list[FuncBody] = field(default_factory=list)
+    datas: list[DataSegment] = field(default_factory=list)
+    customs: list[tuple[str, bytes]] = field(default_factory=list)
+    name: str | None = None  # from the name section's module-name subsection
+    func_names: dict[int, str] = field(default_factory=dict)  # from the name section
+    # Filled by the validator: functions that `ref.func` may name (C.refs in the spec).
+    declared_refs: frozenset[int] = frozenset()
+
+    # ----- index spaces (imports first, then definitions) -----
+
+    def imports_of(self, kind: int) -> list[Import]:
+        return [imp for imp in self.imports if imp.kind == kind]
+
+    @property
+    def num_imported_funcs(self) -> int:
+        return sum(1 for imp in self.imports if imp.kind == EXTERN_FUNC)
+
+    @property
+    def num_imported_tables(self) -> int:
+        return sum(1 for imp in self.imports if imp.kind == EXTERN_TABLE)
+
+    @property
+    def num_imported_memories(self) -> int:
+        return sum(1 for imp in self.imports if imp.kind == EXTERN_MEMORY)
+
+    @property
+    def num_imported_globals(self) -> int:
+        return sum(1 for imp in self.imports if imp.kind == EXTERN_GLOBAL)
+
+    def func_type_indices(self) -> list[int]:
+        """Type index of every function in the function index space."""
+        return [imp.desc for imp in self.imports if imp.kind == EXTERN_FUNC] + list(self.funcs)
+
+    def func_sig(self, funcidx: int) -> FuncSig:
+        n = self.num_imported_funcs
+        if funcidx < n:
+            return self.types[self.imports_of(EXTERN_FUNC)[funcidx].desc]
+        return self.types[self.funcs[funcidx - n]]
+
+    def table_sigs(self) -> list[TableSig]:
+        return [imp.desc for imp in self.imports if imp.kind == EXTERN_TABLE] + [t.sig for t in self.tables]
+
+    def memory_sigs(self) -> list[MemSig]:
+        return [imp.desc for imp in self.imports if imp.kind == EXTERN_MEMORY] + list(self.memories)
+
+    def global_sigs(self) -> list[GlobalSig]:
+        return [imp.desc for imp in self.imports if imp.kind == EXTERN_GLOBAL] + [g.sig for g in self.globals]
