@@ -1,0 +1,40 @@
+"""The WebAssembly proposals a module may use, as the validator sees them.
+
+``Config`` turns its ``wasm_*`` switches into one ``Features`` value; the
+decoder and validator only ever read this. Names follow wasmparser's
+feature flags (and so ``wasm-tools validate --features``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    mutable_global: bool = True
+    sign_extension: bool = True
+    saturating_float_to_int: bool = True
+    multi_value: bool = True
+    bulk_memory: bool = True
+    reference_types: bool = True
+    simd: bool = False
+    relaxed_simd: bool = False
+    memory64: bool = False
+    multi_memory: bool = False
+    threads: bool = False
+    tail_call: bool = False
+    extended_const: bool = False
+
+    def with_(self, **changes: bool) -> "Features":
+        return replace(self, **changes)
+
+    def wasm_tools_flags(self) -> str:
+        """The same set as a ``wasm-tools validate --features`` list."""
+        names = ["mvp"] + [f.name.replace("_", "-") for f in fields(self) if getattr(self, f.name)]
+        return ",".join(names)
+
+
+WASM2 = Features()
+ALL = Features(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
+               tail_call=True, extended_const=True)
