@@ -1,0 +1,72 @@
+"""The execution benchmark runs end to end and refuses wrong answers.
+
+``benches/execution.py --smoke`` (tiny sizes, one repeat) is run as a user runs
+it. Times are never checked: at these sizes they mean nothing, and the machines
+are noisy. What is checked is that every engine agrees with wasmtime on every
+workload, and that an engine which does not is reported, not timed.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "execution.py"
+WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot"}
+NOT_WRITTEN_YET = "ImportError: wasmfuzz.runtime has no"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_execution", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "smoke.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
+def workloads_run_by(report, engine):
+    return {m["workload"] for m in report["measurements"] if m["engine"] == engine and not m["error"]}
+
+
+def test_smoke_run_reports_no_errors(smoke_report):
+    assert [m for m in smoke_report["measurements"] if m["error"]] == []
+
+
+@pytest.mark.parametrize("engine", ["wasmtime", "pywasm"])
+def test_peers_agree_on_every_workload(smoke_report, engine):
+    assert workloads_run_by(smoke_report, engine) == WORKLOADS
+
+
+def test_wasmfuzz_agrees_on_every_workload(smoke_report):
+    reason = smoke_report["skipped"].get("wasmfuzz", "")
+    if reason.startswith(NOT_WRITTEN_YET):
+        pytest.skip(reason)
+    assert reason == ""
+    assert workloads_run_by(smoke_report, "wasmfuzz") == WORKLOADS
+
+
+def test_wrong_result_is_an_error_not_a_figure(bench):
+    liar = bench.Engine("liar", "0", "fast", lambda wasm: lambda n: 0)
+    fib = next(w for w in bench.WORKLOADS if w.name == "fib")
+    [measurement] = bench.bench_workload(fib, [liar], "smoke")
+    assert "returned 0, wasmtime returned 55" in measurement.error
+    assert measurement.mips is None
+
+
+def test_integers_compare_modulo_2_64_and_floats_bit_for_bit(bench):
+    assert bench.same_result(2**64 - 1, -1)
+    assert not bench.same_result(0.0, -0.0)
+    assert not bench.same_result(1, 1.0)
