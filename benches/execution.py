@@ -41,13 +41,13 @@ import math
 import platform
 import statistics
 import struct
-import sys
 import subprocess
+import sys
 import time
-from importlib import metadata
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import wasmtime
 
@@ -60,6 +60,7 @@ FUEL = 1 << 62  # more than any workload here consumes
 MASK64 = (1 << 64) - 1
 
 Run = Callable[[int], object]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -232,38 +233,50 @@ def checked_call(run: Run, n: int, expected: Reference, what: str) -> float:
     return elapsed
 
 
+def attempt(m: Measurement, step: Callable[[], T]) -> T | None:
+    """Do one step of measuring an engine. Whatever the engine raises (a trap,
+    a missing feature, a wrong result) is its failure on this workload: it
+    becomes the measurement's error instead of stopping the benchmark."""
+    try:
+        return step()
+    except Exception as exc:
+        m.error = f"{type(exc).__name__}: {exc}"
+        return None
+
+
+def load_and_warm_up(engine: Engine, wasm: bytes, n: int, expected: Reference, what: str) -> tuple[Run, float]:
+    """Compile, instantiate and make one checked ``run(n)``; return the run
+    function and the time all that took."""
+    start = time.perf_counter()
+    run = engine.load(wasm)
+    checked_call(run, n, expected, what)
+    return run, time.perf_counter() - start
+
+
 def bench_workload(workload: Workload, engines: list[Engine], mode: str) -> list[Measurement]:
     """Measure every engine on one workload, interleaving their repeats so a
     slow patch of the machine hits all engines alike."""
     wasm = workload.wasm()
-    smoke = workload.smoke
-    tiers = {engine.name: "smoke" if mode == "smoke" else engine.tier for engine in engines}
-    refs = {n: reference(wasm, n) for n in {smoke, *(workload.size(t) for t in tiers.values())}}
-    runs: dict[str, Run] = {}
-    results = []
+    sizes = {e.name: workload.size("smoke" if mode == "smoke" else e.tier) for e in engines}
+    refs = {n: reference(wasm, n) for n in {workload.smoke, *sizes.values()}}
+    measurements, runs = [], {}
     for engine in engines:
-        n = workload.size(tiers[engine.name])
+        n = sizes[engine.name]
         m = Measurement(workload.name, engine.name, n, refs[n].instructions)
-        results.append(m)
-        try:
-            start = time.perf_counter()
-            run = engine.load(wasm)
-            checked_call(run, smoke, refs[smoke], f"{engine.name} {workload.name}")
-            m.setup = time.perf_counter() - start
-            runs[engine.name] = run
-        # Whatever an engine raises (a trap, a missing feature, a wrong result)
-        # is that engine's failure on this workload, reported as such.
-        except Exception as exc:
-            m.error = f"{type(exc).__name__}: {exc}"
+        measurements.append(m)
+        what = f"{engine.name} {workload.name}"
+        loaded = attempt(m, lambda: load_and_warm_up(engine, wasm, workload.smoke, refs[workload.smoke], what))
+        if loaded:
+            runs[engine.name], m.setup = loaded
     for _ in range(REPEATS[mode]):
-        for m in results:
+        for m in measurements:
             if m.error:
                 continue
-            try:
-                m.times.append(checked_call(runs[m.engine], m.size, refs[m.size], f"{m.engine} {m.workload}"))
-            except Exception as exc:
-                m.error = f"{type(exc).__name__}: {exc}"
-    return results
+            what = f"{m.engine} {m.workload}"
+            elapsed = attempt(m, lambda: checked_call(runs[m.engine], m.size, refs[m.size], what))
+            if elapsed is not None:
+                m.times.append(elapsed)
+    return measurements
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -294,9 +307,10 @@ def summarise(measurements: list[Measurement], engines: list[str]) -> dict:
     """Per workload M instr/s for each engine and the two ratios; the geomean
     of wasmfuzz/pywasm over the workloads where both ran."""
     rows = {}
-    for workload in dict.fromkeys(m.workload for m in measurements):
-        mips = {m.engine: m.mips for m in measurements if m.workload == workload}
-        rows[workload] = {
+    for workload in WORKLOADS:
+        mips = {m.engine: m.mips for m in measurements if m.workload == workload.name}
+        rows[workload.name] = {
+            "exercises": workload.exercises,
             "mips": {e: mips.get(e) for e in engines},
             "wasmfuzz/pywasm": ratio(mips.get("wasmfuzz"), mips.get("pywasm")),
             "wasmtime/wasmfuzz": ratio(mips.get("wasmtime"), mips.get("wasmfuzz")),
@@ -307,10 +321,11 @@ def summarise(measurements: list[Measurement], engines: list[str]) -> dict:
 
 def print_summary(summary: dict, engines: list[str]) -> None:
     print(f"{'M instr/s':<11}" + "".join(f"{e:>10}" for e in engines)
-          + f"{'wasmfuzz/pywasm':>17}{'wasmtime/wasmfuzz':>19}")
+          + f"{'wasmfuzz/pywasm':>17}{'wasmtime/wasmfuzz':>19}  exercises")
     for workload, row in summary["workloads"].items():
         print(f"{workload:<11}" + "".join(fmt(row["mips"][e], 10) for e in engines)
-              + fmt(row["wasmfuzz/pywasm"], 17, "x") + fmt(row["wasmtime/wasmfuzz"], 19, "x"))
+              + fmt(row["wasmfuzz/pywasm"], 17, "x") + fmt(row["wasmtime/wasmfuzz"], 19, "x")
+              + f"  {row['exercises']}")
     mean = summary["geomean wasmfuzz/pywasm"]
     if mean is None:
         print("geomean wasmfuzz/pywasm: - (needs both engines)")
