@@ -1,0 +1,711 @@
+"""The binary decoder: module bytes to a ``ModuleInfo``, or a ``DecodeError``.
+
+Decoding answers one question, "is this the binary format?" (the spec's
+*malformed*), and records what the bytes say. It checks no index ranges and
+no types: that is the validator's job, so an out-of-range index or a
+non-constant constant expression decodes fine and fails validation later.
+Where the format itself depends on a proposal (the memory-index forms of
+multi-memory, 64-bit offsets of memory64, shared and 64-bit limits) the
+``Features`` decide how the bytes are read; opcodes of any proposal are
+decoded regardless and left for the validator to accept or reject.
+
+Every failure is a ``DecodeError`` with wasmparser-style wording, the module
+offset and the section. Each section's payload is sliced into its own
+``bytes`` so that running off its end is just an ``IndexError`` from plain
+indexing, turned into "unexpected end" in one place; the helpers below raise
+``_Malformed`` with a position relative to that slice, and the section loop
+adds the slice's base. Function bodies dominate decoding time, so their
+instruction loop reads bytes with inline one-byte LEB fast paths and shares
+the tuples of immediate-free instructions.
+"""
+
+from __future__ import annotations
+
+from . import opcodes as ops
+from .errors import DecodeError
+from .features import WASM2, Features
+from .module_info import (
+    EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, DataSegment, ElemSegment, Export,
+    FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table, TableSig,
+)
+
+MAGIC = b"\x00asm"
+VERSION = b"\x01\x00\x00\x00"
+
+# wasmparser's limit; also what keeps the expanded locals tuple bounded.
+MAX_LOCALS = 50_000
+
+_MASK32 = 0xFFFFFFFF
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+# Section ids in the order they must appear (data count sits before code).
+_SECTION_NAMES = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: "memory",
+                  6: "global", 7: "export", 8: "start", 9: "element", 10: "code", 11: "data",
+                  12: "data count"}
+_SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+
+_VALTYPES = frozenset(ops.VALUE_TYPES)
+_REFTYPES = frozenset(ops.REF_TYPES)
+
+
+class _Malformed(Exception):
+    """Raised inside a section with a position relative to the section's slice."""
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+# ----- LEB128 -----
+
+def _uleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
+    """An unsigned LEB128 of at most ``bits`` bits at ``pos``: (value, next pos)."""
+    b = data[pos]
+    if b < 0x80:
+        return b, pos + 1
+    result = b & 0x7F
+    shift = 7
+    last = (bits - 1) // 7 * 7  # shift of the last byte the encoding may have
+    while True:
+        pos += 1
+        b = data[pos]
+        if shift == last:
+            if b & 0x80:
+                raise _Malformed("integer representation too long", pos)
+            if b >> (bits - last):
+                raise _Malformed("integer too large", pos)
+            return result | (b << shift), pos + 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos + 1
+        shift += 7
+
+
+def _sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
+    """A signed LEB128 of at most ``bits`` bits at ``pos``: (signed value, next pos).
+    The unused bits of a maximal-length encoding must repeat the sign bit."""
+    b = data[pos]
+    if b < 0x80:
+        return (b - 0x80 if b & 0x40 else b), pos + 1
+    result = b & 0x7F
+    shift = 7
+    last = (bits - 1) // 7 * 7
+    while True:
+        pos += 1
+        b = data[pos]
+        if shift == last:
+            if b & 0x80:
+                raise _Malformed("integer representation too long", pos)
+            high = (b & 0x7F) >> (bits - last - 1)  # the sign bit and everything above it
+            if high and high != 0x7F >> (bits - last - 1):
+                raise _Malformed("integer too large", pos)
+            result |= b << shift
+            return (result - (1 << (shift + 7)) if b & 0x40 else result), pos + 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            shift += 7
+            return (result - (1 << shift) if b & 0x40 else result), pos + 1
+        shift += 7
+
+
+# ----- instructions -----
+
+# Immediate layouts as small ints, for the instruction loop's dispatch.
+(K_ILLEGAL, K_NONE, K_IDX, K_I32, K_END, K_MEMARG, K_BLOCK, K_I64, K_F32, K_F64, K_BR_TABLE,
+ K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_REFTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
+ K_PREFIX) = range(20)
+
+_IMM_KINDS = {
+    "none": K_NONE, "blocktype": K_BLOCK, "label": K_IDX, "br_table": K_BR_TABLE, "func": K_IDX,
+    "call_indirect": K_CALL_INDIRECT, "local": K_IDX, "global": K_IDX, "table": K_IDX,
+    "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
+    "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "reftype": K_REFTYPE,
+    "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
+}
+
+
+def _fold(prefix: int, sub: int) -> int:
+    """The one-int opcode of a prefixed instruction (see ``opcodes``)."""
+    return (prefix << 8) | sub if sub < 0x100 else (prefix << 12) | sub
+
+
+def _kind_tables() -> tuple[list[int], dict[int, int]]:
+    single = [K_ILLEGAL] * 256
+    prefixed: dict[int, int] = {}
+    for code, info in ops.OPS.items():
+        kind = _IMM_KINDS[info.imm]
+        if code < 0x100:
+            single[code] = kind
+        else:
+            prefixed[code] = kind
+    single[ops.END] = K_END
+    for prefix in (0xFC, 0xFD, 0xFE):
+        single[prefix] = K_PREFIX
+    return single, prefixed
+
+
+_KINDS, _PREFIXED_KINDS = _kind_tables()
+_BARE = {code: (code,) for code in ops.OPS}  # shared tuples for immediate-free instructions
+
+
+def _mem_index(data: bytes, pos: int, multi_memory: bool) -> tuple[int, int]:
+    """A memory index immediate: a u32 with multi-memory, else a reserved zero byte."""
+    if multi_memory:
+        return _uleb(data, pos, 32)
+    if data[pos] != 0:
+        raise _Malformed("zero byte expected", pos)
+    return 0, pos + 1
+
+
+def _table_index(data: bytes, pos: int, reference_types: bool) -> tuple[int, int]:
+    if reference_types:
+        return _uleb(data, pos, 32)
+    if data[pos] != 0:
+        raise _Malformed("zero byte expected", pos)
+    return 0, pos + 1
+
+
+def _memarg(data: bytes, pos: int, multi_memory: bool, memory64: bool) -> tuple[int, int, int, int]:
+    """(memory index, offset, log2 alignment, next pos). Bit 6 of the alignment
+    field announces an explicit memory index (multi-memory). Wasm 2.0 calls an
+    alignment of 2**32 or more malformed; the memory64 and multi-memory
+    proposals leave any alignment below 2**64 to the validator."""
+    start = pos
+    flags, pos = _uleb(data, pos, 32)
+    mem = 0
+    if multi_memory and flags & 0x40:
+        flags &= ~0x40
+        mem, pos = _uleb(data, pos, 32)
+    if flags >= (64 if multi_memory or memory64 else 32):
+        raise _Malformed("malformed memop flags", start)
+    offset, pos = _uleb(data, pos, 64 if memory64 else 32)
+    return mem, offset, flags, pos
+
+
+def _count(data: bytes, pos: int) -> tuple[int, int]:
+    """A vector length, which cannot exceed the bytes left (every item takes one)."""
+    n, after = _uleb(data, pos, 32)
+    if n > len(data) - after:
+        raise _Malformed(f"length out of bounds: {n} items but {len(data) - after} bytes left", pos)
+    return n, after
+
+
+def _valtype(data: bytes, pos: int) -> int:
+    t = data[pos]
+    if t not in _VALTYPES:
+        raise _Malformed(f"malformed value type 0x{t:x}", pos)
+    return t
+
+
+def _reftype(data: bytes, pos: int) -> int:
+    t = data[pos]
+    if t not in _REFTYPES:
+        raise _Malformed(f"malformed reference type 0x{t:x}", pos)
+    return t
+
+
+def _blocktype(data: bytes, pos: int) -> tuple[int | None, int]:
+    b = data[pos]
+    if b == 0x40:
+        return None, pos + 1
+    if b in _VALTYPES:
+        return -b, pos + 1
+    index, after = _sleb(data, pos, 33)
+    if index < 0:
+        raise _Malformed(f"malformed block type 0x{b:x}", pos)
+    return index, after
+
+
+class _Ctx:
+    """What the instruction loop needs to know besides the bytes."""
+
+    __slots__ = ("multi_memory", "memory64", "reference_types", "has_data_count")
+
+    def __init__(self, features: Features, has_data_count: bool):
+        self.multi_memory = features.multi_memory
+        self.memory64 = features.memory64
+        self.reference_types = features.reference_types
+        self.has_data_count = has_data_count
+
+
+def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list, int]:
+    """Instructions from ``pos`` up to and including the ``end`` closing the
+    expression: (instructions, their module offsets, next pos)."""
+    code: list = []
+    offsets: list = []
+    append = code.append
+    note = offsets.append
+    kinds = _KINDS
+    bare = _BARE
+    depth = 0
+    while True:
+        start = pos
+        op = data[pos]
+        pos += 1
+        k = kinds[op]
+        if k == K_PREFIX:
+            b = data[pos]
+            if b < 0x80:
+                pos += 1
+            else:
+                b, pos = _uleb(data, pos, 32)
+            op = _fold(op, b)
+            k = _PREFIXED_KINDS.get(op, K_ILLEGAL)
+        if k == K_NONE:
+            ins = bare[op]
+        elif k == K_IDX:
+            b = data[pos]
+            if b < 0x80:
+                pos += 1
+                ins = (op, b)
+            else:
+                b, pos = _uleb(data, pos, 32)
+                ins = (op, b)
+        elif k == K_I32:
+            b = data[pos]
+            if b < 0x80:
+                pos += 1
+                ins = (op, b | 0xFFFFFF80 if b & 0x40 else b)
+            else:
+                b, pos = _sleb(data, pos, 32)
+                ins = (op, b & _MASK32)
+        elif k == K_END:
+            if depth == 0:
+                append(bare[op])
+                note(base + start)
+                return code, offsets, pos
+            depth -= 1
+            ins = bare[op]
+        elif k == K_MEMARG:
+            a = data[pos]
+            o = data[pos + 1]
+            if a < 0x20 and o < 0x80:
+                pos += 2
+                ins = (op, 0, o, a)
+            else:
+                m, o, a, pos = _memarg(data, pos, ctx.multi_memory, ctx.memory64)
+                ins = (op, m, o, a)
+        elif k == K_BLOCK:
+            depth += 1
+            bt, pos = _blocktype(data, pos)
+            ins = (op, bt)
+        else:
+            ins, pos = _read_rare(op, k, data, start, pos, ctx)
+        append(ins)
+        note(base + start)
+
+
+def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) -> tuple[tuple, int]:
+    """An instruction with one of the less common immediate layouts, starting at
+    ``start`` with its immediates at ``pos``: (instruction, next pos)."""
+    if k == K_I64:
+        v, pos = _sleb(data, pos, 64)
+        return (op, v & _MASK64), pos
+    if k == K_F32 or k == K_F64:
+        size = 4 if k == K_F32 else 8
+        if pos + size > len(data):
+            raise IndexError
+        return (op, int.from_bytes(data[pos:pos + size], "little")), pos + size
+    if k == K_BR_TABLE:
+        n, pos = _count(data, pos)
+        labels = []
+        for _ in range(n):
+            label, pos = _uleb(data, pos, 32)
+            labels.append(label)
+        default, pos = _uleb(data, pos, 32)
+        return (op, tuple(labels), default), pos
+    if k == K_CALL_INDIRECT:
+        type_index, pos = _uleb(data, pos, 32)
+        table, pos = _table_index(data, pos, ctx.reference_types)
+        return (op, type_index, table), pos
+    if k == K_MEM:
+        mem, pos = _mem_index(data, pos, ctx.multi_memory)
+        return (op, mem), pos
+    if k == K_SELECT_T:
+        n, pos = _count(data, pos)
+        types = tuple(_valtype(data, pos + i) for i in range(n))
+        return (op, types), pos + n
+    if k == K_REFTYPE:
+        return (op, _reftype(data, pos)), pos + 1
+    if k == K_DATA or k == K_DATA_MEM:
+        if not ctx.has_data_count:
+            raise _Malformed("data count section required", start)
+        index, pos = _uleb(data, pos, 32)
+        if k == K_DATA:
+            return (op, index), pos
+        mem, pos = _mem_index(data, pos, ctx.multi_memory)
+        return (op, index, mem), pos
+    if k == K_MEM_MEM:
+        dst, pos = _mem_index(data, pos, ctx.multi_memory)
+        src, pos = _mem_index(data, pos, ctx.multi_memory)
+        return (op, dst, src), pos
+    if k == K_PAIR:
+        first, pos = _uleb(data, pos, 32)
+        second, pos = _uleb(data, pos, 32)
+        return (op, first, second), pos
+    raise _Malformed(f"illegal opcode {_opcode_text(op)}", start)
+
+
+def _opcode_text(op: int) -> str:
+    if op < 0x100:
+        return f"0x{op:02x}"
+    prefix = op >> 12 if op > 0xFFFF else op >> 8
+    return f"0x{prefix:02x} 0x{op - (prefix << (12 if op > 0xFFFF else 8)):x}"
+
+
+def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
+    """A function's local declarations, expanded: (types, next pos)."""
+    groups = data[pos]
+    if groups == 0:
+        return (), pos + 1
+    if groups == 1 and data[pos + 1] < 0x80 and data[pos + 2] in _VALTYPES:
+        return (data[pos + 2],) * data[pos + 1], pos + 3
+    groups, pos = _count(data, pos)
+    out: list[int] = []
+    for _ in range(groups):
+        start = pos
+        n, pos = _uleb(data, pos, 32)
+        if len(out) + n > MAX_LOCALS:
+            raise _Malformed("too many locals", start)
+        out += [_valtype(data, pos)] * n
+        pos += 1
+    return tuple(out), pos
+
+
+# ----- sections -----
+
+class _Reader:
+    """A cursor over one section's payload, for the sections outside function bodies."""
+
+    __slots__ = ("data", "pos", "base")
+
+    def __init__(self, data: bytes, base: int):
+        self.data = data
+        self.pos = 0
+        self.base = base
+
+    def at_end(self) -> bool:
+        return self.pos >= len(self.data)
+
+    def byte(self) -> int:
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def u32(self) -> int:
+        v, self.pos = _uleb(self.data, self.pos, 32)
+        return v
+
+    def u64(self) -> int:
+        v, self.pos = _uleb(self.data, self.pos, 64)
+        return v
+
+    def count(self) -> int:
+        n, self.pos = _count(self.data, self.pos)
+        return n
+
+    def valtype(self) -> int:
+        t = _valtype(self.data, self.pos)
+        self.pos += 1
+        return t
+
+    def reftype(self) -> int:
+        t = _reftype(self.data, self.pos)
+        self.pos += 1
+        return t
+
+    def bytes_(self) -> bytes:
+        n = self.count()
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def name(self) -> str:
+        start = self.pos
+        raw = self.bytes_()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Malformed("malformed UTF-8 encoding", start) from None
+
+    def fail(self, message: str, pos: int | None = None) -> _Malformed:
+        return _Malformed(message, self.pos if pos is None else pos)
+
+
+class _ModuleDecoder:
+    def __init__(self, data: bytes, features: Features):
+        self.data = data
+        self.features = features
+        self.info = ModuleInfo()
+        self.const_ctx = _Ctx(features, has_data_count=True)
+
+    def decode(self) -> ModuleInfo:
+        data = self.data
+        self._header()
+        pos = 8
+        last_rank = 0
+        last_id = 0
+        while pos < len(data):
+            section_start = pos
+            section_id = data[pos]
+            try:
+                size, pos = _uleb(data, pos + 1, 32)
+            except _Malformed as e:
+                raise DecodeError(e.message, e.pos) from None
+            except IndexError:
+                raise DecodeError("unexpected end-of-file", len(data)) from None
+            if section_id not in _SECTION_NAMES:
+                raise DecodeError(f"malformed section id {section_id}", section_start)
+            name = _SECTION_NAMES[section_id]
+            if size > len(data) - pos:
+                raise DecodeError(f"length out of bounds: section size {size} exceeds the "
+                                  f"{len(data) - pos} bytes left (unexpected end)", pos, name)
+            if section_id:
+                rank = _SECTION_RANK[section_id]
+                if rank <= last_rank:
+                    what = "duplicate" if section_id == last_id else "out-of-order"
+                    raise DecodeError(f"unexpected section: {what} {name} section (unexpected "
+                                      "content after last section)", section_start, name)
+                last_rank, last_id = rank, section_id
+            self._section(section_id, name, _Reader(data[pos:pos + size], pos))
+            pos += size
+        self._finish()
+        return self.info
+
+    def _header(self) -> None:
+        data = self.data
+        if data[:4] != MAGIC[:len(data[:4])] or (len(data) >= 4 and data[:4] != MAGIC):
+            raise DecodeError("magic header not detected", 0)
+        if len(data) < 8:
+            raise DecodeError("unexpected end-of-file", len(data))
+        if data[4:8] != VERSION:
+            raise DecodeError("unknown binary version", 4)
+
+    def _section(self, section_id: int, name: str, r: _Reader) -> None:
+        try:
+            getattr(self, "_sec_" + name.replace(" ", "_"))(r)
+            if not r.at_end():
+                raise r.fail("section size mismatch")
+        except _Malformed as e:
+            raise DecodeError(e.message, r.base + e.pos, name) from None
+        except IndexError:
+            raise DecodeError("unexpected end of section or function", r.base + len(r.data),
+                              name) from None
+
+    def _finish(self) -> None:
+        info = self.info
+        if len(info.code) != len(info.funcs):
+            raise DecodeError("function and code section have inconsistent lengths",
+                              len(self.data))
+        if info.data_count is not None and info.data_count != len(info.datas):
+            raise DecodeError("data count and data section have inconsistent lengths",
+                              len(self.data))
+
+    # ----- one method per section -----
+
+    def _sec_custom(self, r: _Reader) -> None:
+        name = r.name()
+        payload = r.data[r.pos:]
+        r.pos = len(r.data)
+        if name == "name":
+            self._names(payload)
+        else:
+            self.info.customs.append((name, payload))
+
+    def _names(self, payload: bytes) -> None:
+        """The name section is advisory: anything wrong in it just drops it."""
+        module_name = None
+        func_names: dict[int, str] = {}
+        r = _Reader(payload, 0)
+        try:
+            while not r.at_end():
+                sub_id = r.byte()
+                sub = _Reader(r.bytes_(), 0)
+                if sub_id == 0:
+                    module_name = sub.name()
+                elif sub_id == 1:
+                    for _ in range(sub.count()):
+                        index = sub.u32()
+                        func_names[index] = sub.name()
+                else:
+                    continue
+                if not sub.at_end():
+                    return
+        except (_Malformed, IndexError):
+            return
+        self.info.name = module_name
+        self.info.func_names = func_names
+
+    def _sec_type(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            form = r.byte()
+            if form != 0x60:
+                raise r.fail(f"malformed function type form 0x{form:x}", r.pos - 1)
+            params = tuple(r.valtype() for _ in range(r.count()))
+            results = tuple(r.valtype() for _ in range(r.count()))
+            self.info.types.append(FuncSig(params, results))
+
+    def _sec_import(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            module = r.name()
+            field = r.name()
+            kind = r.byte()
+            if kind == EXTERN_FUNC:
+                desc = r.u32()
+            elif kind == EXTERN_TABLE:
+                desc = self._table_type(r)
+            elif kind == EXTERN_MEMORY:
+                desc = self._memory_type(r)
+            elif kind == EXTERN_GLOBAL:
+                desc = self._global_type(r)
+            else:
+                raise r.fail(f"malformed import kind 0x{kind:x}", r.pos - 1)
+            self.info.imports.append(Import(module, field, kind, desc))
+
+    def _sec_function(self, r: _Reader) -> None:
+        self.info.funcs = [r.u32() for _ in range(r.count())]
+
+    def _sec_table(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            self.info.tables.append(Table(self._table_type(r)))
+
+    def _sec_memory(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            self.info.memories.append(self._memory_type(r))
+
+    def _sec_global(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            sig = self._global_type(r)
+            self.info.globals.append(Global(sig, self._const_expr(r)))
+
+    def _sec_export(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            name = r.name()
+            kind = r.byte()
+            if kind > EXTERN_GLOBAL:
+                raise r.fail(f"malformed export kind 0x{kind:x}", r.pos - 1)
+            self.info.exports.append(Export(name, kind, r.u32()))
+
+    def _sec_start(self, r: _Reader) -> None:
+        self.info.start = r.u32()
+
+    def _sec_element(self, r: _Reader) -> None:
+        for _ in range(r.count()):
+            self.info.elems.append(self._elem_segment(r))
+
+    def _sec_data_count(self, r: _Reader) -> None:
+        self.info.data_count = r.u32()
+
+    def _sec_code(self, r: _Reader) -> None:
+        n = r.count()
+        if n != len(self.info.funcs):
+            raise r.fail("function and code section have inconsistent lengths")
+        ctx = _Ctx(self.features, self.info.data_count is not None)
+        data, base, pos = r.data, r.base, r.pos
+        bodies = self.info.code
+        for _ in range(n):
+            body_start = pos
+            size, pos = _uleb(data, pos, 32)
+            end = pos + size
+            if end > len(data):
+                raise _Malformed("unexpected end of section or function", pos)
+            local_types, pos = _read_locals(data, pos)
+            code, offsets, pos = _read_expr(data, pos, base, ctx)
+            if pos != end:
+                raise _Malformed("END opcode expected" if pos > end
+                                 else "operators remaining after end of function", min(pos, end))
+            bodies.append(FuncBody(local_types, code, offsets, base + body_start))
+        r.pos = pos
+
+    def _sec_data(self, r: _Reader) -> None:
+        n = r.count()
+        if self.info.data_count is not None and n != self.info.data_count:
+            raise r.fail("data count and data section have inconsistent lengths")
+        for _ in range(n):
+            self.info.datas.append(self._data_segment(r))
+
+    # ----- pieces -----
+
+    def _limits(self, r: _Reader, allow_shared: bool) -> tuple[int, int | None, bool, bool]:
+        """(min, max, is64, shared) from a limits flags byte and its bounds."""
+        start = r.pos
+        flags = r.byte()
+        is64 = bool(flags & 0x04)
+        shared = bool(flags & 0x02)
+        if (flags > 0x07 or (is64 and not self.features.memory64)
+                or (shared and not (allow_shared and self.features.threads))):
+            raise r.fail(f"malformed limits flags 0x{flags:x}", start)
+        read = r.u64 if is64 else r.u32
+        minimum = read()
+        maximum = read() if flags & 0x01 else None
+        return minimum, maximum, is64, shared
+
+    def _table_type(self, r: _Reader) -> TableSig:
+        elem = r.reftype()
+        minimum, maximum, is64, _ = self._limits(r, allow_shared=False)
+        return TableSig(elem, minimum, maximum, is64)
+
+    def _memory_type(self, r: _Reader) -> MemSig:
+        minimum, maximum, is64, shared = self._limits(r, allow_shared=True)
+        return MemSig(minimum, maximum, is64, shared)
+
+    def _global_type(self, r: _Reader) -> GlobalSig:
+        t = r.valtype()
+        mut = r.byte()
+        if mut > 1:
+            raise r.fail(f"malformed mutability 0x{mut:x}", r.pos - 1)
+        return GlobalSig(t, bool(mut))
+
+    def _const_expr(self, r: _Reader) -> tuple:
+        code, _, r.pos = _read_expr(r.data, r.pos, r.base, self.const_ctx)
+        return tuple(code[:-1])
+
+    def _elem_segment(self, r: _Reader) -> ElemSegment:
+        """The eight encodings: bit 0 passive/declarative (bit 1 picks which) or
+        active; bit 1 of an active one an explicit table; bit 2 expressions
+        instead of function indices, with a reference type instead of an elemkind."""
+        start = r.pos
+        flags = r.u32()
+        if flags > 7:
+            raise r.fail(f"malformed elements segment kind {flags}", start)
+        table, offset = 0, None
+        if flags & 1:
+            mode = "declarative" if flags & 2 else "passive"
+        else:
+            mode = "active"
+            if flags & 2:
+                table = r.u32()
+            offset = self._const_expr(r)
+        uses_exprs = bool(flags & 4)
+        elem_type = ops.FUNCREF
+        if flags & 3:
+            if uses_exprs:
+                elem_type = r.reftype()
+            else:
+                kind = r.byte()
+                if kind != 0:
+                    raise r.fail(f"malformed element kind 0x{kind:x}", r.pos - 1)
+        n = r.count()
+        if uses_exprs:
+            items = tuple(self._const_expr(r) for _ in range(n))
+        else:
+            items = tuple(((ops.REF_FUNC, r.u32()),) for _ in range(n))
+        return ElemSegment(mode, elem_type, items, table, offset)
+
+    def _data_segment(self, r: _Reader) -> DataSegment:
+        start = r.pos
+        flags = r.u32()
+        if flags == 1:
+            return DataSegment("passive", r.bytes_())
+        if flags > 2:
+            raise r.fail(f"malformed data segment kind {flags}", start)
+        memory = r.u32() if flags == 2 else 0
+        offset = self._const_expr(r)
+        return DataSegment("active", r.bytes_(), memory, offset)
+
+
+def decode_module(data: bytes, features: Features = WASM2) -> ModuleInfo:
+    """Decode a binary module. Raises ``DecodeError`` for anything that is not
+    the binary format (under ``features``); never checks types or indices."""
+    return _ModuleDecoder(bytes(data), features).decode()
