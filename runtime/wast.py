@@ -164,13 +164,18 @@ def run_wast(path: str | Path, api: ModuleType, features: Features = WASM2,
     such as ``{"table_lazy_init": False}``. Raises ``WastError`` when the
     script cannot be run at all; failures of commands are in the report."""
     path = Path(path)
-    missing = [name for name in API_NAMES if not hasattr(api, name)]
-    if missing:
-        raise WastError(f"{api.__name__} does not provide {', '.join(missing)}")
+    check_api(api)
     with tempfile.TemporaryDirectory(prefix="wast-") as workdir:
         commands = _convert(path, Path(workdir))
         script = _Script(api, features, config_options or {}, Path(workdir))
         return WastReport(path, [script.run(command) for command in commands])
+
+
+def check_api(api: ModuleType) -> None:
+    """Raise WastError unless ``api`` has every name the runner uses."""
+    missing = [name for name in API_NAMES if not hasattr(api, name)]
+    if missing:
+        raise WastError(f"{api.__name__} does not provide {', '.join(missing)}")
 
 
 # --- wasm-tools ---------------------------------------------------------------
@@ -214,6 +219,7 @@ def make_config(api: ModuleType, features: Features, options: Mapping[str, Any])
     config = api.Config()
     switches = {f"wasm_{f.name}": getattr(features, f.name) for f in fields(features)}
     switches.update(dict.fromkeys(_UNMODELLED_PROPOSALS, False))
+    switches["shared_memory"] = features.threads  # wasmtime's second switch for threads
     for name, enabled in switches.items():
         try:
             setattr(config, name, enabled)
@@ -418,6 +424,7 @@ class _Script:
             raise WastError(f"cannot set up the engine: {_describe(e)}") from None
         self.instances: dict[str, _Loaded] = {}
         self.definitions: dict[str, _Loaded] = {}
+        self.skipped_registrations: set[str] = set()
         self.current: _Loaded | None = None
 
     def run(self, command: dict) -> Outcome:
@@ -474,7 +481,15 @@ class _Script:
         except self.api.Trap as e:
             raise _Fail(f"instantiation trapped: {_describe(e)}") from None
         except self.api.WasmtimeError as e:
+            self._skip_if_imports_skipped(module)
             raise _Fail(f"instantiation failed: {_describe(e)}") from None
+
+    def _skip_if_imports_skipped(self, module: Any) -> None:
+        """Skip a module that failed to link because it imports from a name
+        whose registration was skipped."""
+        names = {item.module for item in module.imports} & self.skipped_registrations
+        if names:
+            raise _Skip(f"imports from {', '.join(sorted(names))}, whose module was skipped")
 
     def _load(self, loaded: _Loaded, make: Callable[[], Any]) -> None:
         """Fill ``loaded`` from ``make()``, keeping the failure for later commands."""
@@ -484,10 +499,15 @@ class _Script:
             loaded.problem = e
             raise
 
+    def _declare(self, line: int, name: str | None) -> _Loaded:
+        """A new current instance, named when the script names it."""
+        loaded = self.current = _Loaded(line)
+        if name:
+            self.instances[name] = loaded
+        return loaded
+
     def _cmd_module(self, command: dict) -> None:
-        loaded = self.current = _Loaded(command["line"])
-        if command.get("name"):
-            self.instances[command["name"]] = loaded
+        loaded = self._declare(command["line"], command.get("name"))
         self._load(loaded, lambda: self._instantiate(self._compile(command)))
 
     def _cmd_module_definition(self, command: dict) -> None:
@@ -495,11 +515,9 @@ class _Script:
         self._load(loaded, lambda: self._compile(command))
 
     def _cmd_module_instance(self, command: dict) -> None:
-        module = self._usable(self.definitions.get(command.get("module")), command.get("module"))
-        loaded = self.current = _Loaded(command["line"])
-        if command.get("instance"):
-            self.instances[command["instance"]] = loaded
-        self._load(loaded, lambda: self._instantiate(module))
+        loaded = self._declare(command["line"], command.get("instance"))
+        name = command.get("module")
+        self._load(loaded, lambda: self._instantiate(self._usable(self.definitions.get(name), name)))
 
     def _usable(self, loaded: _Loaded | None, name: str | None) -> Any:
         """The instance or module behind ``loaded``, or why it cannot be used."""
@@ -515,11 +533,17 @@ class _Script:
         return self._usable(self.instances.get(name) if name else self.current, name)
 
     def _cmd_register(self, command: dict) -> None:
-        instance = self._instance(command.get("name"))
+        name = command["as"]
         try:
-            self.linker.define_instance(self.store, command["as"], instance)
+            instance = self._instance(command.get("name"))
+        except _Skip:
+            self.skipped_registrations.add(name)
+            raise
+        try:
+            self.linker.define_instance(self.store, name, instance)
         except self.api.WasmtimeError as e:
             raise _Fail(f"register failed: {_describe(e)}") from None
+        self.skipped_registrations.discard(name)
 
     # --- actions ---
 
@@ -647,13 +671,13 @@ ENGINES = {"wasmfuzz": "wasmfuzz.runtime", "wasmtime": "wasmtime"}
 
 
 def add_arguments(parser) -> None:
-    parser.description = "Run WebAssembly spec-test scripts (.wast) and count the outcomes."
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".wast script")
     parser.add_argument("--engine", choices=sorted(ENGINES), default="wasmfuzz",
                         help="runtime to test (default: wasmfuzz)")
     parser.add_argument("--enable", action="append", default=[], metavar="PROPOSAL",
                         choices=[f.name for f in fields(Features)],
-                        help="turn on a proposal beyond WebAssembly 2.0 (repeatable)")
+                        help="turn on a proposal beyond WebAssembly 2.0 (repeatable): "
+                        + ", ".join(f.name for f in fields(Features)))
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also list skipped commands with their reasons")
 
@@ -661,7 +685,12 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     """Exit status: 0 when nothing failed, 1 when a command failed, 2 when a
     file could not be run."""
-    api = importlib.import_module(ENGINES[args.engine])
+    try:
+        api = importlib.import_module(ENGINES[args.engine])
+        check_api(api)
+    except (ImportError, WastError) as e:
+        print(f"wasmfuzz wast: engine {args.engine} not usable: {e}", file=sys.stderr)
+        return 2
     features = WASM2.with_(**dict.fromkeys(args.enable, True))
     totals = WastReport(Path())
     broken = False
