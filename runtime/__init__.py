@@ -1,1 +1,27 @@
-"""The wasmfuzz runtime (work in progress)."""
+"""wasmfuzz.runtime: a WebAssembly runtime that compiles Wasm to Python.
+
+The public names and their behaviour follow wasmtime-py, so a program
+written for ``wasmtime`` runs when its import is switched to
+``wasmfuzz.runtime``.
+"""
+
+from .config import Config, Engine
+from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError
+from .func import Caller, Func
+from .globals import Global
+from .instance import Instance
+from .linker import InstancePre, Linker
+from .memory import Memory
+from .module import Module
+from .store import Store
+from .table import Table
+from .types import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType, ValType
+from .value import Val
+from .wat import wat2wasm
+
+__all__ = [
+    "Caller", "Config", "Engine", "ExitTrap", "ExportType", "Frame", "Func", "FuncType", "Global",
+    "GlobalType", "ImportType", "Instance", "InstancePre", "Limits", "Linker", "Memory", "MemoryType",
+    "Module", "Store", "Table", "TableType", "Trap", "TrapCode", "Val", "ValType", "WasmtimeError",
+    "wat2wasm",
+]

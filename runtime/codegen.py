@@ -1,0 +1,986 @@
+"""Wasm function bodies to Python source.
+
+``emit_function`` is pure: it returns the source of a factory function and the
+names of the libcalls that factory takes; ``pycompile`` compiles and
+registers it. The generated function has the shape::
+
+    def _make_f3(_ld_u32, _trap, ...):        # libcalls become closure cells
+        def f3(vm, l0, l1):                  # vm: the instance's VMContext
+            MI0 = vm.memories[0]; M0 = MI0.data   # prologue: what the body uses
+            ...
+        return f3
+
+Calling convention: ``code(vm, *params)`` returns None, one value, or a tuple
+for several results. Calls to functions of the same module go straight to
+``f<j>`` in the module's namespace (the generated code's globals); imported
+functions and references go through ``FuncRef.code(FuncRef.vm, ...)``.
+
+Two layouts:
+
+- **Structured** (the fast one): Wasm locals and operand-stack slots are
+  Python locals (``l<i>``, ``s<height>``); a block, loop or if becomes a
+  ``while True:`` only when some branch targets it; ``br`` is ``break`` /
+  ``continue``, and a branch across several Python loops sets ``_br`` to the
+  target's label number and breaks, each loop exit re-dispatching it. Pure
+  operations stay pending as expressions (``(l0 + 1) & 0xFFFFFFFF``) until
+  something forces them into their slot, so ``local.get``/``const`` cost
+  nothing.
+- **Flat** (the fallback): CPython allows only 20 nested loops and about 100
+  indentation levels, and compilers emit deep ``block`` nests for switches.
+  The flat layout is one ``while True:`` dispatching on a state number
+  ``_L``; each Wasm label is a state and every branch assigns ``_L``.
+
+Values: see ``values``. Comparisons leave Python bools on the stack (they are
+ints); the API boundary turns results into plain ints.
+"""
+
+from __future__ import annotations
+
+from . import opcodes as op
+from .module_info import FuncSig, ModuleInfo
+from .opcodes import F32, F64, FUNCREF, I32, I64
+from .values import f32_from_bits, f64_from_bits
+
+M32 = "0xFFFFFFFF"
+M64 = "0xFFFFFFFFFFFFFFFF"
+
+MAX_PY_LOOPS = 18  # CPython: "too many statically nested blocks" at 20
+MAX_INDENT = 90  # CPython: "too many levels of indentation" at 100
+MAX_EXPR = 160  # pending expressions longer than this are materialised
+
+
+class CodegenLimit(Exception):
+    """The structured layout would exceed a CPython limit; use the flat one."""
+
+
+class _Ctl:
+    """One open Wasm control construct while emitting."""
+
+    __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed",
+                 "branched", "start_len", "head_state", "end_state", "else_state",
+                 "has_else", "params", "results")
+
+    def __init__(self, kind, height, params, results, label):
+        self.kind = kind
+        self.height = height
+        self.params = params
+        self.results = results
+        self.nparams = len(params)
+        self.nresults = len(results)
+        self.label = label
+        self.pyloop = False
+        self.crossed: set[int] = set()
+        self.branched = False
+        self.start_len = 0
+        self.head_state = -1
+        self.end_state = -1
+        self.else_state = -1
+        self.has_else = False
+
+    @property
+    def arity(self) -> int:
+        return self.nparams if self.kind == "loop" else self.nresults
+
+
+def _zero(t: int) -> str:
+    if t in (I32, I64):
+        return "0"
+    if t in (F32, F64):
+        return "0.0"
+    return "None"
+
+
+def targeted_blocks(code: list[tuple]) -> set[int]:
+    """Indices of the block/loop/if instructions some branch targets."""
+    out: set[int] = set()
+    stack: list[int] = [-1]
+    for i, ins in enumerate(code):
+        o = ins[0]
+        if o in (op.BLOCK, op.LOOP, op.IF):
+            stack.append(i)
+        elif o == op.END:
+            stack.pop()
+            if not stack:
+                break
+        elif o in (op.BR, op.BR_IF):
+            if ins[1] < len(stack):
+                out.add(stack[-1 - ins[1]])
+        elif o == op.BR_TABLE:
+            for lab in (*ins[1], ins[2]):
+                if lab < len(stack):
+                    out.add(stack[-1 - lab])
+    out.discard(-1)
+    return out
+
+
+class FunctionEmitter:
+    """Emits one function. Use ``emit_function``; this class holds its state."""
+
+    def __init__(self, info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+                 flat: bool = False, name: str | None = None):
+        self.info = info
+        self.funcidx = funcidx
+        self.sig_ids = sig_ids
+        self.flat = flat
+        self.pyname = name or f"f{funcidx}"
+        nimp = info.num_imported_funcs
+        self.body = info.code[funcidx - nimp]
+        self.sig = info.func_sig(funcidx)
+        self.nimp = nimp
+        self.local_types = list(self.sig.params) + list(self.body.locals)
+        self.lines: list[str] = []
+        self.indent = 2 if not flat else 4
+        self.st: list[str] = []
+        self.deps: list[frozenset] = []
+        self.ctls: list[_Ctl] = []
+        self.needs: set[str] = set()
+        self.prologue: dict[str, str] = {}
+        self.consts: dict[str, object] = {}
+        self.label_seq = 0
+        self.state_seq = 0
+        self.py_loops = 0
+        self.max_py_loops = 0
+        self.uses_br = False
+        self.dead = 0  # > 0: inside unreachable code, counting nested blocks
+        self.unreachable = False
+        self.mem_sigs = info.memory_sigs()
+        self.global_sigs = info.global_sigs()
+
+    # ----- output helpers -----
+
+    def w(self, line: str) -> None:
+        if self.indent > MAX_INDENT:
+            raise CodegenLimit("indentation")
+        self.lines.append("    " * self.indent + line)
+
+    def need(self, name: str) -> str:
+        self.needs.add(name)
+        return name
+
+    def const_name(self, value: object, hint: str) -> str:
+        name = f"_c_{hint}_{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    # ----- the symbolic operand stack -----
+
+    def push(self, text: str, deps: frozenset = frozenset()) -> None:
+        """Push a pure expression. Invariant kept here: a pending entry at height
+        h reads no slot but ``s<h>``, so materialising entries below it, or
+        evaluating operands popped from above it, never sees a clobbered slot."""
+        h = len(self.st)
+        self.st.append(text)
+        self.deps.append(deps)
+        own = f"s{h}"
+        if len(text) > MAX_EXPR or any(d[0] == "s" and d != own for d in deps):
+            self.materialize(h)
+
+    def push_slot_value(self, text: str) -> None:
+        """Assign a non-pure value (a load, a call result) to the next slot now."""
+        slot = f"s{len(self.st)}"
+        self.w(f"{slot} = {text}")
+        self.st.append(slot)
+        self.deps.append(frozenset((slot,)))
+
+    def pop(self) -> tuple[str, frozenset]:
+        return self.st.pop(), self.deps.pop()
+
+    def popn(self, n: int) -> list[str]:
+        if n == 0:
+            return []
+        texts = self.st[-n:]
+        del self.st[-n:]
+        del self.deps[-n:]
+        return texts
+
+    def is_pending(self, i: int) -> bool:
+        return self.st[i] != f"s{i}"
+
+    def before_assign(self, var: str) -> None:
+        """Called before writing local ``var``: pending entries that read it are flushed first."""
+        for i, d in enumerate(self.deps):
+            if var in d and self.is_pending(i):
+                self.flush()
+                return
+
+    def flush(self) -> None:
+        """Materialise every pending entry into its slot, in one simultaneous assignment."""
+        idx = [i for i in range(len(self.st)) if self.is_pending(i)]
+        if not idx:
+            return
+        lhs = ", ".join(f"s{i}" for i in idx)
+        rhs = ", ".join(self.st[i] for i in idx)
+        self.w(f"{lhs} = {rhs}")
+        for i in idx:
+            self.st[i] = f"s{i}"
+            self.deps[i] = frozenset((f"s{i}",))
+
+    def materialize(self, i: int) -> None:
+        slot = f"s{i}"
+        self.w(f"{slot} = {self.st[i]}")
+        self.st[i] = slot
+        self.deps[i] = frozenset((slot,))
+
+    def unop(self, fmt: str) -> None:
+        a, da = self.pop()
+        self.push(fmt.format(a=a), da)
+
+    def binop(self, fmt: str) -> None:
+        b, db = self.pop()
+        a, da = self.pop()
+        self.push(fmt.format(a=a, b=b), da | db)
+
+    def call_pure(self, fn: str, nargs: int) -> None:
+        """A libcall that cannot trap: stays pending."""
+        args = self.st[len(self.st) - nargs:]
+        deps = frozenset().union(*self.deps[len(self.deps) - nargs:]) if nargs else frozenset()
+        self.popn(nargs)
+        self.push(f"{self.need(fn)}({', '.join(args)})", deps)
+
+    def call_trapping(self, fn: str, nargs: int) -> None:
+        """A libcall that may trap: evaluated now, in order."""
+        args = self.popn(nargs)
+        self.push_slot_value(f"{self.need(fn)}({', '.join(args)})")
+
+    # ----- prologue bindings -----
+
+    def mem(self, idx: int) -> tuple[str, str]:
+        """Names of the memory instance and its data buffer, bound in the prologue."""
+        self.prologue[f"MI{idx}"] = f"vm.memories[{idx}]"
+        self.prologue[f"M{idx}"] = f"MI{idx}.data"
+        return f"MI{idx}", f"M{idx}"
+
+    def table(self, idx: int) -> tuple[str, str]:
+        self.prologue[f"TI{idx}"] = f"vm.tables[{idx}]"
+        self.prologue[f"T{idx}"] = f"TI{idx}.elems"
+        return f"TI{idx}", f"T{idx}"
+
+    # ----- control -----
+
+    def new_label(self) -> int:
+        self.label_seq += 1
+        return self.label_seq
+
+    def new_state(self) -> int:
+        self.state_seq += 1
+        return self.state_seq
+
+    def block_sig(self, bt) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if bt is None:
+            return (), ()
+        if bt < 0:
+            return (), (-bt,)
+        s = self.info.types[bt]
+        return s.params, s.results
+
+    def innermost_pyloop(self) -> _Ctl | None:
+        for c in reversed(self.ctls):
+            if c.pyloop:
+                return c
+        return None
+
+    def open_pyloop(self, ctl: _Ctl) -> None:
+        ctl.pyloop = True
+        self.w("while True:")
+        self.indent += 1
+        self.py_loops += 1
+        self.max_py_loops = max(self.max_py_loops, self.py_loops)
+        if self.py_loops > MAX_PY_LOOPS:
+            raise CodegenLimit("nesting")
+
+    def close_block_body(self, start_len: int) -> None:
+        if len(self.lines) == start_len:
+            self.w("pass")
+
+    def copy_to(self, target: _Ctl, values: list[str]) -> None:
+        """Assign branch values to the target label's slots."""
+        pairs = [(f"s{target.height + k}", v) for k, v in enumerate(values) if v != f"s{target.height + k}"]
+        if pairs:
+            self.w(f"{', '.join(p[0] for p in pairs)} = {', '.join(p[1] for p in pairs)}")
+
+    def return_stmt(self, values: list[str]) -> str:
+        if not values:
+            return "return"
+        if len(values) == 1:
+            return f"return {values[0]}"
+        return f"return ({', '.join(values)})"
+
+    def jump(self, depth: int, values: list[str]) -> None:
+        """Emit the branch to label ``depth`` with ``values`` (already popped)."""
+        target = self.ctls[-1 - depth]
+        if target.kind == "func":
+            self.w(self.return_stmt(values))
+            return
+        self.copy_to(target, values)
+        if target.kind != "loop":
+            target.branched = True
+        if self.flat:
+            state = target.head_state if target.kind == "loop" else self.end_state_of(target)
+            self.w(f"_L = {state}")
+            self.w("continue")
+            return
+        inner = self.innermost_pyloop()
+        if inner is target:
+            self.w("continue" if target.kind == "loop" else "break")
+            return
+        self.uses_br = True
+        self.w(f"_br = {target.label}")
+        self.w("break")
+        for c in reversed(self.ctls):
+            if c is target:
+                break
+            if c.pyloop:
+                c.crossed.add(target.label)
+
+    def end_state_of(self, ctl: _Ctl) -> int:
+        if ctl.end_state < 0:
+            ctl.end_state = self.new_state()
+        return ctl.end_state
+
+    def start_state(self, state: int, reachable: bool) -> None:
+        """Flat layout: begin the code of ``state``, falling through into it if reachable."""
+        if reachable:
+            self.w(f"_L = {state}")
+        self.indent = 3
+        self.w(f"if _L == {state}:")
+        self.indent = 4
+
+    def set_unreachable(self) -> None:
+        """The rest of the current construct is dead; its stack is reset at else/end."""
+        del self.st[self.ctls[-1].height:]
+        del self.deps[len(self.st):]
+        self.unreachable = True
+
+    def after_pyloop(self, ctl: _Ctl) -> None:
+        """Re-dispatch a multi-level branch that left ``ctl``'s loop."""
+        if not ctl.crossed:
+            return
+        outer = self.innermost_pyloop()
+        self.w("if _br >= 0:")
+        self.indent += 1
+        if outer is not None and outer.label in ctl.crossed:
+            self.w(f"if _br == {outer.label}:")
+            self.indent += 1
+            self.w("_br = -1")
+            self.w("continue" if outer.kind == "loop" else "break")
+            self.indent -= 1
+            if ctl.crossed - {outer.label}:
+                self.w("break")
+                outer.crossed |= ctl.crossed - {outer.label}
+        else:
+            self.w("break")
+            if outer is not None:
+                outer.crossed |= ctl.crossed
+        self.indent -= 1
+
+    def enter(self, kind: str, bt, idx: int, targeted: set[int]) -> None:
+        params, results = self.block_sig(bt)
+        cond = None
+        if kind == "if":
+            cond, _ = self.pop()
+        self.flush()
+        ctl = _Ctl(kind, len(self.st) - len(params), params, results, self.new_label())
+        self.ctls.append(ctl)
+        if self.flat:
+            if kind == "loop":
+                ctl.head_state = self.new_state()
+                self.start_state(ctl.head_state, True)
+            elif kind == "if":
+                ctl.else_state = self.new_state()
+                self.w(f"if not {cond}:")
+                self.indent += 1
+                self.w(f"_L = {ctl.else_state}")
+                self.w("continue")
+                self.indent -= 1
+            return
+        if idx in targeted:
+            self.open_pyloop(ctl)
+        if kind == "if":
+            self.w(f"if {cond}:")
+            self.indent += 1
+        ctl.start_len = len(self.lines)
+
+    def else_(self) -> None:
+        ctl = self.ctls[-1]
+        reachable = not self.unreachable
+        if reachable:
+            self.flush()
+        ctl.has_else = True
+        if reachable:
+            ctl.branched = True  # the then-branch reaches the end, results in slots h..
+        self.unreachable = False
+        del self.st[ctl.height:]
+        del self.deps[ctl.height:]
+        for k in range(ctl.nparams):
+            self.st.append(f"s{ctl.height + k}")
+            self.deps.append(frozenset((f"s{ctl.height + k}",)))
+        if self.flat:
+            if reachable:
+                self.w(f"_L = {self.end_state_of(ctl)}")
+                self.w("continue")
+            self.start_state(ctl.else_state, False)
+            return
+        self.close_block_body(ctl.start_len)
+        self.indent -= 1
+        self.w("else:")
+        self.indent += 1
+        ctl.start_len = len(self.lines)
+
+    def end(self) -> bool:
+        """Close the innermost construct; True when it was the function body."""
+        ctl = self.ctls.pop()
+        reachable = not self.unreachable
+        if reachable:
+            self.flush()
+        if ctl.kind == "func":
+            self.ctls.append(ctl)
+            if reachable:
+                self.w(self.return_stmt(self.popn(ctl.nresults)))
+            self.ctls.pop()
+            return True
+        if self.flat:
+            self.end_flat(ctl, reachable)
+        else:
+            self.end_structured(ctl, reachable)
+        del self.st[ctl.height:]
+        del self.deps[ctl.height:]
+        for k in range(ctl.nresults):
+            self.st.append(f"s{ctl.height + k}")
+            self.deps.append(frozenset((f"s{ctl.height + k}",)))
+        return False
+
+    def end_flat(self, ctl: _Ctl, reachable: bool) -> None:
+        if ctl.kind == "if" and not ctl.has_else:
+            # The implicit else branch: params pass through as results.
+            if reachable:
+                self.w(f"_L = {self.end_state_of(ctl)}")
+                self.w("continue")
+            self.start_state(ctl.else_state, False)
+            reachable = True
+        after = reachable or (ctl.branched and ctl.kind != "loop")
+        if after:
+            self.start_state(self.end_state_of(ctl), reachable)
+        self.unreachable = not after
+
+    def end_structured(self, ctl: _Ctl, reachable: bool) -> None:
+        if ctl.kind == "if":
+            self.close_block_body(ctl.start_len)
+            self.indent -= 1
+            # Without an else, the implicit else passes the params through.
+            after = reachable or ctl.branched or not ctl.has_else
+            if ctl.pyloop:
+                self.w("break")
+                self.indent -= 1
+                self.py_loops -= 1
+                self.after_pyloop(ctl)
+            self.unreachable = not after
+            return
+        if ctl.pyloop:
+            if reachable:
+                self.w("break")
+            self.close_block_body(ctl.start_len)
+            self.indent -= 1
+            self.py_loops -= 1
+            self.after_pyloop(ctl)
+        after = reachable or (ctl.branched and ctl.kind == "block")
+        self.unreachable = not after
+
+    # ----- the body -----
+
+    def emit_body(self) -> None:
+        targeted = set() if self.flat else targeted_blocks(self.body.code)
+        self.ctls.append(_Ctl("func", 0, (), self.sig.results, 0))
+        if self.flat:
+            self.w("_L = 0")
+            self.indent = 2
+            self.w("while True:")
+            self.start_state(0, False)
+        for idx, ins in enumerate(self.body.code):
+            o = ins[0]
+            if self.unreachable:
+                if o in (op.BLOCK, op.LOOP, op.IF):
+                    self.dead += 1
+                    continue
+                if o == op.END and self.dead:
+                    self.dead -= 1
+                    continue
+                if o == op.ELSE and self.dead:
+                    continue
+                if o not in (op.END, op.ELSE):
+                    continue
+            if o == op.END:
+                if self.end():
+                    break
+            elif o in (op.BLOCK, op.LOOP, op.IF):
+                self.enter({op.BLOCK: "block", op.LOOP: "loop", op.IF: "if"}[o], ins[1], idx, targeted)
+            elif o == op.ELSE:
+                self.else_()
+            else:
+                self.instr(ins)
+
+    def instr(self, ins: tuple) -> None:
+        o = ins[0]
+        handler = _SIMPLE.get(o)
+        if handler is not None:
+            kind, fmt = handler
+            if kind == "u":
+                self.unop(fmt)
+            elif kind == "b":
+                self.binop(fmt)
+            elif kind == "p":
+                self.call_pure(fmt, _arity(o))
+            else:
+                self.call_trapping(fmt, _arity(o))
+            return
+        method = _DISPATCH.get(o)
+        if method is None:
+            raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
+        method(self, ins)
+
+    # ----- instruction handlers -----
+
+    def i_unreachable(self, ins):
+        self.w(f"{self.need('_trap')}(9)")
+        self.set_unreachable()
+
+    def i_nop(self, ins):
+        pass
+
+    def i_br(self, ins):
+        target = self.ctls[-1 - ins[1]]
+        values = self.popn(target.arity if target.kind != "func" else target.nresults)
+        self.jump(ins[1], values)
+        self.set_unreachable()
+
+    def i_br_if(self, ins):
+        cond, _ = self.pop()
+        self.flush()
+        target = self.ctls[-1 - ins[1]]
+        n = target.arity if target.kind != "func" else target.nresults
+        values = self.st[len(self.st) - n:] if n else []
+        self.w(f"if {cond}:")
+        self.indent += 1
+        self.jump(ins[1], values)
+        self.indent -= 1
+
+    def i_br_table(self, ins):
+        labels, default = ins[1], ins[2]
+        index, _ = self.pop()
+        self.flush()
+        target = self.ctls[-1 - default]
+        n = target.arity if target.kind != "func" else target.nresults
+        values = self.st[len(self.st) - n:] if n else []
+        idx = "_bt"
+        self.w(f"_bt = {index}")
+        groups: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels):
+            if lab != default:
+                groups.setdefault(lab, []).append(i)
+        first = True
+        for lab, positions in groups.items():
+            if len(positions) == 1:
+                test = f"{idx} == {positions[0]}"
+            elif positions == list(range(positions[0], positions[-1] + 1)):
+                test = f"{positions[0]} <= {idx} <= {positions[-1]}"
+            else:
+                test = f"{idx} in {self.const_name(frozenset(positions), 'bt')}"
+            self.w(f"{'if' if first else 'elif'} {test}:")
+            first = False
+            self.indent += 1
+            self.jump(lab, values)
+            self.indent -= 1
+        if not first:
+            self.w("else:")
+            self.indent += 1
+            self.jump(default, values)
+            self.indent -= 1
+        else:
+            self.jump(default, values)
+        self.set_unreachable()
+
+    def i_return(self, ins):
+        values = self.popn(len(self.sig.results))
+        self.w(self.return_stmt(values))
+        self.set_unreachable()
+
+    def emit_call(self, callee: str, vmarg: str, sig: FuncSig) -> None:
+        """Call ``callee(vmarg, *params)``; results land in the next slots."""
+        args = [vmarg] + self.popn(len(sig.params))
+        call = f"{callee}({', '.join(args)})"
+        h = len(self.st)
+        slots = [f"s{h + k}" for k in range(len(sig.results))]
+        if not slots:
+            self.w(call)
+        elif len(slots) == 1:
+            self.w(f"{slots[0]} = {call}")
+        else:
+            self.w(f"{', '.join(slots)} = {call}")
+        for s in slots:
+            self.st.append(s)
+            self.deps.append(frozenset((s,)))
+
+    def i_call(self, ins):
+        f = ins[1]
+        sig = self.info.func_sig(f)
+        if f < self.nimp:
+            name = f"IF{f}"
+            self.prologue[name] = f"vm.imported_funcs[{f}]"
+            self.emit_call(f"{name}.code", f"{name}.vm", sig)
+        else:
+            self.emit_call(f"f{f}", "vm", sig)
+
+    def i_call_indirect(self, ins):
+        typeidx, tableidx = ins[1], ins[2]
+        sig = self.info.types[typeidx]
+        _, t = self.table(tableidx)
+        index, _ = self.pop()
+        trap = self.need("_trap")
+        self.w(f"_i = {index}")
+        self.w(f"if _i >= len({t}): {trap}(3)")
+        self.w(f"_r = {t}[_i]")
+        self.w(f"if _r is None: {trap}(4)")
+        self.w(f"if _r.sig != {self.sig_ids[sig]}: {trap}(5)")
+        self.emit_call("_r.code", "_r.vm", sig)
+
+    def i_drop(self, ins):
+        self.pop()
+
+    def i_select(self, ins):
+        c, dc = self.pop()
+        b, db = self.pop()
+        a, da = self.pop()
+        self.push(f"({a} if {c} else {b})", da | db | dc)
+
+    def i_local_get(self, ins):
+        name = f"l{ins[1]}"
+        self.push(name, frozenset((name,)))
+
+    def i_local_set(self, ins):
+        name = f"l{ins[1]}"
+        v, _ = self.pop()
+        self.before_assign(name)
+        if v != name:
+            self.w(f"{name} = {v}")
+
+    def i_local_tee(self, ins):
+        name = f"l{ins[1]}"
+        v, _ = self.pop()
+        self.before_assign(name)
+        if v != name:
+            self.w(f"{name} = {v}")
+        self.push(name, frozenset((name,)))
+
+    def i_global_get(self, ins):
+        g = ins[1]
+        if self.global_sigs[g].mutable:
+            self.prologue[f"G{g}"] = f"vm.globals[{g}]"
+            self.push_slot_value(f"G{g}.value")
+        else:
+            self.prologue[f"gv{g}"] = f"vm.globals[{g}].value"
+            self.push(f"gv{g}")
+
+    def i_global_set(self, ins):
+        g = ins[1]
+        self.prologue[f"G{g}"] = f"vm.globals[{g}]"
+        v, _ = self.pop()
+        self.w(f"G{g}.value = {v}")
+
+    def i_table_get(self, ins):
+        ti, _ = self.table(ins[1])
+        self.call_trapping_with(["_table_get", ti], 1)
+
+    def i_table_set(self, ins):
+        ti, _ = self.table(ins[1])
+        args = self.popn(2)
+        self.w(f"{self.need('_table_set')}({ti}, {', '.join(args)})")
+
+    def call_trapping_with(self, parts: list[str], nargs: int) -> None:
+        fn, *fixed = parts
+        args = fixed + self.popn(nargs)
+        self.push_slot_value(f"{self.need(fn)}({', '.join(args)})")
+
+    def stmt_with(self, parts: list[str], nargs: int) -> None:
+        fn, *fixed = parts
+        args = fixed + self.popn(nargs)
+        self.w(f"{self.need(fn)}({', '.join(args)})")
+
+    def i_load(self, ins):
+        o, memidx, offset = ins[0], ins[1], ins[2]
+        _, m = self.mem(memidx)
+        addr, _ = self.pop()
+        ea = addr if offset == 0 else f"{addr} + {offset}"
+        fmt = _LOADS[o]
+        self.push_slot_value(fmt.format(m=m, ea=ea, ld=self.need(_LOAD_FN[o]) if o in _LOAD_FN else ""))
+
+    def i_store(self, ins):
+        o, memidx, offset = ins[0], ins[1], ins[2]
+        _, m = self.mem(memidx)
+        v, _ = self.pop()
+        addr, _ = self.pop()
+        ea = addr if offset == 0 else f"{addr} + {offset}"
+        fmt = _STORES[o]
+        self.w(fmt.format(m=m, ea=ea, v=v, st=self.need(_STORE_FN[o]) if o in _STORE_FN else ""))
+
+    def i_memory_size(self, ins):
+        _, m = self.mem(ins[1])
+        shift = self.mem_sigs[ins[1]].page_size_log2
+        self.push_slot_value(f"len({m}) >> {shift}")
+
+    def i_memory_grow(self, ins):
+        mi, m = self.mem(ins[1])
+        n, _ = self.pop()
+        self.push_slot_value(f"{self.need('_memory_grow')}({mi}, {n})")
+        self.w(f"{m} = {mi}.data")
+
+    def i_memory_fill(self, ins):
+        _, m = self.mem(ins[1])
+        self.stmt_with(["_memory_fill", m], 3)
+
+    def i_memory_copy(self, ins):
+        _, md = self.mem(ins[1])
+        _, ms = self.mem(ins[2])
+        d, s, n = self.popn(3)
+        self.w(f"{self.need('_memory_copy')}({md}, {d}, {ms}, {s}, {n})")
+
+    def i_memory_init(self, ins):
+        _, m = self.mem(ins[2])
+        self.stmt_with(["_memory_init", "vm", str(ins[1]), m], 3)
+
+    def i_data_drop(self, ins):
+        self.w(f"{self.need('_data_drop')}(vm, {ins[1]})")
+
+    def i_table_size(self, ins):
+        _, t = self.table(ins[1])
+        self.push_slot_value(f"len({t})")
+
+    def i_table_grow(self, ins):
+        ti, _ = self.table(ins[1])
+        self.call_trapping_with(["_table_grow", ti], 2)
+
+    def i_table_fill(self, ins):
+        ti, _ = self.table(ins[1])
+        self.stmt_with(["_table_fill", ti], 3)
+
+    def i_table_copy(self, ins):
+        td, _ = self.table(ins[1])
+        ts, _ = self.table(ins[2])
+        d, s, n = self.popn(3)
+        self.w(f"{self.need('_table_copy')}({td}, {d}, {ts}, {s}, {n})")
+
+    def i_table_init(self, ins):
+        ti, _ = self.table(ins[2])
+        self.stmt_with(["_table_init", "vm", str(ins[1]), ti], 3)
+
+    def i_elem_drop(self, ins):
+        self.w(f"{self.need('_elem_drop')}(vm, {ins[1]})")
+
+    def i_const_int(self, ins):
+        self.push(str(ins[1]))
+
+    def i_f32_const(self, ins):
+        self.push(self.float_literal(f32_from_bits(ins[1]), "f32"))
+
+    def i_f64_const(self, ins):
+        self.push(self.float_literal(f64_from_bits(ins[1]), "f64"))
+
+    def float_literal(self, v: float, hint: str) -> str:
+        if v != v or v in (float("inf"), float("-inf")):
+            return self.const_name(v, hint)
+        return repr(v)
+
+    def i_ref_null(self, ins):
+        self.push("None")
+
+    def i_ref_is_null(self, ins):
+        self.unop("({a} is None)")
+
+    def i_ref_func(self, ins):
+        self.push_slot_value(f"{self.need('_ref_func')}(vm, {ins[1]})")
+
+    # ----- assembling -----
+
+    def source(self) -> str:
+        params = ", ".join(f"l{i}" for i in range(len(self.sig.params)))
+        body = "\n".join(self.lines)
+        self.needs.update(n for n in _INLINE_NEEDS if n + "(" in body)
+        head = [f"def _make_{self.pyname}({', '.join(sorted(self.needs | set(self.consts)))}):",
+                f"    def {self.pyname}(vm{', ' if params else ''}{params}):"]
+        pro = [f"        {k} = {v}" for k, v in self.prologue.items()]
+        for i in range(len(self.sig.params), len(self.local_types)):
+            pro.append(f"        l{i} = {_zero(self.local_types[i])}")
+        if self.uses_br:
+            pro.append("        _br = -1")
+        tail = [f"    return {self.pyname}"]
+        return "\n".join(head + pro + self.lines + tail) + "\n"
+
+
+def _arity(o: int) -> int:
+    return len(op.OPS[o].sig[0])
+
+
+def _s32(x: str) -> str:
+    return f"({x} ^ 0x80000000)"
+
+
+def _s64(x: str) -> str:
+    return f"({x} ^ 0x8000000000000000)"
+
+
+# op -> (kind, format or libcall). kind: u/b = inline unary/binary expression,
+# p = pure libcall, t = trapping libcall.
+_SIMPLE: dict[int, tuple[str, str]] = {}
+
+
+def _reg(name: str, kind: str, fmt: str) -> None:
+    _SIMPLE[op.NAMES[name]] = (kind, fmt)
+
+
+for _w, _m, _sb in (("i32", M32, "0x80000000"), ("i64", M64, "0x8000000000000000")):
+    _reg(f"{_w}.eqz", "u", "({a} == 0)")
+    _reg(f"{_w}.eq", "b", "({a} == {b})")
+    _reg(f"{_w}.ne", "b", "({a} != {b})")
+    _reg(f"{_w}.lt_u", "b", "({a} < {b})")
+    _reg(f"{_w}.gt_u", "b", "({a} > {b})")
+    _reg(f"{_w}.le_u", "b", "({a} <= {b})")
+    _reg(f"{_w}.ge_u", "b", "({a} >= {b})")
+    for _n, _c in (("lt_s", "<"), ("gt_s", ">"), ("le_s", "<="), ("ge_s", ">=")):
+        _reg(f"{_w}.{_n}", "b", f"(({{a}} ^ {_sb}) {_c} ({{b}} ^ {_sb}))")
+    _bits = 32 if _w == "i32" else 64
+    _reg(f"{_w}.clz", "u", f"({_bits} - {{a}}.bit_length())")
+    _reg(f"{_w}.ctz", "p", f"_{_w}_ctz")
+    _reg(f"{_w}.popcnt", "u", "{a}.bit_count()")
+    _reg(f"{_w}.add", "b", f"(({{a}} + {{b}}) & {_m})")
+    _reg(f"{_w}.sub", "b", f"(({{a}} - {{b}}) & {_m})")
+    _reg(f"{_w}.mul", "b", f"(({{a}} * {{b}}) & {_m})")
+    for _n in ("div_s", "div_u", "rem_s", "rem_u"):
+        _reg(f"{_w}.{_n}", "t", f"_{_w}_{_n}")
+    _reg(f"{_w}.and", "b", "({a} & {b})")
+    _reg(f"{_w}.or", "b", "({a} | {b})")
+    _reg(f"{_w}.xor", "b", "({a} ^ {b})")
+    _reg(f"{_w}.shl", "b", f"(({{a}} << ({{b}} & {_bits - 1})) & {_m})")
+    _reg(f"{_w}.shr_u", "b", f"({{a}} >> ({{b}} & {_bits - 1}))")
+    _reg(f"{_w}.shr_s", "b", f"(((({{a}} ^ {_sb}) - {_sb}) >> ({{b}} & {_bits - 1})) & {_m})")
+    _reg(f"{_w}.rotl", "p", f"_{_w}_rotl")
+    _reg(f"{_w}.rotr", "p", f"_{_w}_rotr")
+
+_reg("i32.extend8_s", "u", f"((({{a}} & 0xFF) ^ 0x80) - 0x80 & {M32})")
+_reg("i32.extend16_s", "u", f"((({{a}} & 0xFFFF) ^ 0x8000) - 0x8000 & {M32})")
+_reg("i64.extend8_s", "u", f"((({{a}} & 0xFF) ^ 0x80) - 0x80 & {M64})")
+_reg("i64.extend16_s", "u", f"((({{a}} & 0xFFFF) ^ 0x8000) - 0x8000 & {M64})")
+_reg("i64.extend32_s", "u", f"((({{a}} & {M32}) ^ 0x80000000) - 0x80000000 & {M64})")
+_reg("i32.wrap_i64", "u", f"({{a}} & {M32})")
+_reg("i64.extend_i32_u", "u", "{a}")
+_reg("i64.extend_i32_s", "u", f"(({{a}} ^ 0x80000000) - 0x80000000 & {M64})")
+
+for _w in ("f32", "f64"):
+    _r = "_f32r({x})" if _w == "f32" else "{x}"
+    _reg(f"{_w}.eq", "b", "({a} == {b})")
+    _reg(f"{_w}.ne", "b", "({a} != {b})")
+    _reg(f"{_w}.lt", "b", "({a} < {b})")
+    _reg(f"{_w}.gt", "b", "({a} > {b})")
+    _reg(f"{_w}.le", "b", "({a} <= {b})")
+    _reg(f"{_w}.ge", "b", "({a} >= {b})")
+    _reg(f"{_w}.abs", "u", "abs({a})")
+    _reg(f"{_w}.neg", "u", "(-{a})")
+    _reg(f"{_w}.ceil", "p", "_fceil")
+    _reg(f"{_w}.floor", "p", "_ffloor")
+    _reg(f"{_w}.trunc", "p", "_ftrunc")
+    _reg(f"{_w}.nearest", "p", "_fnearest")
+    _reg(f"{_w}.sqrt", "u", _r.format(x="_fsqrt({a})"))
+    _reg(f"{_w}.add", "b", _r.format(x="({a} + {b})"))
+    _reg(f"{_w}.sub", "b", _r.format(x="({a} - {b})"))
+    _reg(f"{_w}.mul", "b", _r.format(x="({a} * {b})"))
+    _reg(f"{_w}.div", "b", _r.format(x="_fdiv({a}, {b})"))
+    _reg(f"{_w}.min", "p", "_fmin")
+    _reg(f"{_w}.max", "p", "_fmax")
+    _reg(f"{_w}.copysign", "p", "_copysign")
+
+for _n in ("i32.trunc_f32_s", "i32.trunc_f64_s"):
+    _reg(_n, "t", "_i32_trunc_s")
+for _n in ("i32.trunc_f32_u", "i32.trunc_f64_u"):
+    _reg(_n, "t", "_i32_trunc_u")
+for _n in ("i64.trunc_f32_s", "i64.trunc_f64_s"):
+    _reg(_n, "t", "_i64_trunc_s")
+for _n in ("i64.trunc_f32_u", "i64.trunc_f64_u"):
+    _reg(_n, "t", "_i64_trunc_u")
+for _w in ("i32", "i64"):
+    for _f in ("f32", "f64"):
+        for _sg in ("s", "u"):
+            _reg(f"{_w}.trunc_sat_{_f}_{_sg}", "p", f"_{_w}_trunc_sat_{_sg}")
+_reg("f32.convert_i32_s", "u", "_f32r(float(({a} ^ 0x80000000) - 0x80000000))")
+_reg("f32.convert_i32_u", "u", "_f32r(float({a}))")
+_reg("f32.convert_i64_s", "u", "_int_to_f32(({a} ^ 0x8000000000000000) - 0x8000000000000000)")
+_reg("f32.convert_i64_u", "p", "_int_to_f32")
+_reg("f64.convert_i32_s", "u", "float(({a} ^ 0x80000000) - 0x80000000)")
+_reg("f64.convert_i32_u", "u", "float({a})")
+_reg("f64.convert_i64_s", "u", "float(({a} ^ 0x8000000000000000) - 0x8000000000000000)")
+_reg("f64.convert_i64_u", "u", "float({a})")
+_reg("f32.demote_f64", "p", "_f32r")
+_reg("f64.promote_f32", "p", "_promote")
+_reg("i32.reinterpret_f32", "p", "_f32_bits")
+_reg("i64.reinterpret_f64", "p", "_f64_bits")
+_reg("f32.reinterpret_i32", "p", "_f32_from_bits")
+_reg("f64.reinterpret_i64", "p", "_f64_from_bits")
+
+# Libcalls that inline formats call by name; bound when the body uses them.
+_INLINE_NEEDS = ("_f32r", "_fsqrt", "_fdiv", "_int_to_f32")
+
+_LOADS = {
+    0x28: "{ld}({m}, {ea})[0]", 0x29: "{ld}({m}, {ea})[0]", 0x2A: "{ld}({m}, {ea})",
+    0x2B: "{ld}({m}, {ea})[0]", 0x2C: "(({m}[{ea}] ^ 0x80) - 0x80) & " + M32, 0x2D: "{m}[{ea}]",
+    0x2E: "{ld}({m}, {ea})[0] & " + M32, 0x2F: "{ld}({m}, {ea})[0]",
+    0x30: "(({m}[{ea}] ^ 0x80) - 0x80) & " + M64, 0x31: "{m}[{ea}]",
+    0x32: "{ld}({m}, {ea})[0] & " + M64, 0x33: "{ld}({m}, {ea})[0]",
+    0x34: "{ld}({m}, {ea})[0] & " + M64, 0x35: "{ld}({m}, {ea})[0]",
+}
+_LOAD_FN = {0x28: "_ld_u32", 0x29: "_ld_u64", 0x2A: "_load_f32", 0x2B: "_ld_f64", 0x2E: "_ld_i16",
+            0x2F: "_ld_u16", 0x32: "_ld_i16", 0x33: "_ld_u16", 0x34: "_ld_i32", 0x35: "_ld_u32"}
+_STORES = {
+    0x36: "{st}({m}, {ea}, {v})", 0x37: "{st}({m}, {ea}, {v})", 0x38: "{st}({m}, {ea}, {v})",
+    0x39: "{st}({m}, {ea}, {v})", 0x3A: "{m}[{ea}] = {v} & 0xFF", 0x3B: "{st}({m}, {ea}, {v} & 0xFFFF)",
+    0x3C: "{m}[{ea}] = {v} & 0xFF", 0x3D: "{st}({m}, {ea}, {v} & 0xFFFF)",
+    0x3E: "{st}({m}, {ea}, {v} & " + M32 + ")",
+}
+_STORE_FN = {0x36: "_st_u32", 0x37: "_st_u64", 0x38: "_store_f32", 0x39: "_st_f64", 0x3B: "_st_u16",
+             0x3D: "_st_u16", 0x3E: "_st_u32"}
+
+_DISPATCH = {
+    op.UNREACHABLE: FunctionEmitter.i_unreachable, op.NOP: FunctionEmitter.i_nop,
+    op.BR: FunctionEmitter.i_br, op.BR_IF: FunctionEmitter.i_br_if,
+    op.BR_TABLE: FunctionEmitter.i_br_table, op.RETURN: FunctionEmitter.i_return,
+    op.CALL: FunctionEmitter.i_call, op.CALL_INDIRECT: FunctionEmitter.i_call_indirect,
+    op.DROP: FunctionEmitter.i_drop, op.SELECT: FunctionEmitter.i_select,
+    op.SELECT_T: FunctionEmitter.i_select, op.LOCAL_GET: FunctionEmitter.i_local_get,
+    op.LOCAL_SET: FunctionEmitter.i_local_set, op.LOCAL_TEE: FunctionEmitter.i_local_tee,
+    op.GLOBAL_GET: FunctionEmitter.i_global_get, op.GLOBAL_SET: FunctionEmitter.i_global_set,
+    op.TABLE_GET: FunctionEmitter.i_table_get, op.TABLE_SET: FunctionEmitter.i_table_set,
+    op.MEMORY_SIZE: FunctionEmitter.i_memory_size, op.MEMORY_GROW: FunctionEmitter.i_memory_grow,
+    op.I32_CONST: FunctionEmitter.i_const_int, op.I64_CONST: FunctionEmitter.i_const_int,
+    op.F32_CONST: FunctionEmitter.i_f32_const, op.F64_CONST: FunctionEmitter.i_f64_const,
+    op.REF_NULL: FunctionEmitter.i_ref_null, op.REF_IS_NULL: FunctionEmitter.i_ref_is_null,
+    op.REF_FUNC: FunctionEmitter.i_ref_func,
+    op.MEMORY_INIT: FunctionEmitter.i_memory_init, op.DATA_DROP: FunctionEmitter.i_data_drop,
+    op.MEMORY_COPY: FunctionEmitter.i_memory_copy, op.MEMORY_FILL: FunctionEmitter.i_memory_fill,
+    op.TABLE_INIT: FunctionEmitter.i_table_init, op.ELEM_DROP: FunctionEmitter.i_elem_drop,
+    op.TABLE_COPY: FunctionEmitter.i_table_copy, op.TABLE_GROW: FunctionEmitter.i_table_grow,
+    op.TABLE_SIZE: FunctionEmitter.i_table_size, op.TABLE_FILL: FunctionEmitter.i_table_fill,
+}
+for _o in _LOADS:
+    _DISPATCH[_o] = FunctionEmitter.i_load
+for _o in _STORES:
+    _DISPATCH[_o] = FunctionEmitter.i_store
+
+
+def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+                  name: str | None = None) -> tuple[str, set[str], dict[str, object], bool]:
+    """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``.
+
+    Tries the structured layout first and falls back to the flat one when a
+    CPython nesting limit would be hit."""
+    try:
+        em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name)
+        em.emit_body()
+    except CodegenLimit:
+        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name)
+        em.emit_body()
+    return em.source(), em.needs, em.consts, em.flat

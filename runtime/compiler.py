@@ -1,0 +1,103 @@
+"""The compiler interface, and the module's table of compiled functions.
+
+A backend turns one validated function into a Python callable with the
+calling convention ``fn(vm, *params)`` (see ``codegen``). ``ModuleCode`` is
+what a ``Module`` owns: the namespace every generated function of the module
+shares as its globals, where function ``j`` is bound as ``f<j>``. Functions
+are compiled on first use: until then ``f<j>`` is a small stub that compiles
+and replaces itself, so a large module costs nothing for functions that never
+run, and instantiation never compiles.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Callable, Protocol
+
+from .codegen import emit_function
+from .errors import WasmtimeError
+from .funcref import sig_id
+from .libcalls import LIBCALLS
+from .module_info import ModuleInfo
+from .pycompile import compile_and_load, unique_filename
+
+
+class Compiler(Protocol):
+    """A backend: compile one defined function of a validated module."""
+
+    def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable: ...
+
+
+class PythonCompiler:
+    """The first backend: Python source through ``compile()``."""
+
+    name = "python"
+
+    def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable:
+        pyname = f"f{funcidx}"
+        try:
+            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids)
+        except RecursionError:
+            raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
+        bindings = {n: LIBCALLS[n] for n in needs}
+        bindings.update(consts)
+        filename = unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
+        return compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
+
+
+class ModuleCode:
+    """Compiled code of one module, shared by all its instances."""
+
+    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler):
+        self.info = info
+        self.name = name
+        self.compiler = compiler
+        self.sig_ids = {sig: sig_id(sig) for sig in info.types}
+        self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
+        self.num_imported = info.num_imported_funcs
+        self._compiled: dict[int, Callable] = {}
+        # References made before their function was compiled hold its stub; they
+        # are pointed at the compiled code when it exists.
+        self._waiting: dict[int, weakref.WeakSet] = {}
+        self._lock = threading.Lock()
+        for j in range(self.num_imported, self.num_imported + len(info.funcs)):
+            self.namespace[f"f{j}"] = self._stub(j)
+
+    def _stub(self, j: int) -> Callable:
+        def stub(vm, *args):
+            return self.function(j)(vm, *args)
+        stub.__qualname__ = f"stub_f{j}"
+        return stub
+
+    def function(self, j: int) -> Callable:
+        """The compiled code of defined function ``j`` (compiling it now if needed)."""
+        fn = self._compiled.get(j)
+        if fn is None:
+            with self._lock:
+                fn = self._compiled.get(j)
+                if fn is None:
+                    fn = self.compiler.compile_function(self, j)
+                    self._compiled[j] = fn
+                    self.namespace[f"f{j}"] = fn
+                    for ref in self._waiting.pop(j, ()):
+                        ref.code = fn
+        return fn
+
+    def bind_ref(self, j: int, ref) -> None:
+        """Give FuncRef ``ref`` the code of function ``j`` without compiling it:
+        the stub until the first call, the compiled code after."""
+        fn = self._compiled.get(j)
+        if fn is not None:
+            ref.code = fn
+            return
+        with self._lock:
+            ref.code = self.namespace[f"f{j}"]
+            if j not in self._compiled:
+                self._waiting.setdefault(j, weakref.WeakSet()).add(ref)
+            else:
+                ref.code = self._compiled[j]
+
+    def compile_all(self) -> None:
+        for j in range(self.num_imported, self.num_imported + len(self.info.funcs)):
+            self.function(j)

@@ -1,0 +1,106 @@
+"""``Config`` and ``Engine``, as in wasmtime-py.
+
+Config's properties are write-only switches. A ``wasm_*`` switch for a
+proposal this runtime does not implement yet raises ``WasmtimeError`` when
+turned on, so a program never runs with a feature it asked for silently
+missing. Knobs that only tune Wasmtime's native code generation
+(``cranelift_*``, ``strategy``, ``cache``, ``parallel_compilation`` ...)
+are accepted and have no effect here, since there is no native code.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .errors import WasmtimeError
+from .features import Features
+
+# wasm_* switch -> Features field, for the proposals implemented.
+_FEATURE_SWITCHES = {
+    "wasm_bulk_memory": "bulk_memory",
+    "wasm_reference_types": "reference_types",
+    "wasm_multi_value": "multi_value",
+}
+# Proposals not implemented yet: turning them on is an error.
+_UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_threads", "wasm_memory64", "wasm_multi_memory",
+                "wasm_tail_call", "wasm_gc", "wasm_function_references", "wasm_exceptions",
+                "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
+                "wasm_stack_switching", "shared_memory")
+# Native-code tuning with no meaning for a Python backend.
+_NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_canonicalization",
+              "strategy", "profiler", "cache", "debug_info", "parallel_compilation",
+              "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
+              "memory_may_move", "memory_init_cow", "native_unwind_info", "macos_use_mach_ports",
+              "signals_based_traps", "wasm_relaxed_simd_deterministic", "gc_support")
+
+
+class Config:
+    """Engine-wide settings. Properties are write-only, as in wasmtime-py."""
+
+    def __init__(self):
+        self._features = Features()
+        self._consume_fuel = False
+        self._epoch_interruption = False
+        self._max_wasm_stack = 512 * 1024
+        self._tuning: dict[str, object] = {}
+
+    def __setattr__(self, name: str, value) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        if name in _FEATURE_SWITCHES:
+            self._features = self._features.with_(**{_FEATURE_SWITCHES[name]: _bool(name, value)})
+        elif name in _UNSUPPORTED:
+            if _bool(name, value):
+                raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
+        elif name == "consume_fuel" or name == "epoch_interruption":
+            if _bool(name, value):
+                raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
+        elif name == "max_wasm_stack":
+            if not isinstance(value, int) or value <= 0:
+                raise WasmtimeError("max_wasm_stack must be a positive int")
+            self._max_wasm_stack = value
+        elif name in _NO_EFFECT:
+            self._tuning[name] = value
+        else:
+            raise AttributeError(f"Config has no setting {name!r}")
+
+    def __getattr__(self, name: str):
+        raise AttributeError(f"Config.{name} is write-only")
+
+    @property
+    def features(self) -> Features:
+        return self._features
+
+
+def _bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"Config.{name} expects a bool")
+    return value
+
+
+class Engine:
+    """Compilation settings shared by modules and stores, and the epoch counter."""
+
+    def __init__(self, config: Config | None = None):
+        if config is not None and not isinstance(config, Config):
+            raise TypeError("expected a Config")
+        config = config or Config()
+        self._features = config._features
+        self._consume_fuel = config._consume_fuel
+        self._epoch_interruption = config._epoch_interruption
+        self._max_wasm_stack = config._max_wasm_stack
+        self._epoch = 0
+        self._epoch_lock = threading.Lock()
+
+    @property
+    def features(self) -> Features:
+        return self._features
+
+    def increment_epoch(self) -> None:
+        """Advance the epoch by one. Safe to call from any thread."""
+        with self._epoch_lock:
+            self._epoch += 1
+
+    def is_pulley(self) -> bool:
+        return False

@@ -1,0 +1,174 @@
+"""``Func`` and ``Caller``, and the boundary where the host calls into Wasm.
+
+``Func.__call__`` is the one place a Wasm call starts from the host. It
+converts arguments, runs the code, and turns what can only be guest
+behaviour into ``Trap``: an out-of-range memory access surfaces from the
+generated code as ``IndexError``/``struct.error``/``OverflowError`` (bounds
+checks are the buffer's own), unbounded recursion as ``RecursionError``.
+Exceptions raised by host functions are carried across Wasm frames wrapped
+in ``HostError`` so they are never mistaken for guest behaviour, and
+re-raised unchanged to the caller, as wasmtime-py does.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .errors import Frame, Trap, TrapCode, WasmtimeError
+from .funcref import FuncRef
+from .module_info import FuncSig
+from .types import FuncType
+from .value import from_wasm, to_wasm
+
+_GUEST_MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
+
+
+class HostError(Exception):
+    """Carries an exception raised by a host function through Wasm frames."""
+
+    def __init__(self, original: BaseException):
+        super().__init__(original)
+        self.original = original
+
+
+def _frames_from(tb) -> list[Frame]:
+    frames = []
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if fname.startswith("wasm://"):
+            mod, _, rest = fname[len("wasm://"):].partition("/func[")
+            idx = rest.split("]", 1)[0]
+            name = rest.partition("<")[2].partition(">")[0] or None
+            frames.append(Frame(int(idx), name, mod))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames
+
+
+def call_wasm(ref: FuncRef, args: list):
+    """Run ``ref`` with Wasm-side ``args``; only Trap, WasmtimeError or a host
+    function's own exception can leave."""
+    try:
+        return ref.code(ref.vm, *args)
+    except Trap as t:
+        if not t.frames and t.trap_code is not None:
+            t.frames = _frames_from(t.__traceback__)
+        raise
+    except HostError as h:
+        raise h.original.with_traceback(h.original.__traceback__) from None
+    except _GUEST_MEMORY_ERRORS as e:
+        trap = Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+        trap.frames = _frames_from(e.__traceback__)
+        raise trap from None
+    except RecursionError as e:
+        trap = Trap.from_code(TrapCode.STACK_OVERFLOW)
+        trap.frames = _frames_from(e.__traceback__)[:32]
+        raise trap from None
+
+
+class Func:
+    """A function: exported from an instance, or defined by the host.
+
+    ``Func(store, FuncType([...], [...]), callable, access_caller=False)``
+    makes a host function; with ``access_caller`` the callable gets a
+    ``Caller`` first. Calling a Func returns None, one value, or a list."""
+
+    __slots__ = ("_ref", "_store", "__weakref__")
+
+    def __init__(self, store, ty: FuncType, func, access_caller: bool = False):
+        if not isinstance(ty, FuncType):
+            raise TypeError("expected a FuncType")
+        if not callable(func):
+            raise TypeError("expected a callable")
+        self._store = store
+        self._ref = host_funcref(store, ty._sig, func, access_caller)
+
+    @classmethod
+    def _from_ref(cls, store, ref: FuncRef) -> "Func":
+        f = cls.__new__(cls)
+        f._ref = ref
+        f._store = store
+        return f
+
+    def type(self, store=None) -> FuncType:
+        return FuncType._from_sig(self._ref.type)
+
+    def __call__(self, store, *params):
+        sig = self._ref.type
+        if len(params) != len(sig.params):
+            which = "many" if len(params) > len(sig.params) else "few"
+            raise WasmtimeError(f"too {which} parameters provided: given {len(params)}, "
+                                f"expected {len(sig.params)}")
+        args = [to_wasm(t, p, store) for t, p in zip(sig.params, params)]
+        result = call_wasm(self._ref, args)
+        results = sig.results
+        if not results:
+            return None
+        if len(results) == 1:
+            return from_wasm(results[0], result, store)
+        return [from_wasm(t, v, store) for t, v in zip(results, result)]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Func) and other._ref is self._ref
+
+    def __hash__(self) -> int:
+        return id(self._ref)
+
+    def __repr__(self) -> str:
+        return f"<Func {self._ref.type}>"
+
+
+class Caller:
+    """What a host function defined with ``access_caller=True`` gets first:
+    the exports of the calling instance (``caller["memory"]``, ``caller.get``)."""
+
+    __slots__ = ("_vm", "_store")
+
+    def __init__(self, vm, store):
+        self._vm = vm
+        self._store = store
+
+    def get(self, name: str):
+        if self._vm is None:
+            return None
+        from .instance import export_extern
+        return export_extern(self._store, self._vm, name)
+
+    def __getitem__(self, name: str):
+        item = self.get(name)
+        if item is None:
+            raise KeyError(name)
+        return item
+
+
+def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None) -> FuncRef:
+    """A FuncRef whose code runs the host callable ``func`` with converted values."""
+    params, results = sig.params, sig.results
+
+    def code(vm, *args):
+        try:
+            pyargs = [from_wasm(t, a, store) for t, a in zip(params, args)]
+            if access_caller:
+                out = func(Caller(vm, store), *pyargs)
+            else:
+                out = func(*pyargs)
+            return _host_results(results, out, store)
+        except (Trap, HostError, RecursionError):
+            raise
+        except Exception as e:
+            raise HostError(e) from None
+
+    code.access_caller = access_caller  # instances rebind such imports to themselves
+    return FuncRef(code, caller_vm, sig, None)
+
+
+def _host_results(results: tuple, out, store):
+    if not results:
+        if out is not None:
+            raise WasmtimeError("host function returned a value but its type has no results")
+        return None
+    if len(results) == 1:
+        return to_wasm(results[0], out, store)
+    if not isinstance(out, (list, tuple)) or len(out) != len(results):
+        raise WasmtimeError(f"host function must return {len(results)} values")
+    return tuple(to_wasm(t, v, store) for t, v in zip(results, out))

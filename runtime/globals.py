@@ -1,0 +1,45 @@
+"""``Global``: a global variable seen from the host, as in wasmtime-py."""
+
+from __future__ import annotations
+
+from .errors import WasmtimeError
+from .types import GlobalType
+from .value import from_wasm, to_wasm
+from .vm import GlobalCell
+
+
+class Global:
+    """``Global(store, GlobalType(ValType.i32(), mutable), value)``."""
+
+    __slots__ = ("_cell", "_store")
+
+    def __init__(self, store, ty: GlobalType, val):
+        if not isinstance(ty, GlobalType):
+            raise TypeError("expected a GlobalType")
+        self._store = store
+        self._cell = GlobalCell(ty._sig.type, ty._sig.mutable, to_wasm(ty._sig.type, val, store))
+
+    @classmethod
+    def _from_cell(cls, store, cell: GlobalCell) -> "Global":
+        g = cls.__new__(cls)
+        g._cell = cell
+        g._store = store
+        return g
+
+    def type(self, store=None) -> GlobalType:
+        from .module_info import GlobalSig
+        return GlobalType._from_sig(GlobalSig(self._cell.type, self._cell.mutable))
+
+    def value(self, store=None):
+        return from_wasm(self._cell.type, self._cell.value, store)
+
+    def set_value(self, store, val) -> None:
+        if not self._cell.mutable:
+            raise WasmtimeError("global is immutable: cannot set its value")
+        self._cell.value = to_wasm(self._cell.type, val, store)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Global) and other._cell is self._cell
+
+    def __hash__(self) -> int:
+        return id(self._cell)

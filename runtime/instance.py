@@ -1,0 +1,198 @@
+"""``Instance`` and instantiation: imports checked and bound, state allocated,
+segments applied, start function run — in the spec's order.
+
+Instantiation allocates memories, tables and globals and applies active
+segments; it does no work per function: references to functions are made on
+first use (``VMContext.funcref``) and code is compiled on first call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .constexpr import eval_const
+from .errors import LinkError, Trap, TrapCode, WasmtimeError
+from .func import Func, call_wasm
+from .funcref import FuncRef
+from .globals import Global
+from .memory import Memory
+from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
+from .table import Table
+from .vm import GlobalCell, MemoryInstance, TableInstance, VMContext
+
+_EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: Memory, EXTERN_GLOBAL: Global}
+
+
+def _limits_match(cur_min: int, cur_max, want_min: int, want_max) -> bool:
+    if cur_min < want_min:
+        return False
+    if want_max is None:
+        return True
+    return cur_max is not None and cur_max <= want_max
+
+
+def _bind_import(store, vm: VMContext, imp, item) -> None:
+    """Check ``item`` against import ``imp`` and add it to ``vm``; LinkError if it does not fit."""
+    where = f"`{imp.module}::{imp.name}`"
+    expected = _EXTERN_CLASSES.get(imp.kind)
+    if expected is None or not isinstance(item, expected):
+        got = type(item).__name__
+        raise LinkError(f"incompatible import type for {where}: expected {EXTERN_NAMES.get(imp.kind)}, found {got}")
+    info = vm.info
+    if imp.kind == EXTERN_FUNC:
+        ref: FuncRef = item._ref
+        if ref.type != info.types[imp.desc]:
+            raise LinkError(f"incompatible import type for {where}: function types differ "
+                            f"(expected {info.types[imp.desc]}, found {ref.type})")
+        if getattr(ref.code, "access_caller", False):
+            ref = FuncRef(ref.code, vm, ref.type, None)
+        vm.imported_funcs.append(ref)
+    elif imp.kind == EXTERN_TABLE:
+        t = item._table
+        sig = imp.desc
+        if t.elem_type != sig.elem or t.is64 != sig.is64 or not _limits_match(len(t.elems), t.max, sig.min, sig.max):
+            raise LinkError(f"incompatible import type for {where}: table types differ")
+        vm.tables.append(t)
+    elif imp.kind == EXTERN_MEMORY:
+        m = item._mem
+        sig = imp.desc
+        if m.is64 != sig.is64 or m.shared != sig.shared or m.page_size_log2 != sig.page_size_log2 \
+                or not _limits_match(m.pages, m.max, sig.min, sig.max):
+            raise LinkError(f"incompatible import type for {where}: memory types differ")
+        vm.memories.append(m)
+    else:
+        c = item._cell
+        sig = imp.desc
+        if c.type != sig.type or c.mutable != sig.mutable:
+            raise LinkError(f"incompatible import type for {where}: global types differ")
+        vm.globals.append(c)
+
+
+def instantiate(store, module, imports) -> VMContext:
+    """Create an instance of ``module`` in ``store`` from resolved ``imports``."""
+    info = module._info
+    if len(imports) != len(info.imports):
+        raise WasmtimeError(f"expected {len(info.imports)} imports, found {len(imports)}")
+    store._reserve("instances")
+    store._reserve("tables", len(info.tables))
+    store._reserve("memories", len(info.memories))
+    vm = VMContext(module._code, store)
+    for imp, item in zip(info.imports, imports):
+        _bind_import(store, vm, imp, item)
+    limits = store._limits
+    for g in info.globals:
+        vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
+    for t in info.tables:
+        init = eval_const(t.init, vm) if t.init else None
+        if limits.table_elements is not None and t.sig.min > limits.table_elements:
+            raise WasmtimeError("table minimum size exceeds the store's limit")
+        vm.tables.append(TableInstance(t.sig.elem, t.sig.min, t.sig.max, init, t.sig.is64, limits))
+    for m in info.memories:
+        if limits.memory_size is not None and (m.min << m.page_size_log2) > limits.memory_size:
+            raise WasmtimeError("memory minimum size exceeds the store's limit")
+        vm.memories.append(MemoryInstance(m.min, m.max, m.is64, m.shared, m.page_size_log2, limits))
+    vm.exports = {e.name: (e.kind, e.index) for e in info.exports}
+    store._instances.append(vm)
+    _apply_segments(vm)
+    if info.start is not None:
+        call_wasm(vm.funcref(info.start), [])
+    return vm
+
+
+def _apply_segments(vm: VMContext) -> None:
+    """Active element then data segments, in order; a segment out of bounds traps
+    (earlier ones stay applied). Active and declarative segments are then dropped."""
+    info = vm.info
+    for idx, seg in enumerate(info.elems):
+        if seg.mode == "active":
+            table = vm.tables[seg.table]
+            offset = eval_const(seg.offset, vm)
+            items = vm.elem_items(idx)
+            if offset + len(items) > len(table.elems):
+                raise Trap.from_code(TrapCode.TABLE_OUT_OF_BOUNDS)
+            table.elems[offset:offset + len(items)] = items
+        if seg.mode != "passive":
+            vm.drop_elem(idx)
+    for idx, seg in enumerate(info.datas):
+        if seg.mode == "active":
+            mem = vm.memories[seg.memory]
+            offset = eval_const(seg.offset, vm)
+            if offset + len(seg.data) > len(mem.data):
+                raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+            mem.data[offset:offset + len(seg.data)] = seg.data
+            vm.datas[idx] = b""
+
+
+def export_extern(store, vm: VMContext, name: str):
+    """The host object for export ``name`` of ``vm``, or None."""
+    entry = vm.exports.get(name)
+    if entry is None:
+        return None
+    kind, index = entry
+    if kind == EXTERN_FUNC:
+        return Func._from_ref(store, vm.funcref(index))
+    if kind == EXTERN_TABLE:
+        return Table._from_instance(store, vm.tables[index])
+    if kind == EXTERN_MEMORY:
+        return Memory._from_instance(store, vm.memories[index])
+    return Global._from_cell(store, vm.globals[index])
+
+
+class InstanceExports(Mapping):
+    """An instance's exports by name (``exports["f"]``) and by index (``by_index``)."""
+
+    def __init__(self, store, vm: VMContext):
+        self._store = store
+        self._vm = vm
+        self._names = list(vm.exports)
+        self._cache: dict[str, object] = {}
+
+    def __getitem__(self, name: str):
+        item = self._cache.get(name)
+        if item is None:
+            item = export_extern(self._store, self._vm, name)
+            if item is None:
+                raise KeyError(name)
+            self._cache[name] = item
+        return item
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self):
+        return iter(self._names)
+
+    @property
+    def by_index(self) -> list:
+        return [self[n] for n in self._names]
+
+
+class Instance:
+    """``Instance(store, module, imports)``: imports are Func/Table/Memory/Global in
+    the module's import order. Raises LinkError for mismatched imports and Trap
+    if a segment is out of bounds or the start function traps."""
+
+    def __init__(self, store, module, imports):
+        from .module import Module
+        if not isinstance(module, Module):
+            raise TypeError("expected a Module")
+        if module.engine is not store.engine and module.engine._features != store.engine._features:
+            raise WasmtimeError("module and store were made with different engines")
+        self._store = store
+        self._module = module
+        self._vm = instantiate(store, module, list(imports))
+        self._exports = None
+
+    @classmethod
+    def _from_vm(cls, store, module, vm: VMContext) -> "Instance":
+        inst = cls.__new__(cls)
+        inst._store = store
+        inst._module = module
+        inst._vm = vm
+        inst._exports = None
+        return inst
+
+    def exports(self, store=None) -> InstanceExports:
+        if self._exports is None:
+            self._exports = InstanceExports(self._store, self._vm)
+        return self._exports

@@ -1,0 +1,432 @@
+"""Every call from generated code back into the runtime, in one place.
+
+Generated functions receive these as closure bindings under the names in
+``LIBCALLS`` (see ``codegen``). Rules every libcall obeys:
+
+- Arguments are Wasm values in this runtime's representation (unsigned ints,
+  floats as described in ``values``) or runtime objects (memory and table
+  instances, the ``VMContext``).
+- A libcall that fails because of the guest raises ``Trap`` with the right
+  ``TrapCode`` and nothing else; it never leaves a partial write behind when
+  the spec says the operation traps before writing.
+- Cheap pure operations stay inline in generated code; only what needs a
+  branch, a loop or a trap lives here.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from .errors import Trap, TrapCode
+from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+INF = math.inf
+
+
+def trap(code: int):
+    """Raise the trap with wasmtime-py's number ``code``."""
+    raise Trap.from_code(TrapCode(code))
+
+
+# ----- integer arithmetic -----
+
+def i32_div_s(a: int, b: int) -> int:
+    """Signed division truncating toward zero; traps on /0 and MIN/-1."""
+    if b == 0:
+        trap(7)
+    if a == 0x80000000 and b == M32:
+        trap(6)
+    a = a - 0x100000000 if a & 0x80000000 else a
+    b = b - 0x100000000 if b & 0x80000000 else b
+    q = abs(a) // abs(b)
+    return (q if (a < 0) == (b < 0) else -q) & M32
+
+
+def i32_div_u(a: int, b: int) -> int:
+    """Unsigned division; traps on /0."""
+    if b == 0:
+        trap(7)
+    return a // b
+
+
+def i32_rem_s(a: int, b: int) -> int:
+    """Signed remainder with the sign of the dividend; traps on /0 only."""
+    if b == 0:
+        trap(7)
+    a = a - 0x100000000 if a & 0x80000000 else a
+    b = b - 0x100000000 if b & 0x80000000 else b
+    r = abs(a) % abs(b)
+    return (-r if a < 0 else r) & M32
+
+
+def i32_rem_u(a: int, b: int) -> int:
+    """Unsigned remainder; traps on /0."""
+    if b == 0:
+        trap(7)
+    return a % b
+
+
+def i64_div_s(a: int, b: int) -> int:
+    """Signed 64-bit division truncating toward zero; traps on /0 and MIN/-1."""
+    if b == 0:
+        trap(7)
+    if a == 0x8000000000000000 and b == M64:
+        trap(6)
+    a = a - 0x10000000000000000 if a & 0x8000000000000000 else a
+    b = b - 0x10000000000000000 if b & 0x8000000000000000 else b
+    q = abs(a) // abs(b)
+    return (q if (a < 0) == (b < 0) else -q) & M64
+
+
+def i64_div_u(a: int, b: int) -> int:
+    """Unsigned 64-bit division; traps on /0."""
+    if b == 0:
+        trap(7)
+    return a // b
+
+
+def i64_rem_s(a: int, b: int) -> int:
+    """Signed 64-bit remainder with the sign of the dividend; traps on /0 only."""
+    if b == 0:
+        trap(7)
+    a = a - 0x10000000000000000 if a & 0x8000000000000000 else a
+    b = b - 0x10000000000000000 if b & 0x8000000000000000 else b
+    r = abs(a) % abs(b)
+    return (-r if a < 0 else r) & M64
+
+
+def i64_rem_u(a: int, b: int) -> int:
+    """Unsigned 64-bit remainder; traps on /0."""
+    if b == 0:
+        trap(7)
+    return a % b
+
+
+def i32_rotl(a: int, b: int) -> int:
+    """Rotate left by ``b mod 32``."""
+    b &= 31
+    return ((a << b) | (a >> (32 - b))) & M32
+
+
+def i32_rotr(a: int, b: int) -> int:
+    """Rotate right by ``b mod 32``."""
+    b &= 31
+    return ((a >> b) | (a << (32 - b))) & M32
+
+
+def i64_rotl(a: int, b: int) -> int:
+    """Rotate left by ``b mod 64``."""
+    b &= 63
+    return ((a << b) | (a >> (64 - b))) & M64
+
+
+def i64_rotr(a: int, b: int) -> int:
+    """Rotate right by ``b mod 64``."""
+    b &= 63
+    return ((a >> b) | (a << (64 - b))) & M64
+
+
+def i32_ctz(a: int) -> int:
+    """Count trailing zeros (32 for zero)."""
+    return (a & -a).bit_length() - 1 if a else 32
+
+
+def i64_ctz(a: int) -> int:
+    """Count trailing zeros (64 for zero)."""
+    return (a & -a).bit_length() - 1 if a else 64
+
+
+# ----- floating point -----
+
+def fdiv(a: float, b: float) -> float:
+    """IEEE division, where Python would raise ZeroDivisionError on a zero divisor."""
+    if b:
+        return a / b
+    if a != a or b != b or a == 0:
+        return a + b if (a != a or b != b) else math.nan
+    return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def fsqrt(a: float) -> float:
+    """IEEE square root: NaN for negative inputs, -0 for -0."""
+    if a != a:
+        return a + a
+    if a < 0:
+        return math.nan
+    return math.sqrt(a)
+
+
+def fmin(a: float, b: float) -> float:
+    """Wasm min: NaN if either is NaN, and -0 < +0."""
+    if a != a or b != b:
+        return a + b
+    if a == b:
+        return a if math.copysign(1.0, a) < 0 else b
+    return a if a < b else b
+
+
+def fmax(a: float, b: float) -> float:
+    """Wasm max: NaN if either is NaN, and +0 > -0."""
+    if a != a or b != b:
+        return a + b
+    if a == b:
+        return b if math.copysign(1.0, a) < 0 else a
+    return a if a > b else b
+
+
+def fceil(a: float) -> float:
+    """Round up, keeping -0, infinities and (quieted) NaNs."""
+    if a != a:
+        return a + a
+    if a in (INF, -INF) or a == 0:
+        return a
+    r = float(math.ceil(a))
+    return -0.0 if r == 0 and a < 0 else r
+
+
+def ffloor(a: float) -> float:
+    """Round down, keeping -0, infinities and (quieted) NaNs."""
+    if a != a:
+        return a + a
+    if a in (INF, -INF) or a == 0:
+        return a
+    return float(math.floor(a))
+
+
+def ftrunc(a: float) -> float:
+    """Round toward zero, keeping the sign of zero results."""
+    if a != a:
+        return a + a
+    if a in (INF, -INF) or a == 0:
+        return a
+    return math.copysign(float(math.trunc(a)), a)
+
+
+def fnearest(a: float) -> float:
+    """Round to nearest, ties to even, keeping the sign of zero results."""
+    if a != a:
+        return a + a
+    if a in (INF, -INF) or a == 0:
+        return a
+    return math.copysign(float(round(a)), a)
+
+
+def promote(a: float) -> float:
+    """f64.promote_f32: exact, except that a NaN comes out quiet."""
+    return a if a == a else a + a
+
+
+def f32_demote(a: float) -> float:
+    """f32.demote_f64: round to f32."""
+    return f32_round(a)
+
+
+def _trunc_checked(a: float, lo: float, hi: float, mask: int) -> int:
+    if a != a:
+        trap(8)
+    if not lo < a < hi:
+        trap(6)
+    return int(a) & mask
+
+
+def i32_trunc_s(a: float) -> int:
+    """Truncate to a signed i32; traps on NaN (8) and out of range (6)."""
+    return _trunc_checked(a, -2147483649.0, 2147483648.0, M32)
+
+
+def i32_trunc_u(a: float) -> int:
+    """Truncate to an unsigned i32; traps on NaN and out of range."""
+    return _trunc_checked(a, -1.0, 4294967296.0, M32)
+
+
+def i64_trunc_s(a: float) -> int:
+    """Truncate to a signed i64; traps on NaN and out of range."""
+    return _trunc_checked(a, -9223372036854777856.0, 9223372036854775808.0, M64)
+
+
+def i64_trunc_u(a: float) -> int:
+    """Truncate to an unsigned i64; traps on NaN and out of range."""
+    return _trunc_checked(a, -1.0, 18446744073709551616.0, M64)
+
+
+def _trunc_sat(a: float, lo: int, hi: int, mask: int) -> int:
+    if a != a:
+        return 0
+    if a in (INF, -INF):
+        return (hi if a > 0 else lo) & mask
+    v = int(a)
+    return (hi if v > hi else lo if v < lo else v) & mask
+
+
+def i32_trunc_sat_s(a: float) -> int:
+    """Saturating truncation to signed i32 (NaN -> 0)."""
+    return _trunc_sat(a, -0x80000000, 0x7FFFFFFF, M32)
+
+
+def i32_trunc_sat_u(a: float) -> int:
+    """Saturating truncation to unsigned i32 (NaN -> 0)."""
+    return _trunc_sat(a, 0, M32, M32)
+
+
+def i64_trunc_sat_s(a: float) -> int:
+    """Saturating truncation to signed i64 (NaN -> 0)."""
+    return _trunc_sat(a, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, M64)
+
+
+def i64_trunc_sat_u(a: float) -> int:
+    """Saturating truncation to unsigned i64 (NaN -> 0)."""
+    return _trunc_sat(a, 0, M64, M64)
+
+
+def int_to_f32(v: int) -> float:
+    """Round an integer (any size) to the nearest f32, ties to even, in one rounding."""
+    if -(1 << 53) <= v <= (1 << 53):
+        return f32_round(float(v))
+    neg = v < 0
+    v = -v if neg else v
+    shift = v.bit_length() - 24
+    kept, rest = v >> shift, v & ((1 << shift) - 1)
+    half = 1 << (shift - 1)
+    if rest > half or (rest == half and kept & 1):
+        kept += 1
+    r = f32_round(float(kept << shift))
+    return -r if neg else r
+
+
+# ----- memory -----
+
+_LD32 = struct.Struct("<I").unpack_from
+_ST32 = struct.Struct("<I").pack_into
+
+
+def load_f32(m, ea: int) -> float:
+    """f32.load: the f32 at ``ea``, signalling NaNs kept."""
+    return f32_from_bits(_LD32(m, ea)[0])
+
+
+def store_f32(m, ea: int, v: float) -> None:
+    """f32.store: write ``v``'s exact f32 bits at ``ea``."""
+    _ST32(m, ea, f32_bits(v))
+
+
+def memory_grow(mem, delta: int) -> int:
+    """memory.grow: the old size in pages, or -1 (as an unsigned value) on failure."""
+    return mem.grow_pages(delta)
+
+
+def memory_fill(m, d: int, val: int, n: int) -> None:
+    """memory.fill: bounds-checked before any write."""
+    if d + n > len(m):
+        trap(1)
+    m[d:d + n] = bytes([val & 0xFF]) * n
+
+
+def memory_copy(dst, d: int, src, s: int, n: int) -> None:
+    """memory.copy (memmove semantics); both ranges checked before any write."""
+    if d + n > len(dst) or s + n > len(src):
+        trap(1)
+    if n:
+        dst[d:d + n] = src[s:s + n]
+
+
+def memory_init(vm, dataidx: int, m, d: int, s: int, n: int) -> None:
+    """memory.init from a (possibly dropped) data segment; checked before writing."""
+    data = vm.datas[dataidx]
+    if s + n > len(data) or d + n > len(m):
+        trap(1)
+    if n:
+        m[d:d + n] = data[s:s + n]
+
+
+def data_drop(vm, dataidx: int) -> None:
+    """data.drop: the segment becomes empty for this instance."""
+    vm.datas[dataidx] = b""
+
+
+# ----- tables -----
+
+def table_get(table, i: int):
+    """table.get with a bounds check."""
+    elems = table.elems
+    if i >= len(elems):
+        trap(3)
+    return elems[i]
+
+
+def table_set(table, i: int, v) -> None:
+    """table.set with a bounds check."""
+    elems = table.elems
+    if i >= len(elems):
+        trap(3)
+    elems[i] = v
+
+
+def table_grow(table, init, n: int) -> int:
+    """table.grow: the old size, or -1 (unsigned) when the table cannot grow."""
+    return table.grow(n, init)
+
+
+def table_fill(table, i: int, v, n: int) -> None:
+    """table.fill: bounds-checked before any write."""
+    elems = table.elems
+    if i + n > len(elems):
+        trap(3)
+    elems[i:i + n] = [v] * n
+
+
+def table_copy(dst, d: int, src, s: int, n: int) -> None:
+    """table.copy (overlap-safe); both ranges checked before any write."""
+    if d + n > len(dst.elems) or s + n > len(src.elems):
+        trap(3)
+    if n:
+        dst.elems[d:d + n] = src.elems[s:s + n]
+
+
+def table_init(vm, elemidx: int, table, d: int, s: int, n: int) -> None:
+    """table.init from a (possibly dropped) element segment; checked before writing."""
+    items = vm.elem_items(elemidx)
+    if s + n > len(items) or d + n > len(table.elems):
+        trap(3)
+    if n:
+        table.elems[d:d + n] = items[s:s + n]
+
+
+def elem_drop(vm, elemidx: int) -> None:
+    """elem.drop: the segment becomes empty for this instance."""
+    vm.drop_elem(elemidx)
+
+
+def ref_func(vm, funcidx: int):
+    """ref.func: this instance's reference to function ``funcidx``, made on first use."""
+    return vm.funcref(funcidx)
+
+
+# Name in generated code -> object. Struct methods are bound once here.
+LIBCALLS = {
+    "_trap": trap,
+    "_i32_div_s": i32_div_s, "_i32_div_u": i32_div_u, "_i32_rem_s": i32_rem_s, "_i32_rem_u": i32_rem_u,
+    "_i64_div_s": i64_div_s, "_i64_div_u": i64_div_u, "_i64_rem_s": i64_rem_s, "_i64_rem_u": i64_rem_u,
+    "_i32_rotl": i32_rotl, "_i32_rotr": i32_rotr, "_i64_rotl": i64_rotl, "_i64_rotr": i64_rotr,
+    "_i32_ctz": i32_ctz, "_i64_ctz": i64_ctz,
+    "_fdiv": fdiv, "_fsqrt": fsqrt, "_fmin": fmin, "_fmax": fmax, "_fceil": fceil, "_ffloor": ffloor,
+    "_ftrunc": ftrunc, "_fnearest": fnearest, "_promote": promote, "_f32r": f32_round,
+    "_copysign": math.copysign,
+    "_i32_trunc_s": i32_trunc_s, "_i32_trunc_u": i32_trunc_u, "_i64_trunc_s": i64_trunc_s,
+    "_i64_trunc_u": i64_trunc_u, "_i32_trunc_sat_s": i32_trunc_sat_s, "_i32_trunc_sat_u": i32_trunc_sat_u,
+    "_i64_trunc_sat_s": i64_trunc_sat_s, "_i64_trunc_sat_u": i64_trunc_sat_u, "_int_to_f32": int_to_f32,
+    "_f32_bits": f32_bits, "_f32_from_bits": f32_from_bits, "_f64_bits": f64_bits,
+    "_f64_from_bits": f64_from_bits,
+    "_ld_u32": _LD32, "_ld_i32": struct.Struct("<i").unpack_from,
+    "_ld_u64": struct.Struct("<Q").unpack_from, "_ld_u16": struct.Struct("<H").unpack_from,
+    "_ld_i16": struct.Struct("<h").unpack_from, "_ld_f64": struct.Struct("<d").unpack_from,
+    "_st_u32": _ST32, "_st_u64": struct.Struct("<Q").pack_into, "_st_u16": struct.Struct("<H").pack_into,
+    "_st_f64": struct.Struct("<d").pack_into,
+    "_load_f32": load_f32, "_store_f32": store_f32,
+    "_memory_grow": memory_grow, "_memory_fill": memory_fill, "_memory_copy": memory_copy,
+    "_memory_init": memory_init, "_data_drop": data_drop,
+    "_table_get": table_get, "_table_set": table_set, "_table_grow": table_grow, "_table_fill": table_fill,
+    "_table_copy": table_copy, "_table_init": table_init, "_elem_drop": elem_drop, "_ref_func": ref_func,
+}

@@ -1,0 +1,89 @@
+"""``Module``: a decoded, validated module and its (lazily) compiled code."""
+
+from __future__ import annotations
+
+import hashlib
+
+from .compiler import ModuleCode, PythonCompiler
+from .config import Engine
+from .decode import decode_module
+from .errors import WasmtimeError
+from .module_info import ModuleInfo
+from .types import ExportType, ImportType, extern_type
+from .validate import validate
+from .wat import to_wasm
+
+_SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
+
+
+class Module:
+    """A compiled WebAssembly module, shareable by any number of instances."""
+
+    def __init__(self, engine: Engine, wasm: str | bytes):
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        binary = to_wasm(wasm)
+        self.engine = engine
+        self._wasm = binary
+        self._info: ModuleInfo = decode_module(binary, engine.features)
+        validate(self._info, engine.features)
+        name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
+        self._code = ModuleCode(self._info, name, PythonCompiler())
+
+    @classmethod
+    def from_file(cls, engine: Engine, path) -> "Module":
+        """Read a .wasm or .wat file; raises WasmtimeError if it cannot be read."""
+        try:
+            with open(path, "rb") as f:
+                contents = f.read()
+        except OSError as e:
+            raise WasmtimeError(f"failed to read {path}: {e.strerror}") from None
+        return cls(engine, contents)
+
+    @staticmethod
+    def validate(engine: Engine, wasm: bytes) -> None:
+        """Raise WasmtimeError if ``wasm`` is not a valid module for ``engine``."""
+        if not isinstance(wasm, (bytes, bytearray)):
+            raise TypeError("expected wasm bytes")
+        validate(decode_module(bytes(wasm), engine.features), engine.features)
+
+    @property
+    def imports(self) -> list[ImportType]:
+        info = self._info
+        return [ImportType(i.module, i.name, extern_type(i.kind, i.desc, info.types)) for i in info.imports]
+
+    @property
+    def exports(self) -> list[ExportType]:
+        info = self._info
+        out = []
+        for e in info.exports:
+            out.append(ExportType(e.name, extern_type(e.kind, _export_desc(info, e.kind, e.index), info.types)))
+        return out
+
+    def serialize(self) -> bytes:
+        """Bytes that ``Module.deserialize`` turns back into this module."""
+        return _SERIALIZE_MAGIC + self._wasm
+
+    @classmethod
+    def deserialize(cls, engine: Engine, encoded: bytes) -> "Module":
+        if not isinstance(encoded, (bytes, bytearray)) or not bytes(encoded).startswith(_SERIALIZE_MAGIC):
+            raise WasmtimeError("not a serialized wasmfuzz module")
+        return cls(engine, bytes(encoded)[len(_SERIALIZE_MAGIC):])
+
+    @classmethod
+    def deserialize_file(cls, engine: Engine, path: str) -> "Module":
+        with open(path, "rb") as f:
+            return cls.deserialize(engine, f.read())
+
+
+def _export_desc(info: ModuleInfo, kind: int, index: int):
+    from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE
+    if kind == EXTERN_FUNC:
+        return info.func_sig(index)
+    if kind == EXTERN_TABLE:
+        return info.table_sigs()[index]
+    if kind == EXTERN_MEMORY:
+        return info.memory_sigs()[index]
+    if kind == EXTERN_GLOBAL:
+        return info.global_sigs()[index]
+    raise WasmtimeError(f"unsupported export kind {kind}")

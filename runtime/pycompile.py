@@ -1,0 +1,34 @@
+"""The one place generated Python is compiled.
+
+Source is entered in ``linecache`` under a readable, unique filename
+(``wasm://<module>/func[<index>]``) before it is compiled, so tracebacks,
+debuggers and profilers show the generated lines. No mtime is stored, so
+``linecache.checkcache`` never evicts the entry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+
+_seq = itertools.count()
+
+
+def unique_filename(module_name: str, funcidx: int, func_name: str | None = None) -> str:
+    base = f"wasm://{module_name}/func[{funcidx}]"
+    if func_name:
+        base += f"<{func_name}>"
+    name = base
+    while name in linecache.cache:
+        name = f"{base}#{next(_seq)}"
+    return name
+
+
+def compile_and_load(source: str, filename: str, namespace: dict, factory: str, bindings: dict):
+    """Register ``source`` under ``filename``, run it in ``namespace`` and call
+    the factory it defines with ``bindings``; returns what the factory returns."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)
+    make = namespace.pop(factory)
+    return make(**bindings)

@@ -1,0 +1,67 @@
+"""``Store``: the owner of instances and everything they allocate."""
+
+from __future__ import annotations
+
+import sys
+
+from .config import Engine
+from .errors import WasmtimeError
+from .vm import ResourceLimits
+
+# Wasm recursion runs on Python frames (CPython 3.11 does not use the C stack
+# for Python-to-Python calls). This many frames lets deep but finite guest
+# recursion work; beyond it the call traps as "call stack exhausted".
+WASM_RECURSION_LIMIT = 12_000
+
+
+def _ensure_recursion_limit() -> None:
+    if sys.getrecursionlimit() < WASM_RECURSION_LIMIT:
+        sys.setrecursionlimit(WASM_RECURSION_LIMIT)
+
+
+class Store:
+    """Holds instances, their memories, tables and globals, and host data."""
+
+    def __init__(self, engine: Engine | None = None, data=None):
+        if engine is not None and not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        self.engine = engine or Engine()
+        self._data = data
+        self._limits = ResourceLimits()
+        self._counts = {"instances": 0, "tables": 0, "memories": 0}
+        self._instances: list = []
+        _ensure_recursion_limit()
+
+    def data(self):
+        """The host data given to the constructor."""
+        return self._data
+
+    def gc(self) -> None:
+        """No-op: references are ordinary Python objects collected by CPython."""
+
+    def set_fuel(self, fuel: int) -> None:
+        raise WasmtimeError("fuel is not enabled in this store's configuration")
+
+    def get_fuel(self) -> int:
+        raise WasmtimeError("fuel is not enabled in this store's configuration")
+
+    def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
+        raise WasmtimeError("epoch interruption is not enabled in this store's configuration")
+
+    def set_limits(self, memory_size: int = -1, table_elements: int = -1, instances: int = -1,
+                   tables: int = -1, memories: int = -1) -> None:
+        """Limit linear-memory bytes and table elements per memory/table, and the
+        number of instances, tables and memories in this store (-1: no limit)."""
+        lim = self._limits
+        lim.memory_size = None if memory_size < 0 else memory_size
+        lim.table_elements = None if table_elements < 0 else table_elements
+        lim.instances = None if instances < 0 else instances
+        lim.tables = None if tables < 0 else tables
+        lim.memories = None if memories < 0 else memories
+
+    def _reserve(self, kind: str, n: int = 1) -> None:
+        """Count new instances/tables/memories against the store's limits."""
+        limit = getattr(self._limits, kind)
+        if limit is not None and self._counts[kind] + n > limit:
+            raise WasmtimeError(f"resource limit exceeded: {kind} count too high at {self._counts[kind] + n}")
+        self._counts[kind] += n

@@ -1,0 +1,178 @@
+"""Per-instance runtime state: memories, tables, globals and the VMContext.
+
+Everything here belongs to one store; nothing refers back into a ``Module``
+except through the shared, immutable ``ModuleCode``. Generated code reaches
+this state through the ``vm`` argument every compiled function takes
+(``vm.memories[i].data``, ``vm.tables[i].elems``, ``vm.globals[i].value``).
+
+Memories are ``bytearray``s grown in place, so a buffer bound in a running
+function stays valid across ``memory.grow``; a bounds error surfaces as the
+``IndexError``/``struct.error`` the API boundary turns into a trap. Tables are
+Python lists, likewise grown in place.
+"""
+
+from __future__ import annotations
+
+from .funcref import FuncRef
+from .module_info import EXTERN_FUNC, ModuleInfo
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+PAGE = 65536
+MAX_PAGES_32 = 65536
+MAX_PAGES_64 = 1 << 48
+# Tables and memories are also bounded by what this process can hold; beyond
+# these sizes growth fails (returns -1) the way Wasmtime fails when a resource
+# limit or allocation refuses it.
+MAX_TABLE_ELEMENTS = 10_000_000
+MAX_MEMORY_BYTES = 1 << 32
+
+
+class ResourceLimits:
+    """The limits of ``Store.set_limits`` (None = unlimited)."""
+
+    __slots__ = ("memory_size", "table_elements", "instances", "tables", "memories")
+
+    def __init__(self):
+        self.memory_size = None
+        self.table_elements = None
+        self.instances = None
+        self.tables = None
+        self.memories = None
+
+
+class MemoryInstance:
+    """One linear memory. ``data`` is its bytes; its length is the current size."""
+
+    __slots__ = ("data", "min", "max", "is64", "shared", "page_size_log2", "limits")
+
+    def __init__(self, min_pages: int, max_pages: int | None, is64: bool = False,
+                 shared: bool = False, page_size_log2: int = 16, limits: ResourceLimits | None = None):
+        self.min = min_pages
+        self.max = max_pages
+        self.is64 = is64
+        self.shared = shared
+        self.page_size_log2 = page_size_log2
+        self.limits = limits
+        self.data = bytearray(min_pages << page_size_log2)
+
+    @property
+    def pages(self) -> int:
+        return len(self.data) >> self.page_size_log2
+
+    def grow_pages(self, delta: int) -> int:
+        """Grow by ``delta`` pages: the old size, or -1 as an unsigned value."""
+        fail = M64 if self.is64 else M32
+        old = self.pages
+        new = old + delta
+        cap = MAX_PAGES_64 if self.is64 else MAX_PAGES_32
+        if self.max is not None:
+            cap = min(cap, self.max)
+        if new > cap:
+            return fail
+        new_bytes = new << self.page_size_log2
+        if new_bytes > MAX_MEMORY_BYTES:
+            return fail
+        if self.limits is not None and self.limits.memory_size is not None \
+                and new_bytes > self.limits.memory_size:
+            return fail
+        if delta:
+            try:
+                self.data.extend(bytes(delta << self.page_size_log2))
+            except MemoryError:
+                return fail
+        return old
+
+
+class TableInstance:
+    """One table. ``elems`` holds references (``FuncRef``, host objects, or None)."""
+
+    __slots__ = ("elems", "elem_type", "max", "is64", "limits")
+
+    def __init__(self, elem_type: int, size: int, max_size: int | None, init=None,
+                 is64: bool = False, limits: ResourceLimits | None = None):
+        self.elem_type = elem_type
+        self.max = max_size
+        self.is64 = is64
+        self.limits = limits
+        self.elems = [init] * size
+
+    def grow(self, delta: int, init) -> int:
+        """Grow by ``delta`` elements set to ``init``: the old size, or -1 (unsigned)."""
+        fail = M64 if self.is64 else M32
+        old = len(self.elems)
+        new = old + delta
+        cap = self.max if self.max is not None else (M64 if self.is64 else M32)
+        if new > cap or new > MAX_TABLE_ELEMENTS:
+            return fail
+        if self.limits is not None and self.limits.table_elements is not None \
+                and new > self.limits.table_elements:
+            return fail
+        if delta:
+            self.elems.extend([init] * delta)
+        return old
+
+
+class GlobalCell:
+    """One global variable; imported and exported globals share the cell."""
+
+    __slots__ = ("value", "type", "mutable")
+
+    def __init__(self, type_: int, mutable: bool, value):
+        self.type = type_
+        self.mutable = mutable
+        self.value = value
+
+
+class VMContext:
+    """The state of one instance, as generated code sees it."""
+
+    __slots__ = ("code", "info", "store", "memories", "tables", "globals", "imported_funcs",
+                 "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports", "__weakref__")
+
+    def __init__(self, code, store):
+        self.code = code
+        self.info: ModuleInfo = code.info
+        self.store = store
+        self.memories: list[MemoryInstance] = []
+        self.tables: list[TableInstance] = []
+        self.globals: list[GlobalCell] = []
+        self.imported_funcs: list[FuncRef] = []
+        self.datas: list[bytes] = [d.data for d in self.info.datas]
+        self._elem_cache: dict[int, tuple] = {}
+        self._dropped_elems: set[int] = set()
+        self._funcrefs: dict[int, FuncRef] = {}
+        self.exports: dict[str, tuple[int, int]] = {}
+
+    def funcref(self, idx: int) -> FuncRef:
+        """The reference to function ``idx`` of this instance, made on first request."""
+        if idx < len(self.imported_funcs):
+            return self.imported_funcs[idx]
+        ref = self._funcrefs.get(idx)
+        if ref is None:
+            ref = FuncRef(None, self, self.info.func_sig(idx), idx)
+            self.code.bind_ref(idx, ref)
+            self._funcrefs[idx] = ref
+        return ref
+
+    def elem_items(self, idx: int) -> tuple:
+        """The evaluated references of element segment ``idx`` (empty once dropped)."""
+        if idx in self._dropped_elems:
+            return ()
+        items = self._elem_cache.get(idx)
+        if items is None:
+            from .constexpr import eval_const
+            items = tuple(eval_const(e, self) for e in self.info.elems[idx].items)
+            self._elem_cache[idx] = items
+        return items
+
+    def drop_elem(self, idx: int) -> None:
+        self._dropped_elems.add(idx)
+        self._elem_cache.pop(idx, None)
+
+    def is_imported_func(self, idx: int) -> bool:
+        return idx < len(self.imported_funcs)
+
+
+def import_count(info: ModuleInfo) -> int:
+    return sum(1 for i in info.imports if i.kind == EXTERN_FUNC)
