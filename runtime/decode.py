@@ -114,7 +114,7 @@ def _sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
 # Immediate layouts as small ints, for the instruction loop's dispatch.
 (K_ILLEGAL, K_NONE, K_IDX, K_I32, K_END, K_MEMARG, K_BLOCK, K_I64, K_F32, K_F64, K_BR_TABLE,
  K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_REFTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
- K_PREFIX) = range(20)
+ K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX) = range(25)
 
 _IMM_KINDS = {
     "none": K_NONE, "blocktype": K_BLOCK, "label": K_IDX, "br_table": K_BR_TABLE, "func": K_IDX,
@@ -122,6 +122,8 @@ _IMM_KINDS = {
     "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
     "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "reftype": K_REFTYPE,
     "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
+    "v128": K_V128, "shuffle": K_SHUFFLE, "lane": K_LANE, "memarg_lane": K_MEMARG_LANE,
+    "zero_byte": K_ZERO_BYTE,
 }
 
 
@@ -277,15 +279,9 @@ def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list,
                 return code, offsets, pos
             depth -= 1
             ins = bare[op]
-        elif k == K_MEMARG:
-            a = data[pos]
-            o = data[pos + 1]
-            if a < 0x20 and o < 0x80:
-                pos += 2
-                ins = (op, 0, o, a)
-            else:
-                m, o, a, pos = _memarg(data, pos, ctx.multi_memory, ctx.memory64)
-                ins = (op, m, o, a)
+        elif k == K_MEMARG and data[pos] < 0x20 and data[pos + 1] < 0x80:
+            ins = (op, 0, data[pos + 1], data[pos])
+            pos += 2
         elif k == K_BLOCK:
             depth += 1
             bt, pos = _blocktype(data, pos)
@@ -302,11 +298,26 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
     if k == K_I64:
         v, pos = _sleb(data, pos, 64)
         return (op, v & _MASK64), pos
-    if k == K_F32 or k == K_F64:
-        size = 4 if k == K_F32 else 8
+    if k == K_F32 or k == K_F64 or k == K_V128:
+        size = 4 if k == K_F32 else 8 if k == K_F64 else 16
         if pos + size > len(data):
             raise IndexError
         return (op, int.from_bytes(data[pos:pos + size], "little")), pos + size
+    if k == K_MEMARG or k == K_MEMARG_LANE:  # memarg with a long encoding, or SIMD lanes
+        mem, offset, align, pos = _memarg(data, pos, ctx.multi_memory, ctx.memory64)
+        if k == K_MEMARG:
+            return (op, mem, offset, align), pos
+        return (op, mem, offset, align, data[pos]), pos + 1
+    if k == K_LANE:
+        return (op, data[pos]), pos + 1
+    if k == K_SHUFFLE:
+        if pos + 16 > len(data):
+            raise IndexError
+        return (op, tuple(data[pos:pos + 16])), pos + 16
+    if k == K_ZERO_BYTE:
+        if data[pos] != 0:
+            raise _Malformed("zero byte expected", pos)
+        return (op,), pos + 1
     if k == K_BR_TABLE:
         n, pos = _count(data, pos)
         labels = []

@@ -66,9 +66,15 @@ class OpInfo:
 #   mem_mem         (destination memory, source memory)
 #   elem_table      (element index, table index)
 #   table_table     (destination table, source table)
+#   v128            the 16-byte constant as an unsigned int (little-endian)
+#   shuffle         tuple of 16 lane indices
+#   lane            a lane index (one byte)
+#   memarg_lane     memarg's three, then a lane index
+#   zero_byte       nothing: a reserved zero byte (atomic.fence)
 IMMEDIATES = ("none", "blocktype", "label", "br_table", "func", "call_indirect", "local",
               "global", "table", "data", "elem", "memarg", "mem", "i32", "i64", "f32", "f64",
-              "select_t", "reftype", "data_mem", "mem_mem", "elem_table", "table_table")
+              "select_t", "reftype", "data_mem", "mem_mem", "elem_table", "table_table",
+              "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
 
 OPS: dict[int, OpInfo] = {}
 NAMES: dict[str, int] = {}
@@ -192,6 +198,142 @@ _op(0xFC0F, "table.grow", "table")
 _op(0xFC10, "table.size", "table")
 _op(0xFC11, "table.fill", "table")
 
+
+# 0xFD prefix: SIMD. Sub-opcodes from 0x100 (relaxed SIMD) do not fit in the low
+# byte, so they fold as ``0xFD000 | sub`` (0xFD100 is i8x16.relaxed_swizzle).
+def _simd(sub: int, name: str, imm: str, sig: str) -> None:
+    _op((0xFD << 8 | sub) if sub < 0x100 else (0xFD << 12 | sub), name, imm, _sig(*sig.split(":")))
+
+
+def _simd_run(start: int, names: str, sig: str) -> None:
+    """Consecutive SIMD opcodes with one signature; ``-`` skips a reserved opcode."""
+    for i, name in enumerate(names.split()):
+        if name != "-":
+            _simd(start + i, name, "none", sig)
+
+
+for _sub, _name, _size in [
+    (0x00, "v128.load", 16), (0x01, "v128.load8x8_s", 8), (0x02, "v128.load8x8_u", 8),
+    (0x03, "v128.load16x4_s", 8), (0x04, "v128.load16x4_u", 8), (0x05, "v128.load32x2_s", 8),
+    (0x06, "v128.load32x2_u", 8), (0x07, "v128.load8_splat", 1), (0x08, "v128.load16_splat", 2),
+    (0x09, "v128.load32_splat", 4), (0x0A, "v128.load64_splat", 8), (0x5C, "v128.load32_zero", 4),
+    (0x5D, "v128.load64_zero", 8),
+]:
+    _simd(_sub, _name, "memarg", "i:v")
+_simd(0x0B, "v128.store", "memarg", "iv:")
+_simd(0x0C, "v128.const", "v128", ":v")
+_simd(0x0D, "i8x16.shuffle", "shuffle", "vv:v")
+_simd(0x0E, "i8x16.swizzle", "none", "vv:v")
+for _sub, _name, _s in [(0x0F, "i8x16.splat", "i:v"), (0x10, "i16x8.splat", "i:v"),
+                        (0x11, "i32x4.splat", "i:v"), (0x12, "i64x2.splat", "I:v"),
+                        (0x13, "f32x4.splat", "f:v"), (0x14, "f64x2.splat", "F:v")]:
+    _simd(_sub, _name, "none", _s)
+for _sub, _name, _s in [
+    (0x15, "i8x16.extract_lane_s", "v:i"), (0x16, "i8x16.extract_lane_u", "v:i"),
+    (0x17, "i8x16.replace_lane", "vi:v"), (0x18, "i16x8.extract_lane_s", "v:i"),
+    (0x19, "i16x8.extract_lane_u", "v:i"), (0x1A, "i16x8.replace_lane", "vi:v"),
+    (0x1B, "i32x4.extract_lane", "v:i"), (0x1C, "i32x4.replace_lane", "vi:v"),
+    (0x1D, "i64x2.extract_lane", "v:I"), (0x1E, "i64x2.replace_lane", "vI:v"),
+    (0x1F, "f32x4.extract_lane", "v:f"), (0x20, "f32x4.replace_lane", "vf:v"),
+    (0x21, "f64x2.extract_lane", "v:F"), (0x22, "f64x2.replace_lane", "vF:v"),
+]:
+    _simd(_sub, _name, "lane", _s)
+for _start, _shape in [(0x23, "i8x16"), (0x2D, "i16x8"), (0x37, "i32x4")]:
+    _simd_run(_start, " ".join(f"{_shape}.{c}" for c in
+                               "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u".split()), "vv:v")
+_simd_run(0x41, "f32x4.eq f32x4.ne f32x4.lt f32x4.gt f32x4.le f32x4.ge", "vv:v")
+_simd_run(0x47, "f64x2.eq f64x2.ne f64x2.lt f64x2.gt f64x2.le f64x2.ge", "vv:v")
+_simd(0x4D, "v128.not", "none", "v:v")
+_simd_run(0x4E, "v128.and v128.andnot v128.or v128.xor", "vv:v")
+_simd(0x52, "v128.bitselect", "none", "vvv:v")
+_simd(0x53, "v128.any_true", "none", "v:i")
+for _sub, _name in [(0x54, "v128.load8_lane"), (0x55, "v128.load16_lane"),
+                    (0x56, "v128.load32_lane"), (0x57, "v128.load64_lane")]:
+    _simd(_sub, _name, "memarg_lane", "iv:v")
+for _sub, _name in [(0x58, "v128.store8_lane"), (0x59, "v128.store16_lane"),
+                    (0x5A, "v128.store32_lane"), (0x5B, "v128.store64_lane")]:
+    _simd(_sub, _name, "memarg_lane", "iv:")
+_simd_run(0x5E, "f32x4.demote_f64x2_zero f64x2.promote_low_f32x4 i8x16.abs i8x16.neg "
+                "i8x16.popcnt", "v:v")
+_simd_run(0x63, "i8x16.all_true i8x16.bitmask", "v:i")
+_simd_run(0x65, "i8x16.narrow_i16x8_s i8x16.narrow_i16x8_u", "vv:v")
+_simd_run(0x67, "f32x4.ceil f32x4.floor f32x4.trunc f32x4.nearest", "v:v")
+_simd_run(0x6B, "i8x16.shl i8x16.shr_s i8x16.shr_u", "vi:v")
+_simd_run(0x6E, "i8x16.add i8x16.add_sat_s i8x16.add_sat_u i8x16.sub i8x16.sub_sat_s "
+                "i8x16.sub_sat_u", "vv:v")
+_simd_run(0x74, "f64x2.ceil f64x2.floor", "v:v")
+_simd_run(0x76, "i8x16.min_s i8x16.min_u i8x16.max_s i8x16.max_u", "vv:v")
+_simd(0x7A, "f64x2.trunc", "none", "v:v")
+_simd(0x7B, "i8x16.avgr_u", "none", "vv:v")
+_simd_run(0x7C, "i16x8.extadd_pairwise_i8x16_s i16x8.extadd_pairwise_i8x16_u "
+                "i32x4.extadd_pairwise_i16x8_s i32x4.extadd_pairwise_i16x8_u i16x8.abs i16x8.neg",
+          "v:v")
+_simd(0x82, "i16x8.q15mulr_sat_s", "none", "vv:v")
+_simd_run(0x83, "i16x8.all_true i16x8.bitmask", "v:i")
+_simd_run(0x85, "i16x8.narrow_i32x4_s i16x8.narrow_i32x4_u", "vv:v")
+_simd_run(0x87, "i16x8.extend_low_i8x16_s i16x8.extend_high_i8x16_s i16x8.extend_low_i8x16_u "
+                "i16x8.extend_high_i8x16_u", "v:v")
+_simd_run(0x8B, "i16x8.shl i16x8.shr_s i16x8.shr_u", "vi:v")
+_simd_run(0x8E, "i16x8.add i16x8.add_sat_s i16x8.add_sat_u i16x8.sub i16x8.sub_sat_s "
+                "i16x8.sub_sat_u", "vv:v")
+_simd(0x94, "f64x2.nearest", "none", "v:v")
+_simd_run(0x95, "i16x8.mul i16x8.min_s i16x8.min_u i16x8.max_s i16x8.max_u - i16x8.avgr_u "
+                "i16x8.extmul_low_i8x16_s i16x8.extmul_high_i8x16_s i16x8.extmul_low_i8x16_u "
+                "i16x8.extmul_high_i8x16_u", "vv:v")
+_simd_run(0xA0, "i32x4.abs i32x4.neg", "v:v")
+_simd_run(0xA3, "i32x4.all_true i32x4.bitmask", "v:i")
+_simd_run(0xA7, "i32x4.extend_low_i16x8_s i32x4.extend_high_i16x8_s i32x4.extend_low_i16x8_u "
+                "i32x4.extend_high_i16x8_u", "v:v")
+_simd_run(0xAB, "i32x4.shl i32x4.shr_s i32x4.shr_u", "vi:v")
+_simd_run(0xAE, "i32x4.add - - i32x4.sub - - - i32x4.mul i32x4.min_s i32x4.min_u i32x4.max_s "
+                "i32x4.max_u i32x4.dot_i16x8_s - i32x4.extmul_low_i16x8_s "
+                "i32x4.extmul_high_i16x8_s i32x4.extmul_low_i16x8_u i32x4.extmul_high_i16x8_u",
+          "vv:v")
+_simd_run(0xC0, "i64x2.abs i64x2.neg", "v:v")
+_simd_run(0xC3, "i64x2.all_true i64x2.bitmask", "v:i")
+_simd_run(0xC7, "i64x2.extend_low_i32x4_s i64x2.extend_high_i32x4_s i64x2.extend_low_i32x4_u "
+                "i64x2.extend_high_i32x4_u", "v:v")
+_simd_run(0xCB, "i64x2.shl i64x2.shr_s i64x2.shr_u", "vi:v")
+_simd_run(0xCE, "i64x2.add - - i64x2.sub - - - i64x2.mul i64x2.eq i64x2.ne i64x2.lt_s i64x2.gt_s "
+                "i64x2.le_s i64x2.ge_s i64x2.extmul_low_i32x4_s i64x2.extmul_high_i32x4_s "
+                "i64x2.extmul_low_i32x4_u i64x2.extmul_high_i32x4_u", "vv:v")
+_simd_run(0xE0, "f32x4.abs f32x4.neg - f32x4.sqrt", "v:v")
+_simd_run(0xE4, "f32x4.add f32x4.sub f32x4.mul f32x4.div f32x4.min f32x4.max f32x4.pmin "
+                "f32x4.pmax", "vv:v")
+_simd_run(0xEC, "f64x2.abs f64x2.neg - f64x2.sqrt", "v:v")
+_simd_run(0xF0, "f64x2.add f64x2.sub f64x2.mul f64x2.div f64x2.min f64x2.max f64x2.pmin "
+                "f64x2.pmax", "vv:v")
+_simd_run(0xF8, "i32x4.trunc_sat_f32x4_s i32x4.trunc_sat_f32x4_u f32x4.convert_i32x4_s "
+                "f32x4.convert_i32x4_u i32x4.trunc_sat_f64x2_s_zero i32x4.trunc_sat_f64x2_u_zero "
+                "f64x2.convert_low_i32x4_s f64x2.convert_low_i32x4_u", "v:v")
+# Relaxed SIMD
+_simd(0x100, "i8x16.relaxed_swizzle", "none", "vv:v")
+_simd_run(0x101, "i32x4.relaxed_trunc_f32x4_s i32x4.relaxed_trunc_f32x4_u "
+                 "i32x4.relaxed_trunc_f64x2_s_zero i32x4.relaxed_trunc_f64x2_u_zero", "v:v")
+_simd_run(0x105, "f32x4.relaxed_madd f32x4.relaxed_nmadd f64x2.relaxed_madd f64x2.relaxed_nmadd "
+                 "i8x16.relaxed_laneselect i16x8.relaxed_laneselect i32x4.relaxed_laneselect "
+                 "i64x2.relaxed_laneselect", "vvv:v")
+_simd_run(0x10D, "f32x4.relaxed_min f32x4.relaxed_max f64x2.relaxed_min f64x2.relaxed_max "
+                 "i16x8.relaxed_q15mulr_s i16x8.relaxed_dot_i8x16_i7x16_s", "vv:v")
+_simd(0x113, "i32x4.relaxed_dot_i8x16_i7x16_add_s", "none", "vvv:v")
+
+# 0xFE prefix: threads (atomic memory accesses). All need natural alignment exactly.
+_op(0xFE00, "memory.atomic.notify", "memarg", _sig("ii", "i"))
+_op(0xFE01, "memory.atomic.wait32", "memarg", _sig("iiI", "i"))
+_op(0xFE02, "memory.atomic.wait64", "memarg", _sig("iII", "i"))
+_op(0xFE03, "atomic.fence", "zero_byte", ((), ()))
+_ATOMIC_WIDTHS = [("i32", "", "i", 4), ("i64", "", "I", 8), ("i32", "8", "i", 1),
+                  ("i32", "16", "i", 2), ("i64", "8", "I", 1), ("i64", "16", "I", 2),
+                  ("i64", "32", "I", 4)]
+for _i, (_t, _bits, _c, _size) in enumerate(_ATOMIC_WIDTHS):
+    _u = "_u" if _bits else ""
+    _op(0xFE10 + _i, f"{_t}.atomic.load{_bits}{_u}", "memarg", _sig("i", _c))
+    _op(0xFE17 + _i, f"{_t}.atomic.store{_bits}", "memarg", _sig("i" + _c, ""))
+    for _j, _rmw in enumerate(("add", "sub", "and", "or", "xor", "xchg")):
+        _op(0xFE1E + 7 * _j + _i, f"{_t}.atomic.rmw{_bits}.{_rmw}{_u}", "memarg",
+            _sig("i" + _c, _c))
+    _op(0xFE48 + _i, f"{_t}.atomic.rmw{_bits}.cmpxchg{_u}", "memarg", _sig("i" + _c + _c, _c))
+
 # Names of the control opcodes, used everywhere.
 UNREACHABLE, NOP, BLOCK, LOOP, IF, ELSE, END = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0B
 BR, BR_IF, BR_TABLE, RETURN, CALL, CALL_INDIRECT = 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11
@@ -210,7 +352,16 @@ MEMARG_SIZES = {
     0x28: 4, 0x29: 8, 0x2A: 4, 0x2B: 8, 0x2C: 1, 0x2D: 1, 0x2E: 2, 0x2F: 2, 0x30: 1, 0x31: 1,
     0x32: 2, 0x33: 2, 0x34: 4, 0x35: 4, 0x36: 4, 0x37: 8, 0x38: 4, 0x39: 8, 0x3A: 1, 0x3B: 2,
     0x3C: 1, 0x3D: 2, 0x3E: 4,
+    # SIMD
+    0xFD00: 16, 0xFD01: 8, 0xFD02: 8, 0xFD03: 8, 0xFD04: 8, 0xFD05: 8, 0xFD06: 8, 0xFD07: 1,
+    0xFD08: 2, 0xFD09: 4, 0xFD0A: 8, 0xFD0B: 16, 0xFD5C: 4, 0xFD5D: 8,
+    0xFD54: 1, 0xFD55: 2, 0xFD56: 4, 0xFD57: 8, 0xFD58: 1, 0xFD59: 2, 0xFD5A: 4, 0xFD5B: 8,
+    # Atomics
+    0xFE00: 4, 0xFE01: 4, 0xFE02: 8,
 }
+for _i, (_t, _bits, _c, _size) in enumerate(_ATOMIC_WIDTHS):
+    for _code in (0xFE10, 0xFE17, 0xFE1E, 0xFE25, 0xFE2C, 0xFE33, 0xFE3A, 0xFE41, 0xFE48):
+        MEMARG_SIZES[_code + _i] = _size
 
 # Instructions allowed in constant expressions (Wasm 2.0 plus extended-const).
 CONST_OPS = frozenset({I32_CONST, I64_CONST, F32_CONST, F64_CONST, REF_NULL, REF_FUNC, GLOBAL_GET})

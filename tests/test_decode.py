@@ -30,8 +30,9 @@ SPEC = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE", REPO.parent / "shared" / "
 
 
 def wat(text: str) -> bytes:
-    return subprocess.run([WASM_TOOLS, "parse", "-"], input=text.encode(), capture_output=True,
-                          check=True).stdout
+    done = subprocess.run([WASM_TOOLS, "parse", "-"], input=text.encode(), capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
 
 
 def body(text: str, features: Features = ALL, index: int = 0) -> list:
@@ -47,6 +48,10 @@ SPEC_FOLDERS = {
     "": WASM2.with_(simd=True),
     "proposals/memory64": WASM2.with_(simd=True, memory64=True, multi_memory=True),
     "proposals/multi-memory": WASM2.with_(simd=True, multi_memory=True),
+    "proposals/threads": WASM2.with_(threads=True),
+    "proposals/relaxed-simd": WASM2.with_(simd=True, relaxed_simd=True),
+    "proposals/extended-const": WASM2.with_(extended_const=True),
+    "proposals/tail-call": WASM2.with_(tail_call=True),
 }
 
 # Binary modules the decoder reads; assert_malformed ones must fail to decode.
@@ -315,14 +320,14 @@ SAMPLE = """
   (import "env" "g" (global $g (mut i32)))
   (table $tab 4 funcref) (memory 1 2)
   (global $h i64 (i64.const -12345678901))
-  (func $main (export "main") (param i32 i64) (result i32) (local f64)
+  (func $main (export "main") (param i32 i64) (result i32) (local f64 v128)
     block $b (result i32)
       local.get 0 i32.const 0 i32.load offset=16
       br_if $b
       i32.const 3 local.get 1 call $imp
       i32.const 0 call_indirect $tab (type $t)
     end
-    f64.const 3.25 local.set 2
+    f64.const 3.25 local.set 2 v128.const i32x4 1 2 3 4 local.set 3
     i32.const 0 i32.const 0 i32.const 4 memory.copy)
   (elem (i32.const 0) func $main $imp)
   (elem funcref (ref.func $main) (ref.null func))
@@ -384,3 +389,58 @@ def test_decode_error_carries_offset_and_section():
     assert info.value.section == "type"
     assert info.value.offset == len(data)
     assert "unexpected end" in str(info.value)
+
+
+# ----- SIMD and atomics -----
+
+# Text for one instance of each immediate layout (wasm-tools parse does not validate).
+_IMM_TEXT = {"none": "", "label": "0", "func": "0", "local": "0", "global": "0", "table": "0",
+             "data": "0", "elem": "0", "memarg": "", "mem": "", "i32": "0", "i64": "0",
+             "f32": "0", "f64": "0", "reftype": "func", "data_mem": "0", "mem_mem": "",
+             "elem_table": "0", "table_table": "", "v128": "i64x2 0 0", "shuffle": " ".join("0" * 16),
+             "lane": "0", "memarg_lane": "0", "zero_byte": "", "call_indirect": "(type 0)",
+             "br_table": "0", "select_t": "(result i32)"}
+
+
+def test_opcode_table_agrees_with_wasm_tools():
+    listed = [(code, info) for code, info in sorted(ops.OPS.items())
+              if info.imm in _IMM_TEXT and code not in (ops.ELSE, ops.END)]
+    text_name = {ops.SELECT_T: "select"}  # the typed select has no name of its own in WAT
+    text = " ".join(f"{text_name.get(c, info.name)} {_IMM_TEXT[info.imm]}" for c, info in listed)
+    code = body(f"(memory 1) (func {text})")
+    assert [ins[0] for ins in code[:-1]] == [c for c, _ in listed]
+
+
+def test_simd_immediates():
+    code = body("(memory 1) (func v128.const i32x4 1 2 3 0xffffffff"
+                " i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31"
+                " i32x4.extract_lane 3 drop i32.const 0 v128.load offset=32 align=8"
+                " i32.const 0 v128.load16_lane offset=2 7 i8x16.relaxed_swizzle drop)")
+    assert code[0] == (0xFD0C, 1 | 2 << 32 | 3 << 64 | 0xFFFFFFFF << 96)
+    assert code[1] == (0xFD0D, (0, 17, 2, 19, 4, 21, 6, 23, 8, 25, 10, 27, 12, 29, 14, 31))
+    assert code[2] == (0xFD1B, 3)
+    assert code[5] == (0xFD00, 0, 32, 3)
+    assert code[7] == (0xFD55, 0, 2, 1, 7)
+    assert code[8] == (0xFD100,)
+    assert ops.op_name(0xFD100) == "i8x16.relaxed_swizzle"
+
+
+def test_atomic_immediates():
+    code = body("(memory 1 1 shared) (func i32.const 0 i64.const 1"
+                " i64.atomic.rmw32.cmpxchg_u offset=4 drop atomic.fence"
+                " i32.const 0 i32.atomic.load16_u drop)")
+    assert code[2] == (0xFE4E, 0, 4, 2)
+    assert code[4] == (0xFE03,)
+    assert code[6] == (0xFE13, 0, 0, 1)
+
+
+def test_atomic_fence_needs_its_zero_byte():
+    assert decode_module(_module_with_body(b"\xfe\x03\x00\x0b")).code[0].code[0] == (0xFE03,)
+    with pytest.raises(DecodeError, match="zero byte expected"):
+        decode_module(_module_with_body(b"\xfe\x03\x01\x0b"))
+
+
+def test_unknown_prefixed_opcode_is_illegal():
+    for code in (b"\xfc\x12", b"\xfd\x9a\x01", b"\xfd\x80\x04", b"\xfe\x04", b"\xfb\x00"):
+        with pytest.raises(DecodeError, match="illegal opcode"):
+            decode_module(_module_with_body(code + b"\x0b"))
