@@ -129,7 +129,7 @@ class FunctionEmitter:
         self.nimp = nimp
         self.local_types = list(self.sig.params) + list(self.body.locals)
         self.lines: list[str] = []
-        self.indent = 2 if not flat else 4
+        self.indent = 2
         self.st: list[str] = []
         self.deps: list[frozenset] = []
         self.ctls: list[_Ctl] = []
@@ -971,16 +971,27 @@ for _o in _STORES:
     _DISPATCH[_o] = FunctionEmitter.i_store
 
 
+LAYOUTS = ("auto", "structured", "flat")
+
+
 def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
-                  name: str | None = None) -> tuple[str, set[str], dict[str, object], bool]:
+                  name: str | None = None, layout: str = "auto"
+                  ) -> tuple[str, set[str], dict[str, object], bool]:
     """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``.
 
-    Tries the structured layout first and falls back to the flat one when a
-    CPython nesting limit would be hit."""
-    try:
-        em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name)
-        em.emit_body()
-    except CodegenLimit:
+    ``auto`` tries the structured layout and falls back to the flat one when a
+    CPython nesting limit would be hit; the other two force a layout (the flat
+    one is tested on its own that way)."""
+    em = None
+    if layout != "flat":
+        try:
+            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name)
+            em.emit_body()
+        except CodegenLimit:
+            if layout == "structured":
+                raise
+            em = None
+    if em is None:
         em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name)
         em.emit_body()
     return em.source(), em.needs, em.consts, em.flat

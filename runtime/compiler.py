@@ -11,11 +11,12 @@ run, and instantiation never compiles.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from typing import Callable, Protocol
 
-from .codegen import emit_function
+from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
 from .funcref import sig_id
 from .libcalls import LIBCALLS
@@ -30,14 +31,25 @@ class Compiler(Protocol):
 
 
 class PythonCompiler:
-    """The first backend: Python source through ``compile()``."""
+    """The first backend: Python source through ``compile()``.
+
+    ``layout`` is ``codegen``'s: "auto" (default), or "structured"/"flat" to
+    force one; the environment variable ``WASMFUZZ_CODEGEN_LAYOUT`` sets it
+    for a whole process, which is how the flat fallback is run over the spec
+    suite."""
 
     name = "python"
+
+    def __init__(self, layout: str | None = None):
+        layout = layout or os.environ.get("WASMFUZZ_CODEGEN_LAYOUT", "auto")
+        if layout not in LAYOUTS:
+            raise WasmtimeError(f"unknown code layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
+        self.layout = layout
 
     def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable:
         pyname = f"f{funcidx}"
         try:
-            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids)
+            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, layout=self.layout)
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
         bindings = {n: LIBCALLS[n] for n in needs}
