@@ -430,14 +430,12 @@ class FunctionEmitter:
         """Close the innermost construct; True when it was the function body."""
         ctl = self.ctls.pop()
         reachable = not self.unreachable
-        if reachable:
-            self.flush()
         if ctl.kind == "func":
-            self.ctls.append(ctl)
             if reachable:
                 self.w(self.return_stmt(self.popn(ctl.nresults)))
-            self.ctls.pop()
             return True
+        if reachable:
+            self.flush()
         if self.flat:
             self.end_flat(ctl, reachable)
         else:
