@@ -49,7 +49,7 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from .features import WASM2, Features
 from .values import MASK32, MASK64, f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits, \
@@ -91,12 +91,20 @@ _UNMODELLED_VALUE_TYPES = {
     **dict.fromkeys(("exnref", "nullexnref"), "exception-handling"),
 }
 
-# Bit layout per float type: (exponent mask, quiet bit, sign bit, all bits).
-_FLOAT_LAYOUT = {
-    "f32": (0x7F800000, 0x00400000, 0x80000000, MASK32),
-    "f64": (0x7FF0000000000000, 0x0008000000000000, 0x8000000000000000, MASK64),
+class _FloatLayout(NamedTuple):
+    exponent: int
+    quiet: int
+    sign: int
+    mask: int
+    to_bits: Callable[[float], int]
+    from_bits: Callable[[int], float]
+
+
+_FLOATS = {
+    "f32": _FloatLayout(0x7F800000, 0x00400000, 0x80000000, MASK32, f32_bits, f32_from_bits),
+    "f64": _FloatLayout(0x7FF0000000000000, 0x0008000000000000, 0x8000000000000000, MASK64,
+                        f64_bits, f64_from_bits),
 }
-_TO_BITS = {"f32": f32_bits, "f64": f64_bits}
 _INT_MASKS = {"i32": MASK32, "i64": MASK64}
 
 
@@ -299,32 +307,31 @@ def arg_value(value: dict) -> Any:
 
 def is_canonical_nan(ty: str, bits: int) -> bool:
     """The spec's canonical NaN: only the quiet bit of the payload set, either sign."""
-    exponent, quiet, sign, _ = _FLOAT_LAYOUT[ty]
-    return bits & ~sign == exponent | quiet
+    f = _FLOATS[ty]
+    return bits & ~f.sign == f.exponent | f.quiet
 
 
 def is_arithmetic_nan(ty: str, bits: int) -> bool:
     """The spec's arithmetic NaN: quiet bit set, rest of the payload and sign free."""
-    exponent, quiet, _, _ = _FLOAT_LAYOUT[ty]
-    return bits & (exponent | quiet) == exponent | quiet
+    f = _FLOATS[ty]
+    return bits & (f.exponent | f.quiet) == f.exponent | f.quiet
 
 
 def _show_float(ty: str, bits: int) -> str:
-    value = f32_from_bits(bits) if ty == "f32" else f64_from_bits(bits)
-    width = 8 if ty == "f32" else 16
-    return f"{value!r} (0x{bits:0{width}x})"
+    f = _FLOATS[ty]
+    return f"{f.from_bits(bits)!r} (0x{bits:0{f.mask.bit_length() // 4}x})"
 
 
 def _float_mismatch(ty: str, expected: str, actual: Any) -> str | None:
     if not isinstance(actual, float):
         return f"got {actual!r}, expected an {ty}"
-    bits = _TO_BITS[ty](actual)
+    bits = _FLOATS[ty].to_bits(actual)
     if expected == "nan:canonical":
         ok = is_canonical_nan(ty, bits)
     elif expected == "nan:arithmetic":
         ok = is_arithmetic_nan(ty, bits)
     else:
-        want = int(expected) & _FLOAT_LAYOUT[ty][3]
+        want = int(expected) & _FLOATS[ty].mask
         ok, expected = bits == want, _show_float(ty, want)
     return None if ok else f"got {_show_float(ty, bits)}, expected {expected}"
 
@@ -354,7 +361,7 @@ def result_mismatch(expected: dict, actual: Any) -> str | None:
         return None if None in reasons else f"none of the alternatives: {'; '.join(reasons)}"
     if ty in _INT_MASKS:
         return _int_mismatch(ty, expected["value"], actual)
-    if ty in _FLOAT_LAYOUT:
+    if ty in _FLOATS:
         return _float_mismatch(ty, expected["value"], actual)
     if ty in ("externref", "funcref"):
         return _ref_mismatch(ty, expected.get("value"), actual)
