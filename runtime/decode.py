@@ -128,8 +128,11 @@ _IMM_KINDS = {
 
 
 def _fold(prefix: int, sub: int) -> int:
-    """The one-int opcode of a prefixed instruction (see ``opcodes``)."""
-    return (prefix << 8) | sub if sub < 0x100 else (prefix << 12) | sub
+    """The one-int opcode of a prefixed instruction (see ``opcodes``), or -1 for
+    a sub-opcode too large for any instruction."""
+    if sub < 0x100:
+        return (prefix << 8) | sub
+    return (prefix << 12) | sub if sub < 0x1000 else -1
 
 
 def _kind_tables() -> tuple[list[int], dict[int, int]]:
@@ -355,14 +358,7 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
         first, pos = _uleb(data, pos, 32)
         second, pos = _uleb(data, pos, 32)
         return (op, first, second), pos
-    raise _Malformed(f"illegal opcode {_opcode_text(op)}", start)
-
-
-def _opcode_text(op: int) -> str:
-    if op < 0x100:
-        return f"0x{op:02x}"
-    prefix = op >> 12 if op > 0xFFFF else op >> 8
-    return f"0x{prefix:02x} 0x{op - (prefix << (12 if op > 0xFFFF else 8)):x}"
+    raise _Malformed("illegal opcode " + " ".join(f"0x{b:02x}" for b in data[start:pos]), start)
 
 
 def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
@@ -445,6 +441,9 @@ class _Reader:
 
 
 class _ModuleDecoder:
+    """Walks the sections in order, filling one ``ModuleInfo``; the checks that
+    span sections (order, function/code and data count/data agreement) live here."""
+
     def __init__(self, data: bytes, features: Features):
         self.data = data
         self.features = features
@@ -479,21 +478,22 @@ class _ModuleDecoder:
                     raise DecodeError(f"unexpected section: {what} {name} section (unexpected "
                                       "content after last section)", section_start, name)
                 last_rank, last_id = rank, section_id
-            self._section(section_id, name, _Reader(data[pos:pos + size], pos))
+            self._section(name, _Reader(data[pos:pos + size], pos))
             pos += size
         self._finish()
         return self.info
 
     def _header(self) -> None:
         data = self.data
-        if data[:4] != MAGIC[:len(data[:4])] or (len(data) >= 4 and data[:4] != MAGIC):
+        head = data[:4]
+        if head != MAGIC[:len(head)]:
             raise DecodeError("magic header not detected", 0)
         if len(data) < 8:
             raise DecodeError("unexpected end-of-file", len(data))
         if data[4:8] != VERSION:
             raise DecodeError("unknown binary version", 4)
 
-    def _section(self, section_id: int, name: str, r: _Reader) -> None:
+    def _section(self, name: str, r: _Reader) -> None:
         try:
             getattr(self, "_sec_" + name.replace(" ", "_"))(r)
             if not r.at_end():
