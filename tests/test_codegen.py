@@ -1,0 +1,90 @@
+"""The code generator: layouts, CPython's nesting limits, linecache, the public names."""
+
+import linecache
+import traceback
+
+import pytest
+
+import wasmfuzz.runtime as rt
+from wasmfuzz.runtime import Instance, Module, Store, Trap
+from wasmfuzz.runtime.codegen import emit_function
+
+
+def nested_blocks(depth: int) -> str:
+    """A function whose br_table targets `depth` nested blocks, as compilers emit for switches."""
+    opens = "".join(f"(block $b{i} " for i in range(depth))
+    labels = " ".join(f"$b{i}" for i in range(depth - 1, -1, -1))
+    body = f"(br_table {labels} (local.get 0))"
+    closes = "".join(f") (local.set 1 (i32.add (local.get 1) (i32.const {i + 1})))" for i in reversed(range(depth)))
+    return f'''(module (func (export "f") (param i32) (result i32) (local i32)
+      {opens}{body}{closes} (local.get 1)))'''
+
+
+@pytest.mark.parametrize("depth", [5, 40])
+def test_deep_block_nests_compile_and_agree_across_layouts(depth):
+    store = Store()
+    module = Module(store.engine, nested_blocks(depth))
+    f = Instance(store, module, []).exports(store)["f"]
+    for k in (0, 1, depth - 1, depth + 3):
+        assert f(store, k) == _expected(depth, k)
+    _, _, _, flat = emit_function(module._info, 0, module._code.sig_ids)
+    assert flat == (depth > 18)
+
+
+def _expected(depth: int, k: int) -> int:
+    """Index k branches out of block depth-1-k (the default, k >= depth-1, out of $b0);
+    leaving block t runs the additions after the ends of blocks t, t-1, ..., 0."""
+    target = depth - 1 - min(k, depth - 1)
+    return sum(i + 1 for i in range(target + 1))
+
+
+def test_flat_layout_matches_structured_on_a_loop():
+    wat = '''(module (func (export "f") (param i32) (result i32) (local i32)
+      (block $done (loop $l (br_if $done (i32.eqz (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br $l)))
+      (local.get 1)))'''
+    store = Store()
+    module = Module(store.engine, wat)
+    structured, *_ = emit_function(module._info, 0, module._code.sig_ids, layout="structured")
+    flat, *_ = emit_function(module._info, 0, module._code.sig_ids, layout="flat")
+    assert "_L" in flat and "_L" not in structured
+    results = []
+    for src in (structured, flat):
+        ns = {}
+        exec(src, ns)
+        results.append(ns["_make_f0"]()(None, 100))
+    assert results == [5050, 5050]
+
+
+def test_generated_source_is_in_linecache_and_tracebacks_show_it():
+    store = Store()
+    f = Instance(store, Module(store.engine, '''(module $demo (func (export "f") (result i32)
+      (i32.div_u (i32.const 1) (i32.const 0))))'''), []).exports(store)["f"]
+    with pytest.raises(Trap) as info:
+        f(store)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    wasm = [fr for fr in frames if fr.filename.startswith("wasm://demo/func[0]")]
+    assert wasm and "_i32_div_u" in wasm[0].line
+    assert linecache.getline(wasm[0].filename, wasm[0].lineno).strip() == wasm[0].line
+
+
+def test_functions_compile_on_first_call_only():
+    store = Store()
+    module = Module(store.engine, '(module (func (export "a")) (func (export "b")))')
+    ex = Instance(store, module, []).exports(store)
+    assert module._code._compiled == {}
+    ex["a"](store)
+    assert list(module._code._compiled) == [0]
+
+
+def test_public_names_match_all():
+    public = {n for n in dir(rt) if not n.startswith("_") and n[0].isupper() or n == "wat2wasm"}
+    modules = {n for n in dir(rt) if not n[0].isupper() and not n.startswith("_") and n != "wat2wasm"}
+    assert set(rt.__all__) == public - modules
+    import wasmtime
+    missing = {"Engine", "Config", "Store", "Module", "Linker", "Instance", "Func", "FuncType", "ValType",
+               "Val", "Memory", "MemoryType", "Table", "TableType", "Global", "GlobalType", "Limits", "Trap",
+               "TrapCode", "WasmtimeError"} - set(rt.__all__)
+    assert not missing
+    assert all(hasattr(wasmtime, n) for n in rt.__all__ if n != "Frame")

@@ -1,0 +1,48 @@
+"""Config, Engine and Store: switches, unsupported features, limits."""
+
+import pytest
+
+from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, WasmtimeError
+
+
+def test_disabling_a_feature_rejects_modules_that_use_it():
+    config = Config()
+    config.wasm_bulk_memory = False
+    engine = Engine(config)
+    with pytest.raises(WasmtimeError):
+        Module(engine, "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))")
+    Module(Engine(), "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))")
+
+
+@pytest.mark.parametrize("switch", ["wasm_simd", "wasm_gc", "wasm_exceptions"])
+def test_unimplemented_switches_refuse_to_turn_on(switch):
+    config = Config()
+    setattr(config, switch, False)  # turning off what is off is fine
+    with pytest.raises(WasmtimeError, match="not supported"):
+        setattr(config, switch, True)
+
+
+def test_config_is_write_only_and_rejects_unknown_settings():
+    config = Config()
+    with pytest.raises(AttributeError):
+        config.wasm_bulk_memory
+    with pytest.raises(AttributeError):
+        config.no_such_setting = True
+    with pytest.raises(TypeError):
+        config.wasm_multi_value = "yes"
+
+
+def test_store_limits_on_memory_and_instances():
+    store = Store()
+    store.set_limits(memory_size=2 * 65536, instances=1)
+    m = Module(store.engine, '''(module (memory 1)
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))''')
+    ex = Instance(store, m, []).exports(store)
+    assert ex["grow"](store, 2) == -1
+    assert ex["grow"](store, 1) == 1
+    with pytest.raises(WasmtimeError, match="resource limit"):
+        Instance(store, m, [])
+
+
+def test_store_data():
+    assert Store(Engine(), data={"k": 1}).data() == {"k": 1}
