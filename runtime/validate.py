@@ -365,6 +365,8 @@ class _ModuleValidator:
 
     def check_elems(self) -> None:
         for seg in self.info.elems:
+            if seg.mode != "active" and not self.features.bulk_memory:
+                raise ValidationError(f"{seg.mode} element segments require bulk memory")
             if seg.type not in self.ref_types:
                 raise ValidationError(f"invalid element type 0x{seg.type:x}")
             for item in seg.items:
@@ -377,9 +379,14 @@ class _ModuleValidator:
 
     def check_datas(self) -> None:
         datas = self.info.datas
-        if self.info.data_count is not None and self.info.data_count != len(datas):
-            raise ValidationError("data count and data section have inconsistent lengths")
+        if self.info.data_count is not None:
+            if not self.features.bulk_memory:
+                raise ValidationError("data count section requires bulk memory")
+            if self.info.data_count != len(datas):
+                raise ValidationError("data count and data section have inconsistent lengths")
         for seg in datas:
+            if seg.mode != "active" and not self.features.bulk_memory:
+                raise ValidationError("passive data segments require bulk memory")
             if seg.mode == "active":
                 mem = self.memory_at(seg.memory)
                 self.const_expr(seg.offset, I64 if mem.is64 else I32)
@@ -574,9 +581,9 @@ class _BodyChecker:
             else:
                 if bt >= len(self.types):
                     raise ValidationError(f"unknown type {bt}")
+                if not self.features.multi_value:
+                    raise ValidationError("block types from the type section need multi-value")
                 sig = self.types[bt]
-                if (sig[0] or len(sig[1]) > 1) and not self.features.multi_value:
-                    raise ValidationError("invalid block type without multi-value")
             self.block_types[bt] = sig
         return sig
 
