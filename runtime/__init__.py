@@ -11,7 +11,7 @@ from .func import Caller, Func
 from .globals import Global
 from .instance import Instance
 from .linker import InstancePre, Linker
-from .memory import Memory
+from .memory import Memory, SharedMemory
 from .module import Module
 from .store import Store
 from .table import Table
@@ -22,6 +22,6 @@ from .wat import wat2wasm
 __all__ = [
     "Caller", "Config", "Engine", "ExitTrap", "ExportType", "Frame", "Func", "FuncType", "Global",
     "GlobalType", "ImportType", "Instance", "InstancePre", "Limits", "Linker", "Memory", "MemoryType",
-    "Module", "Store", "Table", "TableType", "Trap", "TrapCode", "Val", "ValType", "WasmtimeError",
-    "wat2wasm",
+    "Module", "SharedMemory", "Store", "Table", "TableType", "Trap", "TrapCode", "Val", "ValType",
+    "WasmtimeError", "wat2wasm",
 ]

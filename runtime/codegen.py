@@ -113,6 +113,20 @@ def targeted_blocks(code: list[tuple]) -> set[int]:
     return out
 
 
+def memories_used(code: list[tuple]) -> set[int]:
+    """Indices of the memories the instructions of a body name."""
+    out: set[int] = set()
+    for ins in code:
+        imm = op.OPS[ins[0]].imm
+        if imm in ("memarg", "mem", "memarg_lane"):
+            out.add(ins[1])
+        elif imm == "mem_mem":
+            out.update(ins[1:3])
+        elif imm == "data_mem":
+            out.add(ins[2])
+    return out
+
+
 class FunctionEmitter:
     """Emits one function. Use ``emit_function``; this class holds its state."""
 
@@ -145,6 +159,11 @@ class FunctionEmitter:
         self.unreachable = False
         self.mem_sigs = info.memory_sigs()
         self.global_sigs = info.global_sigs()
+        # A memory that can start empty gets a new buffer object on its first
+        # growth (see membuf), which a callee may do: its binding is re-read
+        # after every call.
+        self.reload_after_call = sorted(i for i in memories_used(self.body.code)
+                                        if self.mem_sigs[i].min == 0 and self.mem_sigs[i].max != 0)
 
     # ----- output helpers -----
 
@@ -616,6 +635,13 @@ class FunctionEmitter:
         for s in slots:
             self.st.append(s)
             self.deps.append(frozenset((s,)))
+        self.reload_memories()
+
+    def reload_memories(self) -> None:
+        """Re-read the buffers of the memories in ``reload_after_call``."""
+        for i in self.reload_after_call:
+            mi, m = self.mem(i)
+            self.w(f"{m} = {mi}.data")
 
     def i_call(self, ins):
         f = ins[1]
@@ -702,11 +728,19 @@ class FunctionEmitter:
         args = fixed + self.popn(nargs)
         self.w(f"{self.need(fn)}({', '.join(args)})")
 
+    def address(self, offset: int) -> str:
+        """Pop an address operand: the effective address ``addr + offset``, for
+        every memory instruction with a memarg. Both are unsigned (u64 on a
+        64-bit memory) and the sum is an exact Python int, never wrapped, so an
+        address past the end, even past 2**64, fails the buffer's own bounds
+        check (IndexError/struct.error/OverflowError: a trap at the boundary)."""
+        addr, _ = self.pop()
+        return addr if offset == 0 else f"{addr} + {offset}"
+
     def i_load(self, ins):
         o, memidx, offset = ins[0], ins[1], ins[2]
         _, m = self.mem(memidx)
-        addr, _ = self.pop()
-        ea = addr if offset == 0 else f"{addr} + {offset}"
+        ea = self.address(offset)
         fmt = _LOADS[o]
         self.push_slot_value(fmt.format(m=m, ea=ea, ld=self.need(_LOAD_FN[o]) if o in _LOAD_FN else ""))
 
@@ -714,10 +748,28 @@ class FunctionEmitter:
         o, memidx, offset = ins[0], ins[1], ins[2]
         _, m = self.mem(memidx)
         v, _ = self.pop()
-        addr, _ = self.pop()
-        ea = addr if offset == 0 else f"{addr} + {offset}"
+        ea = self.address(offset)
         fmt = _STORES[o]
         self.w(fmt.format(m=m, ea=ea, v=v, st=self.need(_STORE_FN[o]) if o in _STORE_FN else ""))
+
+    def i_atomic(self, ins):
+        """Atomics (see ``atomics``): ``_atomic_<kind>(MI, ea, size, *operands)``,
+        in order, since they trap and may block."""
+        o, memidx, offset = ins[0], ins[1], ins[2]
+        mi, _ = self.mem(memidx)
+        kind, extra = _ATOMICS[o]
+        operands = self.popn(_arity(o) - 1)
+        args = [mi, self.address(offset), str(op.MEMARG_SIZES[o]), *extra, *operands]
+        call = f"{self.need('_atomic_' + kind)}({', '.join(args)})"
+        if kind == "store":
+            self.w(call)
+        else:
+            self.push_slot_value(call)
+        if kind == "wait":  # other threads ran meanwhile
+            self.reload_memories()
+
+    def i_atomic_fence(self, ins):
+        """atomic.fence: nothing to emit, see ``atomics``."""
 
     def i_memory_size(self, ins):
         _, m = self.mem(ins[1])
@@ -942,6 +994,16 @@ _STORES = {
 _STORE_FN = {0x36: "_st_u32", 0x37: "_st_u64", 0x38: "_store_f32", 0x39: "_st_f64", 0x3B: "_st_u16",
              0x3D: "_st_u16", 0x3E: "_st_u32"}
 
+# Atomic opcode -> (libcall kind, extra constant arguments before the operands).
+_ATOMICS: dict[int, tuple[str, tuple[str, ...]]] = {0xFE00: ("notify", ()), 0xFE01: ("wait", ()),
+                                                     0xFE02: ("wait", ())}
+for _i in range(7):
+    _ATOMICS[0xFE10 + _i] = ("load", ())
+    _ATOMICS[0xFE17 + _i] = ("store", ())
+    for _k in range(6):
+        _ATOMICS[0xFE1E + 7 * _k + _i] = ("rmw", (str(_k),))
+    _ATOMICS[0xFE48 + _i] = ("cmpxchg", ())
+
 _DISPATCH = {
     op.UNREACHABLE: FunctionEmitter.i_unreachable, op.NOP: FunctionEmitter.i_nop,
     op.BR: FunctionEmitter.i_br, op.BR_IF: FunctionEmitter.i_br_if,
@@ -967,6 +1029,9 @@ for _o in _LOADS:
     _DISPATCH[_o] = FunctionEmitter.i_load
 for _o in _STORES:
     _DISPATCH[_o] = FunctionEmitter.i_store
+for _o in _ATOMICS:
+    _DISPATCH[_o] = FunctionEmitter.i_atomic
+_DISPATCH[0xFE03] = FunctionEmitter.i_atomic_fence
 
 
 LAYOUTS = ("auto", "structured", "flat")

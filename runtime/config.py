@@ -20,12 +20,14 @@ _FEATURE_SWITCHES = {
     "wasm_bulk_memory": "bulk_memory",
     "wasm_reference_types": "reference_types",
     "wasm_multi_value": "multi_value",
+    "wasm_memory64": "memory64",
+    "wasm_multi_memory": "multi_memory",
+    "wasm_threads": "threads",
 }
 # Proposals not implemented yet: turning them on is an error.
-_UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_threads", "wasm_memory64", "wasm_multi_memory",
-                "wasm_tail_call", "wasm_gc", "wasm_function_references", "wasm_exceptions",
-                "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
-                "wasm_stack_switching", "shared_memory")
+_UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "wasm_function_references",
+                "wasm_exceptions", "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
+                "wasm_stack_switching")
 # Native-code tuning with no meaning for a Python backend.
 _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_canonicalization",
               "strategy", "profiler", "cache", "debug_info", "parallel_compilation",
@@ -42,6 +44,7 @@ class Config:
         self._consume_fuel = False
         self._epoch_interruption = False
         self._max_wasm_stack = 512 * 1024
+        self._shared_memory = False
         self._tuning: dict[str, object] = {}
 
     def __setattr__(self, name: str, value) -> None:
@@ -56,6 +59,8 @@ class Config:
         elif name == "consume_fuel" or name == "epoch_interruption":
             if _bool(name, value):
                 raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
+        elif name == "shared_memory":
+            self._shared_memory = _bool(name, value)
         elif name == "max_wasm_stack":
             if not isinstance(value, int) or value <= 0:
                 raise WasmtimeError("max_wasm_stack must be a positive int")
@@ -90,6 +95,9 @@ class Engine:
         self._consume_fuel = config._consume_fuel
         self._epoch_interruption = config._epoch_interruption
         self._max_wasm_stack = config._max_wasm_stack
+        # As in Wasmtime, shared memories (module-defined or SharedMemory)
+        # need Config.shared_memory on top of wasm_threads.
+        self._shared_memory = config._shared_memory
         self._epoch = 0
         self._epoch_lock = threading.Lock()
 

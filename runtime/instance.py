@@ -15,12 +15,13 @@ from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .func import Func, call_wasm
 from .funcref import FuncRef
 from .globals import Global
-from .memory import Memory
+from .memory import Memory, SharedMemory, check_shared_memory_enabled
 from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
 from .table import Table
 from .vm import GlobalCell, MemoryInstance, TableInstance, VMContext
 
-_EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: Memory, EXTERN_GLOBAL: Global}
+_EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: (Memory, SharedMemory),
+                   EXTERN_GLOBAL: Global}
 
 
 def _limits_match(cur_min: int, cur_max, want_min: int, want_max) -> bool:
@@ -88,8 +89,8 @@ def instantiate(store, module, imports) -> VMContext:
             raise WasmtimeError("table minimum size exceeds the store's limit")
         vm.tables.append(TableInstance(t.sig.elem, t.sig.min, t.sig.max, init, t.sig.is64, limits))
     for m in info.memories:
-        if limits.memory_size is not None and (m.min << m.page_size_log2) > limits.memory_size:
-            raise WasmtimeError("memory minimum size exceeds the store's limit")
+        if m.shared:
+            check_shared_memory_enabled(store.engine)
         vm.memories.append(MemoryInstance(m.min, m.max, m.is64, m.shared, m.page_size_log2, limits))
     vm.exports = {e.name: (e.kind, e.index) for e in info.exports}
     store._instances.append(vm)
@@ -134,7 +135,8 @@ def export_extern(store, vm: VMContext, name: str):
     if kind == EXTERN_TABLE:
         return Table._from_instance(store, vm.tables[index])
     if kind == EXTERN_MEMORY:
-        return Memory._from_instance(store, vm.memories[index])
+        mem = vm.memories[index]
+        return SharedMemory._from_instance(mem) if mem.shared else Memory._from_instance(store, mem)
     return Global._from_cell(store, vm.globals[index])
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import struct
 
+from . import atomics, membuf
 from .errors import Trap, TrapCode
 from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
 
@@ -321,15 +322,15 @@ def memory_fill(m, d: int, val: int, n: int) -> None:
     """memory.fill: bounds-checked before any write."""
     if d + n > len(m):
         trap(1)
-    m[d:d + n] = bytes([val & 0xFF]) * n
+    membuf.fill(m, d, val & 0xFF, n)
 
 
 def memory_copy(dst, d: int, src, s: int, n: int) -> None:
-    """memory.copy (memmove semantics); both ranges checked before any write."""
+    """memory.copy (memmove semantics), also between two memories; both
+    ranges checked before any write."""
     if d + n > len(dst) or s + n > len(src):
         trap(1)
-    if n:
-        dst[d:d + n] = src[s:s + n]
+    membuf.copy(dst, d, src, s, n)
 
 
 def memory_init(vm, dataidx: int, m, d: int, s: int, n: int) -> None:
@@ -429,4 +430,7 @@ LIBCALLS = {
     "_memory_init": memory_init, "_data_drop": data_drop,
     "_table_get": table_get, "_table_set": table_set, "_table_grow": table_grow, "_table_fill": table_fill,
     "_table_copy": table_copy, "_table_init": table_init, "_elem_drop": elem_drop, "_ref_func": ref_func,
+    "_atomic_load": atomics.atomic_load, "_atomic_store": atomics.atomic_store,
+    "_atomic_rmw": atomics.atomic_rmw, "_atomic_cmpxchg": atomics.atomic_cmpxchg,
+    "_atomic_wait": atomics.atomic_wait, "_atomic_notify": atomics.atomic_notify,
 }

@@ -7,13 +7,13 @@ from .errors import LinkError, Trap, WasmtimeError
 from .func import Func, host_funcref
 from .globals import Global
 from .instance import Instance, instantiate
-from .memory import Memory
+from .memory import Memory, SharedMemory
 from .module_info import EXTERN_FUNC
 from .table import Table
 from .types import FuncType
 from .value import default_value
 
-_EXTERNS = (Func, Table, Memory, Global)
+_EXTERNS = (Func, Table, Memory, SharedMemory, Global)
 
 
 class Linker:
@@ -50,9 +50,9 @@ class Linker:
             self._items[key] = item
 
     def define(self, store, module: str, name: str, item) -> None:
-        """Define ``module::name`` as a Func, Table, Memory or Global."""
+        """Define ``module::name`` as a Func, Table, Memory, SharedMemory or Global."""
         if not isinstance(item, _EXTERNS):
-            raise TypeError("expected a Func, Table, Memory or Global")
+            raise TypeError("expected a Func, Table, Memory, SharedMemory or Global")
         self._insert(module, name, item)
 
     def define_func(self, module: str, name: str, ty: FuncType, func, access_caller: bool = False) -> None:

@@ -1,15 +1,28 @@
-"""``Memory``: a linear memory seen from the host, as in wasmtime-py."""
+"""``Memory`` and ``SharedMemory``: linear memories seen from the host, as in wasmtime-py.
+
+Sizes, offsets and growth deltas are plain ints, so 64-bit memories need
+nothing special: every value up to 2**64 - 1 is accepted, and what does not
+fit the memory fails the way wasmtime-py fails (``WasmtimeError`` for
+growth, ``IndexError`` for writes, slice semantics for reads).
+
+A shared memory belongs to no store: threads that each have their own store
+import the same ``SharedMemory``, as with wasmtime-py.
+"""
 
 from __future__ import annotations
 
 from .errors import WasmtimeError
+from .module_info import MemSig
 from .types import MemoryType
 from .vm import M32, M64, MemoryInstance
+
+_U64_LIMIT = 1 << 64
 
 
 class Memory:
     """``Memory(store, MemoryType(Limits(1, None)))`` makes a host memory;
-    exported memories come from ``instance.exports(store)``."""
+    exported memories come from ``instance.exports(store)``. Shared memories
+    are ``SharedMemory``."""
 
     __slots__ = ("_mem", "_store")
 
@@ -17,8 +30,8 @@ class Memory:
         if not isinstance(ty, MemoryType):
             raise TypeError("expected a MemoryType")
         sig = ty._sig
-        if sig.max is not None and sig.max < sig.min:
-            raise WasmtimeError("memory minimum size is greater than its maximum")
+        if sig.shared:
+            raise WasmtimeError("shared memories must be created through `SharedMemory`")
         store._reserve("memories")
         self._store = store
         self._mem = MemoryInstance(sig.min, sig.max, sig.is64, sig.shared, sig.page_size_log2, store._limits)
@@ -31,9 +44,7 @@ class Memory:
         return m
 
     def type(self, store=None) -> MemoryType:
-        from .module_info import MemSig
-        m = self._mem
-        return MemoryType._from_sig(MemSig(m.pages, m.max, m.is64, m.shared, m.page_size_log2))
+        return _current_type(self._mem)
 
     def size(self, store=None) -> int:
         """Current size in pages."""
@@ -43,34 +54,37 @@ class Memory:
         """Current size in bytes."""
         return len(self._mem.data)
 
+    def page_size(self, store=None) -> int:
+        return 1 << self._mem.page_size_log2
+
+    def page_size_log2(self, store=None) -> int:
+        return self._mem.page_size_log2
+
     def grow(self, store, delta: int) -> int:
         """Grow by ``delta`` pages and return the old size; raises WasmtimeError on failure."""
-        if not isinstance(delta, int) or delta < 0:
-            raise WasmtimeError("memory growth delta must be a non-negative int")
-        old = self._mem.grow_pages(delta)
-        if old == (M64 if self._mem.is64 else M32):
-            raise WasmtimeError("failed to grow memory")
-        return old
+        return _grow(self._mem, delta)
 
-    def read(self, store, start: int | None = None, stop: int | None = None) -> bytearray:
-        """Bytes ``[start, stop)``, with Python slice semantics for the bounds."""
-        return bytearray(self._mem.data[start:stop])
+    def read(self, store, start: int | None = 0, stop: int | None = None) -> bytearray:
+        """A copy of bytes ``[start, stop)``, with Python slice semantics for the bounds."""
+        data = self._mem.data
+        start, stop, _ = slice(start, stop).indices(len(data))
+        return bytearray(data[start:stop]) if stop > start else bytearray()
 
     def write(self, store, value: bytes, start: int | None = None) -> int:
-        """Write ``value`` at ``start``; raises IndexError if it does not fit."""
+        """Write ``value`` at ``start`` (negative counts from the end); the
+        number of bytes written. IndexError if ``start`` is not inside the
+        memory or ``value`` does not fit."""
         data = self._mem.data
-        start = start or 0
-        if start < 0:
-            start += len(data)
+        start = slice(start, None).indices(len(data))[0]
         end = start + len(value)
-        if start < 0 or end > len(data):
-            raise IndexError("out of bounds memory write")
+        if start >= len(data) or end > len(data):
+            raise IndexError("index out of range")
         data[start:end] = value
         return len(value)
 
     def get_buffer_ptr(self, store=None, size: int | None = None, offset: int = 0):
-        """A memoryview of the memory's current bytes. It must be released
-        (``.release()``) before the memory can grow."""
+        """A memoryview of the memory's current bytes. Growth fails while one
+        is alive: ``.release()`` it first."""
         view = memoryview(self._mem.data)
         return view[offset:offset + size] if size is not None else view[offset:]
 
@@ -79,3 +93,69 @@ class Memory:
 
     def __hash__(self) -> int:
         return id(self._mem)
+
+
+class SharedMemory:
+    """``SharedMemory(engine, MemoryType(Limits(1, 4), shared=True))``: a memory
+    several threads use at once, each importing it into an instance in its
+    own store. Needs ``Config.wasm_threads`` and ``Config.shared_memory``, and
+    a shared type with a maximum (the validator's rule for shared memories)."""
+
+    __slots__ = ("_mem",)
+
+    def __init__(self, engine, ty: MemoryType):
+        if not isinstance(ty, MemoryType):
+            raise TypeError("expected a MemoryType")
+        check_shared_memory_enabled(engine)
+        sig = ty._sig
+        if not sig.shared:
+            raise WasmtimeError("SharedMemory needs a shared MemoryType")
+        if sig.max is None:
+            raise WasmtimeError("shared memories must have a maximum size")
+        self._mem = MemoryInstance(sig.min, sig.max, sig.is64, True, sig.page_size_log2)
+
+    @classmethod
+    def _from_instance(cls, mem: MemoryInstance) -> "SharedMemory":
+        m = cls.__new__(cls)
+        m._mem = mem
+        return m
+
+    def type(self) -> MemoryType:
+        return _current_type(self._mem)
+
+    def size(self) -> int:
+        """Current size in pages."""
+        return self._mem.pages
+
+    def data_len(self) -> int:
+        """Current size in bytes."""
+        return len(self._mem.data)
+
+    def grow(self, delta: int) -> int:
+        """Grow by ``delta`` pages and return the old size; raises WasmtimeError on failure."""
+        return _grow(self._mem, delta)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SharedMemory) and other._mem is self._mem
+
+    def __hash__(self) -> int:
+        return id(self._mem)
+
+
+def check_shared_memory_enabled(engine) -> None:
+    """Wasmtime's rule: shared memories exist only with Config.shared_memory."""
+    if not engine.features.threads or not engine._shared_memory:
+        raise WasmtimeError("shared memory support is disabled for this engine -- see `Config.shared_memory`")
+
+
+def _current_type(mem: MemoryInstance) -> MemoryType:
+    return MemoryType._from_sig(MemSig(mem.pages, mem.max, mem.is64, mem.shared, mem.page_size_log2))
+
+
+def _grow(mem: MemoryInstance, delta: int) -> int:
+    if not isinstance(delta, int) or isinstance(delta, bool) or not 0 <= delta < _U64_LIMIT:
+        raise WasmtimeError("memory growth delta must be an int in [0, 2**64)")
+    old = mem.grow_pages(delta)
+    if old == (M64 if mem.is64 else M32):
+        raise WasmtimeError(f"failed to grow memory by `{delta}`")
+    return old

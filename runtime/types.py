@@ -189,8 +189,18 @@ class MemoryType:
     __slots__ = ("_sig",)
 
     def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False, page_size_log2: int = 16):
+        if not isinstance(limits, Limits):
+            raise TypeError("expected Limits")
         if page_size_log2 not in (0, 16):
             raise WasmtimeError("page size must be 1 or 65536 bytes")
+        # The spec's bound: the whole index space (2**32 or 2**64 bytes) in pages.
+        bound = 1 << ((64 if is_64 else 32) - page_size_log2)
+        if not isinstance(limits.min, int) or not 0 <= limits.min <= bound:
+            raise WasmtimeError("minimum size is too large for this memory type's index type")
+        if limits.max is not None and (not isinstance(limits.max, int) or not limits.min <= limits.max <= bound):
+            raise WasmtimeError("maximum size must be at least the minimum and within the index type's range")
+        if shared and limits.max is None:
+            raise WasmtimeError("shared memories must have a maximum size")
         self._sig = MemSig(limits.min, limits.max, bool(is_64), bool(shared), page_size_log2)
 
     @classmethod

@@ -5,14 +5,19 @@ except through the shared, immutable ``ModuleCode``. Generated code reaches
 this state through the ``vm`` argument every compiled function takes
 (``vm.memories[i].data``, ``vm.tables[i].elems``, ``vm.globals[i].value``).
 
-Memories are ``bytearray``s grown in place, so a buffer bound in a running
-function stays valid across ``memory.grow``; a bounds error surfaces as the
-``IndexError``/``struct.error`` the API boundary turns into a trap. Tables are
-Python lists, likewise grown in place.
+A memory's bytes are a ``membuf`` buffer, grown in place without copying, so
+a buffer bound in a running function stays valid across ``memory.grow``
+(except for a memory that starts empty, see ``membuf``); a bounds error
+surfaces as the ``IndexError``/``struct.error`` the API boundary turns into a
+trap. Tables are Python lists, likewise grown in place.
 """
 
 from __future__ import annotations
 
+import threading
+
+from . import membuf
+from .errors import WasmtimeError
 from .funcref import FuncRef
 from .module_info import EXTERN_FUNC, ModuleInfo
 
@@ -25,7 +30,7 @@ MAX_PAGES_64 = 1 << 48
 # these sizes growth fails (returns -1) the way Wasmtime fails when a resource
 # limit or allocation refuses it.
 MAX_TABLE_ELEMENTS = 10_000_000
-MAX_MEMORY_BYTES = 1 << 32
+MAX_MEMORY_BYTES = membuf.MAX_BYTES
 
 
 class ResourceLimits:
@@ -42,9 +47,12 @@ class ResourceLimits:
 
 
 class MemoryInstance:
-    """One linear memory. ``data`` is its bytes; its length is the current size."""
+    """One linear memory. ``data`` is its bytes; its length is the current size.
 
-    __slots__ = ("data", "min", "max", "is64", "shared", "page_size_log2", "limits")
+    ``lock`` serialises growth, and for shared memories the atomic
+    read-modify-write operations and the wait queues of ``atomics``."""
+
+    __slots__ = ("data", "min", "max", "is64", "shared", "page_size_log2", "limits", "lock", "waiters")
 
     def __init__(self, min_pages: int, max_pages: int | None, is64: bool = False,
                  shared: bool = False, page_size_log2: int = 16, limits: ResourceLimits | None = None):
@@ -54,34 +62,45 @@ class MemoryInstance:
         self.shared = shared
         self.page_size_log2 = page_size_log2
         self.limits = limits
-        self.data = bytearray(min_pages << page_size_log2)
+        self.lock = threading.Lock()
+        self.waiters: dict = {}  # address -> queue of waiting threads (shared memories only)
+        nbytes = min_pages << page_size_log2
+        if nbytes > self._cap_bytes():
+            raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits")
+        try:
+            self.data = membuf.allocate(nbytes)
+        except MemoryError:
+            raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits") from None
 
     @property
     def pages(self) -> int:
         return len(self.data) >> self.page_size_log2
 
+    def _cap_bytes(self) -> int:
+        """The most bytes this memory may ever hold: its type's maximum, the
+        index type's, this process's and the store's limit."""
+        pages = MAX_PAGES_64 if self.is64 else MAX_PAGES_32
+        if self.max is not None:
+            pages = min(pages, self.max)
+        cap = min(pages << self.page_size_log2, MAX_MEMORY_BYTES)
+        if self.limits is not None and self.limits.memory_size is not None:
+            cap = min(cap, self.limits.memory_size)
+        return cap
+
     def grow_pages(self, delta: int) -> int:
         """Grow by ``delta`` pages: the old size, or -1 as an unsigned value."""
         fail = M64 if self.is64 else M32
-        old = self.pages
-        new = old + delta
-        cap = MAX_PAGES_64 if self.is64 else MAX_PAGES_32
-        if self.max is not None:
-            cap = min(cap, self.max)
-        if new > cap:
-            return fail
-        new_bytes = new << self.page_size_log2
-        if new_bytes > MAX_MEMORY_BYTES:
-            return fail
-        if self.limits is not None and self.limits.memory_size is not None \
-                and new_bytes > self.limits.memory_size:
-            return fail
-        if delta:
-            try:
-                self.data.extend(bytes(delta << self.page_size_log2))
-            except MemoryError:
+        with self.lock:
+            old = self.pages
+            new_bytes = (old + delta) << self.page_size_log2
+            if new_bytes > self._cap_bytes():
                 return fail
-        return old
+            if delta:
+                data = membuf.resize(self.data, new_bytes)
+                if data is None:
+                    return fail
+                self.data = data
+            return old
 
 
 class TableInstance:
