@@ -20,6 +20,7 @@ import struct
 
 from .errors import Trap, TrapCode
 from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from .vm import UNINIT
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -349,11 +350,12 @@ def data_drop(vm, dataidx: int) -> None:
 # ----- tables -----
 
 def table_get(table, i: int):
-    """table.get with a bounds check."""
+    """table.get with a bounds check; a never-read lazy element is built first."""
     elems = table.elems
     if i >= len(elems):
         trap(3)
-    return elems[i]
+    v = elems[i]
+    return table.resolve(i) if v is UNINIT else v
 
 
 def table_set(table, i: int, v) -> None:
@@ -378,10 +380,13 @@ def table_fill(table, i: int, v, n: int) -> None:
 
 
 def table_copy(dst, d: int, src, s: int, n: int) -> None:
-    """table.copy (overlap-safe); both ranges checked before any write."""
+    """table.copy (overlap-safe); both ranges checked before any write. Lazy
+    source elements are built first: an element's plan entry belongs to its
+    position, so copying the "not yet initialised" marker would change it."""
     if d + n > len(dst.elems) or s + n > len(src.elems):
         trap(3)
     if n:
+        src.resolve_range(s, n)
         dst.elems[d:d + n] = src.elems[s:s + n]
 
 
@@ -429,4 +434,5 @@ LIBCALLS = {
     "_memory_init": memory_init, "_data_drop": data_drop,
     "_table_get": table_get, "_table_set": table_set, "_table_grow": table_grow, "_table_fill": table_fill,
     "_table_copy": table_copy, "_table_init": table_init, "_elem_drop": elem_drop, "_ref_func": ref_func,
+    "_UNINIT": UNINIT,
 }

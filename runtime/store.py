@@ -29,7 +29,8 @@ class Store:
         self._data = data
         self._limits = ResourceLimits()
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
-        self._instances: list = []
+        self._pool_slots = None  # set by the pooling allocator
+        self._pool_finalizer = None
         _ensure_recursion_limit()
 
     def data(self):
@@ -38,6 +39,13 @@ class Store:
 
     def gc(self) -> None:
         """No-op: references are ordinary Python objects collected by CPython."""
+
+    def close(self) -> None:
+        """Release what this store holds from a pooling allocator now, rather
+        than when the store is garbage-collected. The store's instances must
+        not be used afterwards."""
+        if self._pool_finalizer is not None:
+            self._pool_finalizer()
 
     def set_fuel(self, fuel: int) -> None:
         raise WasmtimeError("fuel is not enabled in this store's configuration")
