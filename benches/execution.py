@@ -83,11 +83,11 @@ class Workload:
 
 
 WORKLOADS = (
-    Workload("fib", "recursive calls", fast=30, slow=21, smoke=10),
-    Workload("xorshift", "i64 loop", fast=1_200_000, slow=15_000, smoke=200),
-    Workload("sieve", "memory loads/stores", fast=1_500_000, slow=12_000, smoke=300),
+    Workload("fib", "recursive calls", fast=31, slow=21, smoke=10),
+    Workload("xorshift", "i64 loop", fast=2_000_000, slow=15_000, smoke=200),
+    Workload("sieve", "memory loads/stores", fast=2_000_000, slow=12_000, smoke=300),
     Workload("dispatch", "call_indirect", fast=1_600_000, slow=20_000, smoke=200),
-    Workload("mandelbrot", "f64 math", fast=400, slow=28, smoke=6),
+    Workload("mandelbrot", "f64 math", fast=500, slow=28, smoke=6),
 )
 
 
