@@ -19,6 +19,11 @@ def _ensure_recursion_limit() -> None:
         sys.setrecursionlimit(WASM_RECURSION_LIMIT)
 
 
+# Raised once, when the runtime is imported, so the limit does not change
+# under code that is already running (test frameworks notice that).
+_ensure_recursion_limit()
+
+
 class Store:
     """Holds instances, their memories, tables and globals, and host data."""
 
@@ -31,7 +36,6 @@ class Store:
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
         self._pool_slots = None  # set by the pooling allocator
         self._pool_finalizer = None
-        _ensure_recursion_limit()
 
     def data(self):
         """The host data given to the constructor."""
