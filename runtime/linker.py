@@ -66,6 +66,12 @@ class Linker:
         for export_name, item in instance.exports(store).items():
             self._insert(name, export_name, item)
 
+    def define_wasi(self) -> None:
+        """Define every ``wasi_snapshot_preview1`` function; each acts on the
+        WASI context of the store it is called in (``Store.set_wasi``)."""
+        from .wasi import define_wasi
+        define_wasi(self)
+
     def define_module(self, store, name: str, module) -> None:
         """Instantiate ``module`` and define its exports under ``name``."""
         self.define_instance(store, name, self.instantiate(store, module))

@@ -41,6 +41,12 @@ class Store:
         """The host data given to the constructor."""
         return self._data
 
+    def set_wasi(self, wasi) -> None:
+        """Give this store the WASI context configured by ``wasi`` (a
+        ``WasiConfig``, consumed here) for ``Linker.define_wasi``'s functions."""
+        from .wasi import context_for
+        self._wasi = context_for(wasi)
+
     def gc(self) -> None:
         """No-op: references are ordinary Python objects collected by CPython."""
 
