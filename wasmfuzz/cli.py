@@ -28,6 +28,7 @@ class Subcommand(NamedTuple):
 SUBCOMMANDS = [
     Subcommand("wast", "wasmfuzz.runtime.wast", "run WebAssembly spec-test scripts (.wast)"),
     Subcommand("compile", "wasmfuzz.runtime.dump", "compile a module and show the generated Python"),
+    Subcommand("run", "wasmfuzz.runtime.run", "run a WebAssembly program with WASI, like `wasmtime run`"),
 ]
 
 
