@@ -50,6 +50,26 @@ def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes |
     return final
 
 
+def save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
+    """Keep an input that crashed, hung or exhausted memory: the input, and the
+    module and test case when the target can still make them."""
+    directory = root / target / kind / hashlib.sha1(data).hexdigest()[:16]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "input.bin").write_bytes(data)
+    (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n")
+    (directory / "finding.json").write_text(json.dumps({"target": target, "signature": kind}, indent=2) + "\n")
+    try:
+        from .targets import make_case
+        case = make_case(target, data)
+    except Exception as e:  # the input may crash the generator itself: the report says so
+        (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n\n"
+                                              f"making the test case failed: {type(e).__name__}: {e}\n")
+        case = None
+    if case is not None:
+        write_case(directory, case)
+    return directory
+
+
 def write_case(directory: Path, case: TestCase) -> None:
     """``module.wasm``, ``module.wat`` (when wasm-tools can print it) and ``case.json``."""
     (directory / "module.wasm").write_bytes(case.wasm)
@@ -71,4 +91,4 @@ def target_of(directory: Path) -> str | None:
 
 def count(root: Path) -> int:
     """Findings saved under ``root`` (every target, every kind)."""
-    return sum(1 for _ in root.glob("*/*/*/case.json")) if root.exists() else 0
+    return sum(1 for _ in root.glob("*/*/*/finding.json")) if root.exists() else 0
