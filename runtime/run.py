@@ -34,10 +34,19 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
+from typing import NamedTuple
 
 EXIT_TRAP = 134  # what Wasmtime exits with on Unix when the guest traps
 EXIT_ERROR = 1
 ENGINES = {"wasmfuzz": "wasmfuzz.runtime", "wasmtime": "wasmtime"}
+
+
+class Preopen(NamedTuple):
+    """A host directory the guest gets, under the name ``guest``."""
+
+    host: str
+    guest: str
+    mutable: bool = True  # False: the guest may read but not change anything there
 
 
 class RunError(Exception):
@@ -50,7 +59,7 @@ class RunOptions:
 
     argv: list[str]
     env: list[tuple[str, str]] = field(default_factory=list)
-    dirs: list[tuple[str, str]] = field(default_factory=list)  # (host path, guest path)
+    dirs: list[Preopen] = field(default_factory=list)
     invoke: str | None = None
     fuel: int | None = None
     timeout: float | None = None  # seconds of wall-clock time, enforced with epochs
@@ -178,9 +187,9 @@ def _wasi_config(api, options: RunOptions):
     wasi = api.WasiConfig()
     wasi.argv = options.argv
     wasi.env = options.env
-    for host, guest in options.dirs:
+    for host, guest, mutable in options.dirs:
         try:
-            wasi.preopen_dir(host, guest)
+            wasi.preopen_dir(host, guest, mutable)
         except api.WasmtimeError:
             raise RunError(f"cannot open directory {host!r} for --dir") from None
     for stream in ("stdin", "stdout", "stderr"):
@@ -259,7 +268,7 @@ def _options(args) -> RunOptions:
     dirs = []
     for item in args.dir:
         host, sep, guest = item.partition("::")
-        dirs.append((host, guest if sep else host))
+        dirs.append(Preopen(host, guest if sep else host))
     argv = [args.module, *args.args]
     return RunOptions(argv=argv, env=env, dirs=dirs, invoke=args.invoke, fuel=args.fuel,
                       timeout=args.timeout)

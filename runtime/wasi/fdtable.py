@@ -117,16 +117,13 @@ class FdTable:
         self.free.add(fd)
 
     def renumber(self, src: int, dst: int) -> None:
-        desc = self.get(src)
-        if src == dst:
-            return
-        del self.used[src]
-        self.free.add(src)
-        self.free.discard(dst)
-        old = self.used.get(dst)
-        if old is not None:
-            old.close()
-        self.used[dst] = desc
+        """Move ``src`` onto ``dst``, closing what ``dst`` was; both must be open."""
+        desc, replaced = self.get(src), self.get(dst)
+        if src != dst:
+            replaced.close()
+            del self.used[src]
+            self.free.add(src)
+            self.used[dst] = desc
 
     def close_all(self) -> None:
         for desc in self.used.values():

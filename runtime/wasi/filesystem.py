@@ -51,6 +51,8 @@ def _mutable(directory: Directory) -> Directory:
 def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bool, write: bool,
             fdflags: int):
     """``path_open``: a new ``File`` or ``Directory`` below ``directory``."""
+    if fdflags & (FDFLAGS_SYNC | FDFLAGS_DSYNC | FDFLAGS_RSYNC):
+        raise WasiError(Errno.NOTSUP)  # Wasmtime does not open files for synchronous I/O
     creates = oflags & (OFLAGS_CREAT | OFLAGS_TRUNC)
     if (creates or write) and not directory.mutable:
         raise WasiError(Errno.PERM)
@@ -68,12 +70,6 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     host_write = write or bool(creates)
     if host_write:
         flags |= os.O_RDWR if read else os.O_WRONLY
-    if fdflags & FDFLAGS_SYNC:
-        flags |= os.O_SYNC
-    if fdflags & FDFLAGS_DSYNC:
-        flags |= os.O_DSYNC
-    if fdflags & FDFLAGS_RSYNC:
-        flags |= getattr(os, "O_RSYNC", os.O_SYNC)
     with beneath(directory.fd, path, follow) as (dir_fd, name):
         fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
     try:

@@ -268,6 +268,7 @@ def fd_fdstat_set_flags(ctx, mem, fd, flags):
 @wasi(U32, RIGHTS_T, RIGHTS_T)
 def fd_fdstat_set_rights(ctx, mem, fd, base, inheriting):
     ctx.fds.get_as(fd, (File, Directory))
+    raise WasiError(Errno.NOTSUP)  # preview1 rights are not enforced, so they cannot be dropped
 
 
 @wasi(U32, U32)
