@@ -17,11 +17,13 @@ from .store import Store
 from .table import Table
 from .types import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType, ValType
 from .value import Val
+from .wasi import WasiConfig
 from .wat import wat2wasm
 
 __all__ = [
     "Caller", "Config", "Engine", "ExitTrap", "ExportType", "Frame", "Func", "FuncType", "Global",
     "GlobalType", "ImportType", "Instance", "InstancePre", "Limits", "Linker", "Memory", "MemoryType",
     "Module", "SharedMemory", "Store", "Table", "TableType", "Trap", "TrapCode", "Val", "ValType",
+    "WasiConfig",
     "WasmtimeError", "wat2wasm",
 ]

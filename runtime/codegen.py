@@ -131,8 +131,9 @@ class FunctionEmitter:
     """Emits one function. Use ``emit_function``; this class holds its state."""
 
     def __init__(self, info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
-                 flat: bool = False, name: str | None = None):
+                 flat: bool = False, name: str | None = None, lazy_tables: bool = True):
         self.info = info
+        self.lazy_tables = lazy_tables
         self.funcidx = funcidx
         self.sig_ids = sig_ids
         self.flat = flat
@@ -662,6 +663,8 @@ class FunctionEmitter:
         self.w(f"_i = {index}")
         self.w(f"if _i >= len({t}): {trap}(3)")
         self.w(f"_r = {t}[_i]")
+        if self.lazy_tables:
+            self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
         self.w(f"if _r is None: {trap}(4)")
         self.w(f"if _r.sig != {self.sig_ids[sig]}: {trap}(5)")
         self.emit_call("_r.code", "_r.vm", sig)
@@ -1038,7 +1041,7 @@ LAYOUTS = ("auto", "structured", "flat")
 
 
 def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
-                  name: str | None = None, layout: str = "auto"
+                  name: str | None = None, layout: str = "auto", lazy_tables: bool = True
                   ) -> tuple[str, set[str], dict[str, object], bool]:
     """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``.
 
@@ -1048,13 +1051,13 @@ def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
     em = None
     if layout != "flat":
         try:
-            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name)
+            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name, lazy_tables=lazy_tables)
             em.emit_body()
         except CodegenLimit:
             if layout == "structured":
                 raise
             em = None
     if em is None:
-        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name)
+        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name, lazy_tables=lazy_tables)
         em.emit_body()
     return em.source(), em.needs, em.consts, em.flat

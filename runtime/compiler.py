@@ -19,6 +19,7 @@ from typing import Callable, Protocol
 from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
 from .funcref import sig_id
+from .init_plan import compute_plan
 from .libcalls import LIBCALLS
 from .module_info import ModuleInfo
 from .pycompile import compile_and_load, unique_filename
@@ -49,7 +50,8 @@ class PythonCompiler:
     def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable:
         pyname = f"f{funcidx}"
         try:
-            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, layout=self.layout)
+            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, layout=self.layout,
+                                                     lazy_tables=code.lazy_tables)
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
         bindings = {n: LIBCALLS[n] for n in needs}
@@ -61,10 +63,15 @@ class PythonCompiler:
 class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
-    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler):
+    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, lazy_tables: bool = True):
         self.info = info
         self.name = name
         self.compiler = compiler
+        # Whether tables of this module's instances may hold UNINIT elements, so
+        # generated reads must check for them (Config.table_lazy_init).
+        self.lazy_tables = lazy_tables
+        self.exports = {e.name: (e.kind, e.index) for e in info.exports}
+        self.plan = compute_plan(info)
         self.sig_ids = {sig: sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
         self.num_imported = info.num_imported_funcs

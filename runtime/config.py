@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 
+from .allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
 from .errors import WasmtimeError
 from .features import Features
 
@@ -37,7 +38,13 @@ _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_
 
 
 class Config:
-    """Engine-wide settings. Properties are write-only, as in wasmtime-py."""
+    """Engine-wide settings. Properties are write-only, as in wasmtime-py.
+
+    Beyond wasmtime-py's settings, three of Wasmtime's own (Rust API) are here:
+    ``table_lazy_init`` (default True: function references and funcref table
+    elements are built on first use; False is the eager reference semantics),
+    ``allocation_strategy`` ("on-demand" or "pooling") and
+    ``pooling_allocation_config`` (a ``PoolingAllocationConfig``)."""
 
     def __init__(self):
         self._features = Features()
@@ -45,6 +52,9 @@ class Config:
         self._epoch_interruption = False
         self._max_wasm_stack = 512 * 1024
         self._shared_memory = False
+        self._table_lazy_init = True
+        self._allocation_strategy = "on-demand"
+        self._pooling = PoolingAllocationConfig()
         self._tuning: dict[str, object] = {}
 
     def __setattr__(self, name: str, value) -> None:
@@ -65,6 +75,16 @@ class Config:
             if not isinstance(value, int) or value <= 0:
                 raise WasmtimeError("max_wasm_stack must be a positive int")
             self._max_wasm_stack = value
+        elif name == "table_lazy_init":
+            self._table_lazy_init = _bool(name, value)
+        elif name == "allocation_strategy":
+            if value not in ("on-demand", "pooling"):
+                raise WasmtimeError("allocation_strategy must be 'on-demand' or 'pooling'")
+            self._allocation_strategy = value
+        elif name == "pooling_allocation_config":
+            if not isinstance(value, PoolingAllocationConfig):
+                raise TypeError("expected a PoolingAllocationConfig")
+            self._pooling = value
         elif name in _NO_EFFECT:
             self._tuning[name] = value
         else:
@@ -98,6 +118,9 @@ class Engine:
         # As in Wasmtime, shared memories (module-defined or SharedMemory)
         # need Config.shared_memory on top of wasm_threads.
         self._shared_memory = config._shared_memory
+        self._table_lazy_init = config._table_lazy_init
+        self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
+                           else OnDemandAllocator())
         self._epoch = 0
         self._epoch_lock = threading.Lock()
 

@@ -18,7 +18,7 @@ from .globals import Global
 from .memory import Memory, SharedMemory, check_shared_memory_enabled
 from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
 from .table import Table
-from .vm import GlobalCell, MemoryInstance, TableInstance, VMContext
+from .vm import GlobalCell, VMContext
 
 _EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: (Memory, SharedMemory),
                    EXTERN_GLOBAL: Global}
@@ -32,80 +32,107 @@ def _limits_match(cur_min: int, cur_max, want_min: int, want_max) -> bool:
     return cur_max is not None and cur_max <= want_max
 
 
-def _bind_import(store, vm: VMContext, imp, item) -> None:
-    """Check ``item`` against import ``imp`` and add it to ``vm``; LinkError if it does not fit."""
+def check_import(info, imp, item) -> None:
+    """Raise LinkError unless ``item`` fits import ``imp`` of ``info``."""
     where = f"`{imp.module}::{imp.name}`"
     expected = _EXTERN_CLASSES.get(imp.kind)
     if expected is None or not isinstance(item, expected):
         got = type(item).__name__
         raise LinkError(f"incompatible import type for {where}: expected {EXTERN_NAMES.get(imp.kind)}, found {got}")
-    info = vm.info
     if imp.kind == EXTERN_FUNC:
         ref: FuncRef = item._ref
         if ref.type != info.types[imp.desc]:
             raise LinkError(f"incompatible import type for {where}: function types differ "
                             f"(expected {info.types[imp.desc]}, found {ref.type})")
-        if getattr(ref.code, "access_caller", False):
-            ref = FuncRef(ref.code, vm, ref.type, None)
-        vm.imported_funcs.append(ref)
     elif imp.kind == EXTERN_TABLE:
         t = item._table
         sig = imp.desc
         if t.elem_type != sig.elem or t.is64 != sig.is64 or not _limits_match(len(t.elems), t.max, sig.min, sig.max):
             raise LinkError(f"incompatible import type for {where}: table types differ")
-        vm.tables.append(t)
     elif imp.kind == EXTERN_MEMORY:
         m = item._mem
         sig = imp.desc
         if m.is64 != sig.is64 or m.shared != sig.shared or m.page_size_log2 != sig.page_size_log2 \
                 or not _limits_match(m.pages, m.max, sig.min, sig.max):
             raise LinkError(f"incompatible import type for {where}: memory types differ")
-        vm.memories.append(m)
     else:
         c = item._cell
         sig = imp.desc
         if c.type != sig.type or c.mutable != sig.mutable:
             raise LinkError(f"incompatible import type for {where}: global types differ")
-        vm.globals.append(c)
 
 
-def instantiate(store, module, imports) -> VMContext:
-    """Create an instance of ``module`` in ``store`` from resolved ``imports``."""
-    info = module._info
+def _bind_import(store, vm: VMContext, imp, item, checked: bool) -> None:
+    """Add ``item`` to ``vm`` as import ``imp`` (checking it first unless ``checked``)."""
+    if not checked:
+        check_import(vm.info, imp, item)
+    if imp.kind == EXTERN_FUNC:
+        ref: FuncRef = item._ref
+        if getattr(ref.code, "access_caller", False):
+            ref = FuncRef(ref.code, vm, ref.type, None)
+        vm.imported_funcs.append(ref)
+    elif imp.kind == EXTERN_TABLE:
+        vm.tables.append(item._table)
+    elif imp.kind == EXTERN_MEMORY:
+        vm.memories.append(item._mem)
+    else:
+        vm.globals.append(item._cell)
+
+
+def instantiate(store, module, imports, checked: bool = False) -> VMContext:
+    """Create an instance of ``module`` in ``store`` from resolved ``imports``.
+
+    With ``Config.table_lazy_init`` (the default) this does no work per
+    function or per table element: defined funcref tables start uninitialised
+    over the module's precomputed plan, memories start from its image, and
+    function references are made when first requested. Without it, the eager
+    reference semantics: every function reference is built and every active
+    segment is applied one by one. ``checked`` skips import type checks that
+    an ``InstancePre`` already made."""
+    code = module._code
+    info = code.info
     if len(imports) != len(info.imports):
         raise WasmtimeError(f"expected {len(info.imports)} imports, found {len(imports)}")
     store._reserve("instances")
     store._reserve("tables", len(info.tables))
     store._reserve("memories", len(info.memories))
-    vm = VMContext(module._code, store)
+    allocator = store.engine._allocator
+    allocator.begin(store, info)
+    vm = VMContext(code)
     for imp, item in zip(info.imports, imports):
-        _bind_import(store, vm, imp, item)
-    limits = store._limits
+        _bind_import(store, vm, imp, item, checked)
     for g in info.globals:
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
+    lazy = code.lazy_tables
+    plan = code.plan
+    limits = store._limits
     for t in info.tables:
+        tidx = len(vm.tables)
         init = eval_const(t.init, vm) if t.init else None
         if limits.table_elements is not None and t.sig.min > limits.table_elements:
             raise WasmtimeError("table minimum size exceeds the store's limit")
-        vm.tables.append(TableInstance(t.sig.elem, t.sig.min, t.sig.max, init, t.sig.is64, limits))
+        table_plan = plan.tables.get(tidx) if lazy else None
+        vm.tables.append(allocator.table(store, t.sig, init, (vm, table_plan) if table_plan is not None else None))
     for m in info.memories:
         if m.shared:
             check_shared_memory_enabled(store.engine)
-        vm.memories.append(MemoryInstance(m.min, m.max, m.is64, m.shared, m.page_size_log2, limits))
-    vm.exports = {e.name: (e.kind, e.index) for e in info.exports}
-    store._instances.append(vm)
-    _apply_segments(vm)
+        vm.memories.append(allocator.memory(store, m, plan.images[len(vm.memories)] if lazy else b""))
+    _apply_segments(vm, plan.first_elem if lazy else 0, plan.first_data if lazy else 0)
+    if not lazy:
+        for idx in range(info.num_imported_funcs + len(info.funcs)):
+            vm.funcref(idx)
     if info.start is not None:
         call_wasm(vm.funcref(info.start), [])
     return vm
 
 
-def _apply_segments(vm: VMContext) -> None:
-    """Active element then data segments, in order; a segment out of bounds traps
-    (earlier ones stay applied). Active and declarative segments are then dropped."""
+def _apply_segments(vm: VMContext, first_elem: int, first_data: int) -> None:
+    """Active element then data segments, in order, from the first ones the
+    module's init plan did not fold; a segment out of bounds traps (earlier
+    ones stay applied). Active and declarative segments are then dropped."""
     info = vm.info
     for idx, seg in enumerate(info.elems):
-        if seg.mode == "active":
+        if seg.mode == "active" and idx >= first_elem:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)
             items = vm.elem_items(idx)
@@ -116,11 +143,12 @@ def _apply_segments(vm: VMContext) -> None:
             vm.drop_elem(idx)
     for idx, seg in enumerate(info.datas):
         if seg.mode == "active":
-            mem = vm.memories[seg.memory]
-            offset = eval_const(seg.offset, vm)
-            if offset + len(seg.data) > len(mem.data):
-                raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
-            mem.data[offset:offset + len(seg.data)] = seg.data
+            if idx >= first_data:
+                mem = vm.memories[seg.memory]
+                offset = eval_const(seg.offset, vm)
+                if offset + len(seg.data) > len(mem.data):
+                    raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+                mem.data[offset:offset + len(seg.data)] = seg.data
             vm.datas[idx] = b""
 
 

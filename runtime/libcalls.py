@@ -21,6 +21,7 @@ import struct
 from . import atomics, membuf
 from .errors import Trap, TrapCode
 from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from .vm import UNINIT
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -350,11 +351,12 @@ def data_drop(vm, dataidx: int) -> None:
 # ----- tables -----
 
 def table_get(table, i: int):
-    """table.get with a bounds check."""
+    """table.get with a bounds check; a never-read lazy element is built first."""
     elems = table.elems
     if i >= len(elems):
         trap(3)
-    return elems[i]
+    v = elems[i]
+    return table.resolve(i) if v is UNINIT else v
 
 
 def table_set(table, i: int, v) -> None:
@@ -379,10 +381,13 @@ def table_fill(table, i: int, v, n: int) -> None:
 
 
 def table_copy(dst, d: int, src, s: int, n: int) -> None:
-    """table.copy (overlap-safe); both ranges checked before any write."""
+    """table.copy (overlap-safe); both ranges checked before any write. Lazy
+    source elements are built first: an element's plan entry belongs to its
+    position, so copying the "not yet initialised" marker would change it."""
     if d + n > len(dst.elems) or s + n > len(src.elems):
         trap(3)
     if n:
+        src.resolve_range(s, n)
         dst.elems[d:d + n] = src.elems[s:s + n]
 
 
@@ -433,4 +438,5 @@ LIBCALLS = {
     "_atomic_load": atomics.atomic_load, "_atomic_store": atomics.atomic_store,
     "_atomic_rmw": atomics.atomic_rmw, "_atomic_cmpxchg": atomics.atomic_cmpxchg,
     "_atomic_wait": atomics.atomic_wait, "_atomic_notify": atomics.atomic_notify,
+    "_UNINIT": UNINIT,
 }

@@ -6,7 +6,7 @@ from .config import Engine
 from .errors import LinkError, Trap, WasmtimeError
 from .func import Func, host_funcref
 from .globals import Global
-from .instance import Instance, instantiate
+from .instance import Instance, check_import, instantiate
 from .memory import Memory, SharedMemory
 from .module_info import EXTERN_FUNC
 from .table import Table
@@ -65,6 +65,12 @@ class Linker:
         """Define every export of ``instance`` under module name ``name``."""
         for export_name, item in instance.exports(store).items():
             self._insert(name, export_name, item)
+
+    def define_wasi(self) -> None:
+        """Define every ``wasi_snapshot_preview1`` function; each acts on the
+        WASI context of the store it is called in (``Store.set_wasi``)."""
+        from .wasi import define_wasi
+        define_wasi(self)
 
     def define_module(self, store, name: str, module) -> None:
         """Instantiate ``module`` and define its exports under ``name``."""
@@ -133,14 +139,33 @@ class Linker:
 
 
 class InstancePre:
-    """A module with its imports checked once, for instantiating it repeatedly."""
+    """A module whose imports were resolved and type-checked once, for
+    instantiating it repeatedly: ``instantiate(store)`` only builds.
+
+    Items the linker defined as host functions are made per store; other
+    items are the linker's objects. Later redefinitions in the linker do not
+    affect an existing InstancePre."""
 
     def __init__(self, linker: Linker, module):
-        self._linker = linker
         self._module = module
+        info = module._info
+        self._items = []
+        for imp in info.imports:
+            key = (imp.module, imp.name)
+            if key in linker._host_funcs:
+                ty, func, access_caller = linker._host_funcs[key]
+                if ty._sig != info.types[imp.desc] or imp.kind != EXTERN_FUNC:
+                    raise LinkError(f"incompatible import type for `{imp.module}::{imp.name}`")
+                self._items.append((ty, func, access_caller))
+            elif key in linker._items:
+                check_import(info, imp, linker._items[key])
+                self._items.append(linker._items[key])
+            else:
+                raise LinkError(f"unknown import: `{imp.module}::{imp.name}` has not been defined")
 
     def module(self):
         return self._module
 
     def instantiate(self, store) -> Instance:
-        return self._linker.instantiate(store, self._module)
+        imports = [Func(store, *item) if isinstance(item, tuple) else item for item in self._items]
+        return Instance._from_vm(store, self._module, instantiate(store, self._module, imports, checked=True))

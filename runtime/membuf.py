@@ -72,6 +72,27 @@ def resize(buf: Buffer, nbytes: int) -> Buffer | None:
         return None
 
 
+def reuse(buf: Buffer | None, nbytes: int, image: bytes) -> Buffer:
+    """A buffer of ``nbytes`` holding ``image`` then zeros, made from ``buf``
+    (one a released memory used, i.e. a pooled slot, or None): the buffer to
+    use, which is ``buf`` unless there is none or it cannot be resized.
+    An ``mmap`` is reset by dropping its pages (``MADV_DONTNEED``: they read
+    as zero again, at no cost until written), a ``bytearray`` by writing
+    zeros. MemoryError if a new buffer is needed and refused."""
+    if isinstance(buf, mmap.mmap) and nbytes:
+        buf.madvise(mmap.MADV_DONTNEED)
+        if len(buf) != nbytes:
+            buf = resize(buf, nbytes) or allocate(nbytes)
+    elif isinstance(buf, bytearray) and (nbytes == 0 or not _USE_MMAP):
+        del buf[nbytes:]
+        fill(buf, 0, 0, len(buf))
+        _extend_with_zeros(buf, nbytes - len(buf))
+    else:
+        buf = allocate(nbytes)
+    buf[:len(image)] = image
+    return buf
+
+
 def _extend_with_zeros(buf: bytearray, n: int) -> None:
     while n > 0:
         step = min(n, _CHUNK)

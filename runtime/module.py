@@ -28,7 +28,7 @@ class Module:
         self._info: ModuleInfo = decode_module(binary, engine.features)
         validate(self._info, engine.features)
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        self._code = ModuleCode(self._info, name, PythonCompiler())
+        self._code = ModuleCode(self._info, name, PythonCompiler(), lazy_tables=engine._table_lazy_init)
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

@@ -19,6 +19,11 @@ def _ensure_recursion_limit() -> None:
         sys.setrecursionlimit(WASM_RECURSION_LIMIT)
 
 
+# Raised once, when the runtime is imported, so the limit does not change
+# under code that is already running (test frameworks notice that).
+_ensure_recursion_limit()
+
+
 class Store:
     """Holds instances, their memories, tables and globals, and host data."""
 
@@ -29,15 +34,28 @@ class Store:
         self._data = data
         self._limits = ResourceLimits()
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
-        self._instances: list = []
-        _ensure_recursion_limit()
+        self._pool_slots = None  # set by the pooling allocator
+        self._pool_finalizer = None
 
     def data(self):
         """The host data given to the constructor."""
         return self._data
 
+    def set_wasi(self, wasi) -> None:
+        """Give this store the WASI context configured by ``wasi`` (a
+        ``WasiConfig``, consumed here) for ``Linker.define_wasi``'s functions."""
+        from .wasi import context_for
+        self._wasi = context_for(wasi)
+
     def gc(self) -> None:
         """No-op: references are ordinary Python objects collected by CPython."""
+
+    def close(self) -> None:
+        """Release what this store holds from a pooling allocator now, rather
+        than when the store is garbage-collected. The store's instances must
+        not be used afterwards."""
+        if self._pool_finalizer is not None:
+            self._pool_finalizer()
 
     def set_fuel(self, fuel: int) -> None:
         raise WasmtimeError("fuel is not enabled in this store's configuration")

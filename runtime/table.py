@@ -44,7 +44,7 @@ class Table:
         t = self._table
         if not 0 <= idx < len(t.elems):
             return None
-        return from_wasm(t.elem_type, t.elems[idx], store)
+        return from_wasm(t.elem_type, t.resolve(idx) if t.lazy is not None else t.elems[idx], store)
 
     def set(self, store, idx: int, val) -> None:
         t = self._table

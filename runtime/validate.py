@@ -3,8 +3,9 @@
 The code generator turns operand-stack slots into Python locals and trusts every
 index and type it sees, so a module must be known valid before it is compiled.
 ``validate(info, features)`` checks a decoded ``ModuleInfo`` against the rules of
-WebAssembly 2.0 and of the proposals ``features`` turns on (memory64,
-multi-memory, extended-const, threads' shared memories, tail calls), raises
+WebAssembly 2.0 and of the proposals ``features`` turns on (memory64 with
+64-bit tables, multi-memory, extended-const, threads' shared memories and
+atomics, SIMD and relaxed SIMD, tail calls), raises
 ``ValidationError`` with the spec's message ("type mismatch", "unknown local 3",
 ...) at the first violation, and on success records ``info.declared_refs``: the
 functions ``ref.func`` may name inside function bodies (C.refs in the spec).
@@ -22,8 +23,8 @@ fast enough for modules with tens of thousands of functions:
   polymorphic stack.
 - The per-instruction loop handles fixed signatures (from ``opcodes.OPS``) and
   the local-variable instructions inline and sends everything else through a
-  dict of small handlers. The tables are built once per ``Features`` value, and
-  instructions of a disabled proposal are simply missing from them.
+  dict of small handlers. The tables are built once per ``Features`` value;
+  an instruction of a disabled proposal gets a handler that rejects it.
 
 Constant expressions follow the 2.0 rules as the bundled spec tests state them:
 ``global.get`` may only read an imported immutable global, in every constant
@@ -45,14 +46,15 @@ from .opcodes import (BLOCK, BR, BR_IF, BR_TABLE, CALL, CALL_INDIRECT, DATA_DROP
                       MEMORY_FILL, MEMORY_GROW, MEMORY_INIT, MEMORY_SIZE, OPS, REF_FUNC,
                       REF_IS_NULL, REF_NULL, RETURN, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL,
                       TABLE_GET, TABLE_GROW, TABLE_INIT, TABLE_SET, TABLE_SIZE, UNREACHABLE, V128,
-                      op_name)
+                      NAMES, op_name)
 
 __all__ = ["validate"]
 
 UNKNOWN = 0  # the bottom type: what the polymorphic stack yields; matches every type
 _MARK = -1  # sits on the operand stack under each control frame's values
 
-RETURN_CALL, RETURN_CALL_INDIRECT = 0x12, 0x13
+RETURN_CALL, RETURN_CALL_INDIRECT = NAMES["return_call"], NAMES["return_call_indirect"]
+V128_CONST = NAMES["v128.const"]
 MAX_LOCALS = 50_000  # wasmparser's limit on params + locals, which wasm-tools enforces
 MAX_PAGES32 = 1 << 16
 MAX_PAGES64 = 1 << 48
@@ -74,7 +76,6 @@ _OP_FEATURES = {
 
 _FEATURE_OF = {op: name for name, ops in _OP_FEATURES.items() for op in ops}
 
-V128_CONST = 0xFD0C
 _CONST_TYPES = {I32_CONST: I32, I64_CONST: I64, F32_CONST: F32, F64_CONST: F64}
 
 
@@ -203,7 +204,7 @@ class _ModuleValidator:
         if len(self.memories) > 1 and not self.features.multi_memory:
             raise ValidationError("multiple memories")
         for glob in info.globals:
-            self.check_global_type(glob.sig)
+            self.check_value_type(glob.sig.type)
             self.const_expr(glob.init, glob.sig.type)
             self.globals.append(glob.sig)
         self.check_exports()
@@ -242,7 +243,7 @@ class _ModuleValidator:
                 self.check_memory_type(imp.desc)
                 self.memories.append(imp.desc)
             elif imp.kind == EXTERN_GLOBAL:
-                self.check_global_type(imp.desc)
+                self.check_value_type(imp.desc.type)
                 if imp.desc.mutable and not self.features.mutable_global:
                     raise ValidationError("mutable global support is not enabled")
                 self.globals.append(imp.desc)
@@ -276,9 +277,6 @@ class _ModuleValidator:
                 raise ValidationError("threads must be enabled for shared memories")
             if sig.max is None:
                 raise ValidationError("shared memory must have maximum")
-
-    def check_global_type(self, sig: GlobalSig) -> None:
-        self.check_value_type(sig.type)
 
     # ----- constant expressions -----
 
@@ -422,8 +420,9 @@ class _BodyChecker:
         self.module = module
         self.features = module.features
         self.fixed, self.memops, self.lanes, self.handlers = _tables(module.features)
-        self.types = [(list(s.params), list(s.results)) for s in module.info.types]
-        self.funcs = [(list(s.params), list(s.results)) for s in module.func_sigs]
+        as_lists = {s: (list(s.params), list(s.results)) for s in set(module.info.types)}
+        self.types = [as_lists[s] for s in module.info.types]
+        self.funcs = [as_lists[s] for s in module.func_sigs]
         self.globals = module.globals
         self.tables = module.tables
         self.memories = module.memories
@@ -438,7 +437,7 @@ class _BodyChecker:
 
     def check(self, funcidx: int, sig: FuncSig, body) -> None:
         stack = self.stack = [_MARK]
-        self.results = results = list(sig.results)
+        self.results = results = self.funcs[funcidx][1]
         frames = self.frames = [_Frame(BLOCK, [], results, 1)]
         self.locals = locals_ = sig.params + body.locals
         nlocals = len(locals_)
@@ -485,7 +484,8 @@ class _BodyChecker:
         except ValidationError as e:
             raise ValidationError(e.reason, body.offsets[i], funcidx) from None
         if frames:
-            raise ValidationError("unexpected end of function", body.offsets[-1], funcidx)
+            raise ValidationError("unexpected end of function",
+                                  body.offsets[-1] if body.offsets else body.offset, funcidx)
         if i != len(code) - 1:
             raise ValidationError("operators remaining after end of function",
                                   body.offsets[i + 1], funcidx)

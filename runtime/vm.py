@@ -19,7 +19,7 @@ import threading
 from . import membuf
 from .errors import WasmtimeError
 from .funcref import FuncRef
-from .module_info import EXTERN_FUNC, ModuleInfo
+from .module_info import ModuleInfo
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -47,30 +47,39 @@ class ResourceLimits:
 
 
 class MemoryInstance:
-    """One linear memory. ``data`` is its bytes; its length is the current size.
+    """One linear memory. ``data`` is its bytes (a ``membuf`` buffer); its
+    length is the current size.
 
     ``lock`` serialises growth, and for shared memories the atomic
     read-modify-write operations and the wait queues of ``atomics``."""
 
-    __slots__ = ("data", "min", "max", "is64", "shared", "page_size_log2", "limits", "lock", "waiters")
+    __slots__ = ("data", "min", "max", "is64", "shared", "page_size_log2", "limits", "max_bytes", "lock",
+                 "waiters")
 
     def __init__(self, min_pages: int, max_pages: int | None, is64: bool = False,
-                 shared: bool = False, page_size_log2: int = 16, limits: ResourceLimits | None = None):
+                 shared: bool = False, page_size_log2: int = 16, limits: ResourceLimits | None = None,
+                 max_bytes: int = MAX_MEMORY_BYTES, data: membuf.Buffer | None = None):
+        """``data``, when given, is a buffer already holding the initial bytes (a
+        pooled slot); otherwise the memory starts zeroed at ``min_pages``.
+        WasmtimeError if the minimum size is beyond what the memory may hold."""
         self.min = min_pages
         self.max = max_pages
         self.is64 = is64
         self.shared = shared
         self.page_size_log2 = page_size_log2
         self.limits = limits
+        self.max_bytes = max_bytes
         self.lock = threading.Lock()
         self.waiters: dict = {}  # address -> queue of waiting threads (shared memories only)
-        nbytes = min_pages << page_size_log2
-        if nbytes > self._cap_bytes():
-            raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits")
-        try:
-            self.data = membuf.allocate(nbytes)
-        except MemoryError:
-            raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits") from None
+        if data is None:
+            nbytes = min_pages << page_size_log2
+            if nbytes > self._cap_bytes():
+                raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits")
+            try:
+                data = membuf.allocate(nbytes)
+            except MemoryError:
+                raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits") from None
+        self.data = data
 
     @property
     def pages(self) -> int:
@@ -78,11 +87,11 @@ class MemoryInstance:
 
     def _cap_bytes(self) -> int:
         """The most bytes this memory may ever hold: its type's maximum, the
-        index type's, this process's and the store's limit."""
+        index type's, the allocator's (``max_bytes``) and the store's limit."""
         pages = MAX_PAGES_64 if self.is64 else MAX_PAGES_32
         if self.max is not None:
             pages = min(pages, self.max)
-        cap = min(pages << self.page_size_log2, MAX_MEMORY_BYTES)
+        cap = min(pages << self.page_size_log2, self.max_bytes)
         if self.limits is not None and self.limits.memory_size is not None:
             cap = min(cap, self.limits.memory_size)
         return cap
@@ -103,18 +112,64 @@ class MemoryInstance:
             return old
 
 
-class TableInstance:
-    """One table. ``elems`` holds references (``FuncRef``, host objects, or None)."""
+class _Uninit:
+    """The value of a lazily initialised table element nobody has read yet.
 
-    __slots__ = ("elems", "elem_type", "max", "is64", "limits")
+    Distinct from None (an explicit null): a lazy initialisation only ever
+    replaces this, never a stored null."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<uninitialised>"
+
+
+UNINIT = _Uninit()
+
+
+class TableInstance:
+    """One table. ``elems`` holds references (``FuncRef``, host objects, None for
+    null, or ``UNINIT`` for a lazily initialised element not read yet).
+
+    ``lazy`` is ``(owner_vm, plan)`` for a lazily initialised funcref table:
+    element i is built from ``plan[i]`` (a function index of the owner, or
+    None) the first time anything reads it."""
+
+    __slots__ = ("elems", "elem_type", "max", "is64", "limits", "lazy")
 
     def __init__(self, elem_type: int, size: int, max_size: int | None, init=None,
-                 is64: bool = False, limits: ResourceLimits | None = None):
+                 is64: bool = False, limits: ResourceLimits | None = None, lazy=None,
+                 elems: list | None = None):
+        """``elems``, when given, is a list to reuse (a pooled slot); it is refilled."""
         self.elem_type = elem_type
         self.max = max_size
         self.is64 = is64
         self.limits = limits
-        self.elems = [init] * size
+        self.lazy = lazy
+        fill = [UNINIT if lazy is not None else init] * size
+        if elems is None:
+            self.elems = fill
+        else:
+            elems[:] = fill
+            self.elems = elems
+
+    def resolve(self, i: int):
+        """Element ``i``, initialising it from the plan if it was never read."""
+        v = self.elems[i]
+        if v is UNINIT:
+            vm, plan = self.lazy
+            idx = plan[i] if i < len(plan) else None
+            v = None if idx is None else vm.funcref(idx)
+            self.elems[i] = v
+        return v
+
+    def resolve_range(self, start: int, n: int) -> None:
+        """Initialise elements ``[start, start+n)`` that were never read."""
+        if self.lazy is not None:
+            elems = self.elems
+            for i in range(start, start + n):
+                if elems[i] is UNINIT:
+                    self.resolve(i)
 
     def grow(self, delta: int, init) -> int:
         """Grow by ``delta`` elements set to ``init``: the old size, or -1 (unsigned)."""
@@ -146,13 +201,12 @@ class GlobalCell:
 class VMContext:
     """The state of one instance, as generated code sees it."""
 
-    __slots__ = ("code", "info", "store", "memories", "tables", "globals", "imported_funcs",
+    __slots__ = ("code", "info", "memories", "tables", "globals", "imported_funcs",
                  "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports", "__weakref__")
 
-    def __init__(self, code, store):
+    def __init__(self, code):
         self.code = code
         self.info: ModuleInfo = code.info
-        self.store = store
         self.memories: list[MemoryInstance] = []
         self.tables: list[TableInstance] = []
         self.globals: list[GlobalCell] = []
@@ -161,7 +215,7 @@ class VMContext:
         self._elem_cache: dict[int, tuple] = {}
         self._dropped_elems: set[int] = set()
         self._funcrefs: dict[int, FuncRef] = {}
-        self.exports: dict[str, tuple[int, int]] = {}
+        self.exports: dict[str, tuple[int, int]] = code.exports
 
     def funcref(self, idx: int) -> FuncRef:
         """The reference to function ``idx`` of this instance, made on first request."""
@@ -189,9 +243,3 @@ class VMContext:
         self._dropped_elems.add(idx)
         self._elem_cache.pop(idx, None)
 
-    def is_imported_func(self, idx: int) -> bool:
-        return idx < len(self.imported_funcs)
-
-
-def import_count(info: ModuleInfo) -> int:
-    return sum(1 for i in info.imports if i.kind == EXTERN_FUNC)

@@ -50,11 +50,13 @@ def _problems(report: wast.WastReport, known: dict[int, str]) -> list[str]:
                for line, why in known.items() if line not in failed])
 
 
+# Both table modes: lazy initialisation (the default) and the eager reference semantics.
+@pytest.mark.parametrize("lazy", [True, False], ids=["lazy", "eager"])
 @pytest.mark.parametrize("name", _core_scripts())
-def test_spec_script(name):
+def test_spec_script(name, lazy):
     import wasmfuzz.runtime as api
 
-    report = wast.run_wast(SUITE / name, api, WASM2)
+    report = wast.run_wast(SUITE / name, api, WASM2, config_options={"table_lazy_init": lazy})
     problems = _problems(report, KNOWN_FAILURES.get(name, {}))
     assert not problems, f"{name}: {report.summary()}\n" + "\n".join(problems)
 

@@ -28,6 +28,11 @@ class Subcommand(NamedTuple):
 SUBCOMMANDS = [
     Subcommand("wast", "wasmfuzz.runtime.wast", "run WebAssembly spec-test scripts (.wast)"),
     Subcommand("compile", "wasmfuzz.runtime.dump", "compile a module and show the generated Python"),
+    Subcommand("run", "wasmfuzz.runtime.run", "run a WebAssembly program with WASI, like `wasmtime run`"),
+    Subcommand("fuzz", "wasmfuzz.fuzz.campaign", "run a fuzz campaign on one target, saving findings"),
+    Subcommand("repro", "wasmfuzz.fuzz.repro", "replay one finding or input and print its report"),
+    Subcommand("shrink", "wasmfuzz.fuzz.shrink", "minimise a finding's module, keeping its divergence"),
+    Subcommand("check", "wasmfuzz.fuzz.check", "replay a corpus through the oracles (CI gate, JUnit XML)"),
 ]
 
 

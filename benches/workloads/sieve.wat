@@ -2,7 +2,7 @@
 ;; memory (one byte per number), returning how many primes are below n.
 ;; Every run rewrites the bytes it reads, so runs are independent.
 (module
-  (memory 16)  ;; 1 MiB: n up to 1048576
+  (memory 32)  ;; 2 MiB: n up to 2097152
   (func (export "run") (param $n i32) (result i64)
     (local $i i32)
     (local $j i32)

@@ -1,0 +1,191 @@
+"""``wasmfuzz fuzz TARGET``: run a fuzz campaign and keep what it finds.
+
+With atheris installed, the target runs under libFuzzer in a child process
+(``atheris_main``): coverage-guided, writing new inputs to the working
+corpus as it goes. ``--jobs N`` (N > 1) uses libFuzzer's fork mode over N
+processes, which also survives crashing inputs; libFuzzer's own flags go
+after ``--`` (``-dict=``, ``-workers=``, ``-only_ascii=`` ...). Without
+atheris the campaign falls back to random inputs in this process, with no
+coverage guidance.
+
+Divergences are saved as findings by the target itself (``findings``),
+so they are on disk the moment they are found: Ctrl-C or a crash of the
+child loses neither them nor the corpus. An input that crashes the child
+(an exception the oracles could not classify, a timeout, running out of
+memory) is turned into a finding too, and the child is restarted on the
+same corpus until the time or run budget is spent.
+
+The progress line shows elapsed time, executions and their rate, coverage
+and corpus size as libFuzzer reports them, and findings saved so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import findings, targets
+
+STATUS = re.compile(r"#(\d+)\s*:?\s+\w+\s+cov: (\d+).*?corp: (\d+)")
+RATE = re.compile(r"exec/s:? (\d+)")
+ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", help=f"one of: {', '.join(targets.NAMES)}")
+    parser.add_argument("--max-time", type=float, default=None, metavar="S", help="stop after S seconds")
+    parser.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N executions")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="fuzz in N processes (libFuzzer -fork=N)")
+    parser.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                        help="working corpus, written as coverage grows (default: FINDINGS/corpus/TARGET); "
+                             "the checked-in seeds in corpus/TARGET are read as well")
+    parser.add_argument("--findings", type=Path, default=Path("findings"), metavar="DIR",
+                        help="where findings are saved (default: ./findings)")
+    parser.add_argument("--timeout", type=int, default=60, metavar="S", help="an execution slower than S seconds is a finding")
+    parser.add_argument("libfuzzer_flags", nargs="*", metavar="-- FLAG",
+                        help="libFuzzer flags, after --, passed through unchanged")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.target not in targets.NAMES:
+        print(f"wasmfuzz fuzz: unknown target {args.target!r} (targets: {', '.join(targets.NAMES)})", file=sys.stderr)
+        return 2
+    if args.jobs < 1 or (args.runs is not None and args.runs < 0) or (args.max_time is not None and args.max_time < 0):
+        print("wasmfuzz fuzz: --jobs must be at least 1, --runs and --max-time not negative", file=sys.stderr)
+        return 2
+    root = args.findings.resolve()
+    corpus = (args.corpus or root / "corpus" / args.target).resolve()
+    corpus.mkdir(parents=True, exist_ok=True)
+    seeds = Path("corpus") / args.target
+    progress = Progress(args.target, findings.count(root))
+    try:
+        if _have_atheris():
+            _libfuzzer(args, root, corpus, [seeds] if seeds.is_dir() else [], progress)
+        else:
+            print("wasmfuzz fuzz: atheris is not installed (pip install -e '.[fuzz]'): "
+                  "random inputs, no coverage guidance", file=sys.stderr)
+            _random_inputs(args, root, progress)
+    except KeyboardInterrupt:
+        progress.finish(root, interrupted=True)
+        return 130
+    return progress.finish(root)
+
+
+def _have_atheris() -> bool:
+    try:
+        import atheris  # noqa: F401 - only its presence is checked here
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class Progress:
+    target: str
+    findings_before: int
+    execs: int = 0
+    cov: int = 0
+    corpus: int = 0
+    rate: int = 0
+    started: float = 0.0
+    shown: float = 0.0
+
+    def __post_init__(self):
+        self.started = time.monotonic()
+
+    def update(self, root: Path, force: bool = False) -> None:
+        now = time.monotonic()
+        interactive = sys.stderr.isatty()
+        if not force and now - self.shown < (1 if interactive else 30):
+            return
+        self.shown = now
+        found = findings.count(root) - self.findings_before
+        line = (f"{self.target}: {now - self.started:7.0f}s  {self.execs} execs  {self.rate}/s  "
+                f"cov {self.cov}  corpus {self.corpus}  findings {found}")
+        print(f"\r{line}\033[K" if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
+
+    def finish(self, root: Path, interrupted: bool = False) -> int:
+        self.update(root, force=True)
+        found = findings.count(root) - self.findings_before
+        print(f"\n{'interrupted; ' if interrupted else ''}{found} new finding(s) under {root}/{self.target}"
+              if found else f"\n{'interrupted; ' if interrupted else ''}no new findings", file=sys.stderr)
+        return 1 if found else 0
+
+
+def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Progress) -> None:
+    crashes = root / args.target / "crashes"
+    crashes.mkdir(parents=True, exist_ok=True)
+    log = (root / args.target / "campaign.log").open("a")
+    env = dict(os.environ, **{targets.FINDINGS_ENV: str(root)})
+    deadline = None if args.max_time is None else time.monotonic() + args.max_time
+    runs_left = args.runs
+    while True:
+        flags = [f"-artifact_prefix={crashes}/", "-max_len=4096", "-len_control=0", f"-timeout={args.timeout}", "-print_final_stats=1"]
+        if deadline is not None:
+            flags.append(f"-max_total_time={max(1, int(deadline - time.monotonic()))}")
+        if runs_left is not None:
+            flags.append(f"-runs={runs_left}")
+        if args.jobs > 1:
+            flags += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
+        before = set(crashes.iterdir())
+        cmd = [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", args.target, *flags, *args.libfuzzer_flags,
+               str(corpus), *map(str, seeds)]
+        started_execs = progress.execs
+        with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, errors="replace", env=env) as child:
+            for line in child.stderr:
+                log.write(line)
+                _parse_status(line, progress, started_execs)
+                progress.update(root)
+        for artifact in sorted(set(crashes.iterdir()) - before):
+            if artifact.name.startswith(ARTIFACTS):
+                log.flush()
+                findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
+                                    f"libFuzzer artifact {artifact}\n\n" + _tail(Path(log.name)))
+        if runs_left is not None:
+            runs_left -= progress.execs - started_execs
+        out_of_budget = (deadline is not None and time.monotonic() >= deadline - 1) or \
+            (runs_left is not None and runs_left <= 0)
+        if child.returncode == 0 or out_of_budget or child.returncode < 0:
+            return
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "".join(path.read_text(errors="replace").splitlines(True)[-lines:])
+
+
+def _parse_status(line: str, progress: Progress, base: int) -> None:
+    m = STATUS.search(line)
+    if m:
+        progress.execs = base + int(m.group(1))
+        progress.cov = int(m.group(2))
+        progress.corpus = int(m.group(3))
+    rate = RATE.search(line)
+    if rate:
+        progress.rate = int(rate.group(1))
+
+
+def _random_inputs(args, root: Path, progress: Progress) -> None:
+    """No atheris: random inputs of random length, in this process."""
+    os.environ[targets.FINDINGS_ENV] = str(root)
+    deadline = None if args.max_time is None else time.monotonic() + args.max_time
+    rng = random.Random()
+    window = (time.monotonic(), 0)
+    while (args.runs is None or progress.execs < args.runs) and (deadline is None or time.monotonic() < deadline):
+        data = rng.randbytes(rng.randint(0, 4096))
+        try:
+            targets.run_input(args.target, data)
+        except Exception as e:  # a harness or runtime crash: kept as a finding, then onwards
+            findings.save_crash(root, args.target, data, "crash", traceback.format_exc())
+        progress.execs += 1
+        if time.monotonic() - window[0] >= 5:
+            progress.rate = int((progress.execs - window[1]) / (time.monotonic() - window[0]))
+            window = (time.monotonic(), progress.execs)
+        progress.update(root)

@@ -1,0 +1,52 @@
+"""``TestCase``: everything one check needs, and nothing from the fuzz input.
+
+A test case is the module, the base configuration, the checks to run (pair
+names from ``oracles.pairs``, or the validation oracle), and the bytes the
+call arguments are drawn from. It replays by itself, with no generator and
+no fuzz input, which is what lets ``shrink`` swap in a smaller module and
+``repro`` run a finding saved by an older version of a generator.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
+from wasmfuzz.oracles.validation import PAIR as VALIDATION, check_validation
+
+from .calls import call_plan
+
+
+@dataclass(frozen=True)
+class TestCase:
+    __test__ = False  # not a pytest test class
+
+    wasm: bytes
+    spec: ExecutionSpec
+    checks: tuple[str, ...]
+    args: bytes = b""
+    invocations: int = 1
+
+    def check(self) -> Verdict:
+        """Run every check; raises ``Divergence`` at the first disagreement."""
+        if VALIDATION in self.checks:
+            check_validation(self.wasm, self.spec)
+        pairs = [PAIRS[name] for name in self.checks if name != VALIDATION]
+        if not pairs:
+            return Verdict(compared=[VALIDATION])
+        return compare(self.wasm, self.spec, pairs, call_plan(self.args, self.invocations))
+
+    def with_wasm(self, wasm: bytes) -> "TestCase":
+        return TestCase(wasm, self.spec, self.checks, self.args, self.invocations)
+
+    def to_json(self) -> str:
+        """Everything but the module, which is saved beside it as a .wasm file."""
+        return json.dumps({"spec": self.spec.as_dict(), "checks": list(self.checks),
+                           "args": self.args.hex(), "invocations": self.invocations}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str, wasm: bytes) -> "TestCase":
+        d = json.loads(text)
+        return cls(wasm, ExecutionSpec.from_dict(d["spec"]), tuple(d["checks"]), bytes.fromhex(d["args"]),
+                   d["invocations"])

@@ -1,0 +1,94 @@
+"""Findings: a divergence saved with everything that replays it.
+
+A finding is a directory ``<root>/<target>/<kind>/<id>/`` holding the fuzz
+input (``input.bin``, when there is one), the module (``module.wasm``, and
+``module.wat`` from ``wasm-tools print``), the test case (``case.json``:
+configuration, checks, argument bytes), and the report (``report.txt``,
+``finding.json`` with the divergence's fields and signature). It is written
+to a temporary directory and renamed into place, so a campaign killed at
+any moment leaves whole findings or none. A campaign keeps a few findings
+of each kind (``KEEP_PER_KIND``) and counts the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from wasmfuzz.oracles import Divergence
+from wasmfuzz.runtime.wat import wasm_tools
+
+from .case import TestCase
+
+KEEP_PER_KIND = 3
+
+
+def slug(signature: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", signature).strip("-")[:120] or "divergence"
+
+
+def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes | None = None) -> Path | None:
+    """Write one finding; None when this kind already has KEEP_PER_KIND of them."""
+    kind_dir = root / target / slug(div.signature)
+    kind_dir.mkdir(parents=True, exist_ok=True)
+    fid = hashlib.sha1(data if data is not None else case.wasm).hexdigest()[:16]
+    final = kind_dir / fid
+    if final.exists() or sum(1 for p in kind_dir.iterdir() if not p.name.startswith(".")) >= KEEP_PER_KIND:
+        return None
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=kind_dir))
+    if data is not None:
+        (tmp / "input.bin").write_bytes(data)
+    write_case(tmp, case)
+    (tmp / "report.txt").write_text(div.report() + f"\nsignature: {div.signature}\n")
+    (tmp / "finding.json").write_text(json.dumps({"target": target, **div.as_dict()}, indent=2) + "\n")
+    os.replace(tmp, final)
+    return final
+
+
+def save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
+    """Keep an input that crashed, hung or exhausted memory: the input, and the
+    module and test case when the target can still make them."""
+    directory = root / target / kind / hashlib.sha1(data).hexdigest()[:16]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "input.bin").write_bytes(data)
+    (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n")
+    (directory / "finding.json").write_text(json.dumps({"target": target, "signature": kind}, indent=2) + "\n")
+    try:
+        from .targets import make_case
+        case = make_case(target, data)
+    except Exception as e:  # the input may crash the generator itself: the report says so
+        (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n\n"
+                                              f"making the test case failed: {type(e).__name__}: {e}\n")
+        case = None
+    if case is not None:
+        write_case(directory, case)
+    return directory
+
+
+def write_case(directory: Path, case: TestCase) -> None:
+    """``module.wasm``, ``module.wat`` (when wasm-tools can print it) and ``case.json``."""
+    (directory / "module.wasm").write_bytes(case.wasm)
+    printed = subprocess.run([wasm_tools(), "print", "-"], input=case.wasm, capture_output=True)
+    if printed.returncode == 0:
+        (directory / "module.wat").write_bytes(printed.stdout)
+    (directory / "case.json").write_text(case.to_json() + "\n")
+
+
+def load_case(directory: Path) -> TestCase:
+    """The test case saved in a finding or corpus directory."""
+    return TestCase.from_json((directory / "case.json").read_text(), (directory / "module.wasm").read_bytes())
+
+
+def target_of(directory: Path) -> str | None:
+    meta = directory / "finding.json"
+    return json.loads(meta.read_text()).get("target") if meta.exists() else None
+
+
+def count(root: Path) -> int:
+    """Findings saved under ``root`` (every target, every kind)."""
+    return sum(1 for _ in root.glob("*/*/*/finding.json")) if root.exists() else 0

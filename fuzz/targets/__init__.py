@@ -1,0 +1,67 @@
+"""The fuzz targets, and the glue every one of them shares.
+
+A target module holds one function, ``generate(src) -> TestCase``: which
+generator makes the module, which configuration is drawn, which pairs are
+compared. Everything else is here, once: turning fuzz bytes into a test
+case (``run_input``), saving a divergence as a finding instead of raising
+it when a campaign asked for that, and starting a target under atheris.
+
+Each target runs three ways: under atheris (``wasmfuzz fuzz TARGET``, or
+``python -m wasmfuzz.fuzz.targets.NAME`` with libFuzzer flags), in pytest
+through Hypothesis (``strategies.cases``), and on one saved input
+(``wasmfuzz repro``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from ..case import TestCase
+from ..smith import SmithFailed
+from ..source import Unstructured
+
+NAMES = ("differential", "lazy_init", "table_ops", "fuel", "epoch", "memory", "validate", "instantiate")
+# Set by ``wasmfuzz fuzz``: save divergences there and keep fuzzing. Unset (as
+# under OSS-Fuzz), a divergence is an uncaught exception: libFuzzer's crash.
+FINDINGS_ENV = "WASMFUZZ_FINDINGS"
+
+
+def load(name: str) -> ModuleType:
+    if name not in NAMES:
+        raise ValueError(f"unknown fuzz target {name!r} (targets: {', '.join(NAMES)})")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def make_case(name: str, data: bytes) -> TestCase | None:
+    """The test case target ``name`` makes of ``data``; None if smith made no module."""
+    try:
+        return load(name).generate(Unstructured(data))
+    except SmithFailed:
+        return None
+
+
+def run_input(name: str, data: bytes) -> None:
+    """One execution of target ``name``: raise Divergence, or save it when
+    ``WASMFUZZ_FINDINGS`` names a directory."""
+    case = make_case(name, data)
+    if case is None:
+        return
+    from wasmfuzz.oracles import Divergence
+    try:
+        case.check()
+    except Divergence as d:
+        root = os.environ.get(FINDINGS_ENV)
+        if not root:
+            raise
+        from ..findings import save
+        save(Path(root), name, case, d, data)
+
+
+def fuzz_main(name: str) -> None:
+    """``python -m wasmfuzz.fuzz.targets.NAME [libFuzzer flags]``: restart through
+    the atheris launcher, which imports the runtime with coverage instrumentation."""
+    os.execv(sys.executable, [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", name, *sys.argv[1:]])

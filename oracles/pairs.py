@@ -1,0 +1,59 @@
+"""The pairs of executions the oracles compare, and what each needs.
+
+Each pair derives its two executions from the test case's own
+configuration (the *base* spec, a wasmfuzz spec drawn from the fuzz input),
+changing only what the pair is about, so one input is compared under many
+configurations. The reference comes first. A pair whose runtime feature
+is missing (``capabilities``) is skipped, not failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .capabilities import supports
+from .spec import ExecutionSpec
+
+# Enough fuel that a module built with wasm-smith's --ensure-termination
+# never runs out: running out with this much is a divergence.
+AMPLE_FUEL = 1 << 40
+# An epoch deadline no module's imports can reach by ticking.
+FAR_DEADLINE = 1 << 40
+
+
+@dataclass(frozen=True)
+class Pair:
+    name: str
+    needs: tuple[str, ...]
+    reference: Callable[[ExecutionSpec], ExecutionSpec]
+    candidate: Callable[[ExecutionSpec], ExecutionSpec]
+    compare_fuel: bool = False
+
+    def available(self) -> bool:
+        return all(supports(n) for n in self.needs)
+
+
+WASMTIME = Pair(
+    "wasmfuzz vs wasmtime", (),
+    lambda b: b.with_(engine="wasmtime", lazy_init=None, pooling=False),
+    lambda b: b,
+    compare_fuel=True)
+LAZY_VS_EAGER = Pair(
+    "lazy vs eager", ("table_lazy_init",),
+    lambda b: b.with_(lazy_init=False),
+    lambda b: b.with_(lazy_init=True))
+FUEL_ON_VS_OFF = Pair(
+    "fuel off vs ample fuel", ("fuel",),
+    lambda b: b.with_(fuel=None),
+    lambda b: b.with_(fuel=AMPLE_FUEL))
+EPOCHS_VS_NONE = Pair(
+    "no epochs vs far deadline", ("epoch",),
+    lambda b: b.with_(epoch_deadline=None),
+    lambda b: b.with_(epoch_deadline=FAR_DEADLINE))
+ON_DEMAND_VS_POOLING = Pair(
+    "on-demand vs pooling", ("pooling",),
+    lambda b: b.with_(pooling=False),
+    lambda b: b.with_(pooling=True))
+
+PAIRS = {p.name: p for p in (WASMTIME, LAZY_VS_EAGER, FUEL_ON_VS_OFF, EPOCHS_VS_NONE, ON_DEMAND_VS_POOLING)}

@@ -1,0 +1,83 @@
+"""Checked access to the calling instance's linear memory.
+
+A WASI call gets pointers and lengths from the guest; every one of them is
+checked here before the host touches a byte, so a bad pointer can only make
+the call fail, never read or write outside the guest's memory. As in
+Wasmtime (wiggle), a misaligned or out-of-bounds pointer is not an errno:
+the call fails with a ``WasmtimeError`` naming the region, which ends the
+guest's execution.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..errors import WasmtimeError
+from .abi import IOVEC
+from .errno import Errno, WasiError
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+
+
+class GuestMemory:
+    """The bytes of the caller's exported ``memory``, with checked reads and writes."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, caller):
+        memory = caller.get("memory")
+        if memory is None or not hasattr(memory, "_mem"):
+            raise WasmtimeError("missing required memory export")
+        self.data = memory._mem.data
+
+    def check(self, ptr: int, length: int, align: int = 1) -> int:
+        """``ptr`` if ``[ptr, ptr+length)`` is inside memory and ``ptr`` is aligned."""
+        if ptr % align:
+            raise WasmtimeError(f"Pointer not aligned to {align}: Region {{ start: {ptr}, len: {length} }}")
+        if ptr + length > len(self.data):
+            raise WasmtimeError(f"Pointer out of bounds: Region {{ start: {ptr}, len: {length} }}")
+        return ptr
+
+    def read(self, ptr: int, length: int) -> bytes:
+        self.check(ptr, length)
+        return bytes(self.data[ptr:ptr + length])
+
+    def write(self, ptr: int, data: bytes) -> None:
+        self.check(ptr, len(data))
+        self.data[ptr:ptr + len(data)] = data
+
+    def read_str(self, ptr: int, length: int) -> str:
+        """A path or name: UTF-8 (EILSEQ otherwise), without NUL bytes (EINVAL)."""
+        raw = self.read(ptr, length)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WasiError(Errno.ILSEQ) from None
+        if "\0" in text:
+            raise WasiError(Errno.INVAL)
+        return text
+
+    def u32(self, ptr: int) -> int:
+        return _U32.unpack_from(self.data, self.check(ptr, 4, 4))[0]
+
+    def put_u32(self, ptr: int, value: int) -> None:
+        _U32.pack_into(self.data, self.check(ptr, 4, 4), value)
+
+    def put_u64(self, ptr: int, value: int) -> None:
+        _U64.pack_into(self.data, self.check(ptr, 8, 8), value)
+
+    def unpack(self, layout: struct.Struct, ptr: int, align: int) -> tuple:
+        return layout.unpack_from(self.data, self.check(ptr, layout.size, align))
+
+    def pack(self, layout: struct.Struct, ptr: int, align: int, *values) -> None:
+        layout.pack_into(self.data, self.check(ptr, layout.size, align), *values)
+
+    def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
+        """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
+        reads and writes one buffer per call and lets libc loop."""
+        for i in range(count):
+            buf, length = self.unpack(IOVEC, ptr + i * IOVEC.size, 4)
+            if length:
+                return self.check(buf, length), length
+        return 0, 0
