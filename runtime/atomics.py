@@ -11,12 +11,16 @@ stores do not: a plain store racing an atomic one is a data race, whose
 outcome the memory model leaves open). Fences need nothing more: every
 Python-level access is already sequentially consistent under the GIL.
 
-Order of checks, as in Wasmtime (``validate_atomic_addr``): the effective
-address is computed exactly (``codegen`` shares that computation with plain
-loads and stores); a misaligned address traps "unaligned atomic" even when it
-is also out of bounds; then bounds; then, for ``memory.atomic.wait*`` only,
-a memory that is not shared traps "atomic wait on non-shared memory", while
-``memory.atomic.notify`` on it wakes nobody and returns 0.
+Order of checks, as in Wasmtime (measured against wasmtime-py at the edges).
+The effective address is computed exactly (``codegen`` shares that
+computation with plain loads and stores). A misaligned address traps
+"unaligned atomic" even when it is also out of bounds; then bounds. Wait and
+notify differ in one point: Wasmtime adds their index and offset in the
+index type with an overflow trap before its libcall, so a sum past 2^32-1
+(2^64-1 on a 64-bit memory) traps "out of bounds" before the alignment
+check. After these, ``memory.atomic.wait*`` on a memory that is not shared
+traps "atomic wait on non-shared memory", while ``memory.atomic.notify`` on
+it wakes nobody and returns 0.
 
 Waiting: each shared memory keeps, under its lock, a FIFO queue of waiting
 threads per address (``MemoryInstance.waiters``). A waiter blocks on its own
@@ -35,6 +39,7 @@ from .errors import Trap, TrapCode
 
 _UNSIGNED = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"), 8: struct.Struct("<Q")}
 _MASKS = {size: (1 << (8 * size)) - 1 for size in _UNSIGNED}
+_U32_MAX, _U64_MAX = _MASKS[4], _MASKS[8]
 
 # Read-modify-write operations in opcode order (0xFE1E + 7 * k + width).
 RMW_OPS = (operator.add, operator.sub, operator.and_, operator.or_, operator.xor, lambda old, v: v)
@@ -51,6 +56,13 @@ def _checked(mem, ea: int, size: int):
     if ea + size > len(data):
         raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
     return data
+
+
+def _checked_in_index_type(mem, ea: int, size: int):
+    """``_checked`` after the wait/notify overflow check."""
+    if ea > (_U64_MAX if mem.is64 else _U32_MAX):
+        raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+    return _checked(mem, ea, size)
 
 
 def atomic_load(mem, ea: int, size: int) -> int:
@@ -91,7 +103,7 @@ def atomic_cmpxchg(mem, ea: int, size: int, expected: int, replacement: int) -> 
 def atomic_wait(mem, ea: int, size: int, expected: int, timeout: int) -> int:
     """memory.atomic.wait32/64: 1 if the value is not ``expected``, else block
     until notified (0) or ``timeout`` ns pass (2; a negative i64 waits forever)."""
-    data = _checked(mem, ea, size)
+    data = _checked_in_index_type(mem, ea, size)
     if not mem.shared:
         raise Trap.from_code(TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY)
     with mem.lock:
@@ -114,7 +126,7 @@ def atomic_wait(mem, ea: int, size: int, expected: int, timeout: int) -> int:
 def atomic_notify(mem, ea: int, size: int, count: int) -> int:
     """memory.atomic.notify (``size`` is 4): wake up to ``count`` threads
     waiting on ``ea``, oldest first; how many were woken."""
-    _checked(mem, ea, size)
+    _checked_in_index_type(mem, ea, size)
     if not mem.shared:
         return 0
     woken = 0

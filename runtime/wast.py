@@ -16,10 +16,10 @@ rest of the file; a module that failed to load makes the later commands that
 use it fail, naming it.
 
 Skipping is reserved for commands that need a proposal the chosen
-``Features`` leave off. Whether a module needs one is judged by
-``wasm-tools validate`` (valid with every proposal on, invalid with ours),
-never by the runtime under test, so a runtime that wrongly rejects a module
-still fails. ``assert_invalid`` is never skipped: a module that our features
+``Features`` leave off, and the reason names it. Whether a module needs one,
+and which, is judged by ``wasm-tools validate`` (valid with every proposal
+on, invalid with ours; see ``missing_proposals``), never by the runtime
+under test, so a runtime that wrongly rejects a module still fails. ``assert_invalid`` is never skipped: a module that our features
 make invalid (two memories without multi-memory) is what it checks. v128
 values are skipped too: with SIMD off they need a proposal that is off, and
 with SIMD on they cannot cross the wasmtime-py API, which has no v128 value.
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -88,7 +87,7 @@ _TRAP_CODES = (
 _UNMODELLED_VALUE_TYPES = {
     **dict.fromkeys(("anyref", "eqref", "i31ref", "structref", "arrayref", "nullref",
                      "nullfuncref", "nullexternref", "refnull"), "gc"),
-    **dict.fromkeys(("exnref", "nullexnref"), "exception-handling"),
+    **dict.fromkeys(("exnref", "nullexnref"), "exceptions"),
 }
 
 class _FloatLayout(NamedTuple):
@@ -213,11 +212,41 @@ def _convert(path: Path, workdir: Path) -> list[dict]:
     return json.loads(out.read_text())["commands"]
 
 
-def _validator_reason(stderr: str) -> str:
-    """The innermost cause in a ``wasm-tools validate`` error, without its
-    ``error:`` or cause-number prefix."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return re.sub(r"^(error|\d+): ", "", lines[-1]) if lines else "rejected"
+# wasm-tools' names of proposals a script's module may need beyond ours,
+# those spec-suite forks use most first, so the common case takes one try.
+_PROPOSALS = ("gc", "function-references", "exceptions", "simd", "relaxed-simd", "tail-call",
+              "extended-const", "wide-arithmetic", "custom-page-sizes", "memory64", "multi-memory",
+              "threads", "reference-types", "bulk-memory", "multi-value", "stack-switching",
+              "shared-everything-threads", "legacy-exceptions", "custom-descriptors")
+
+
+def _validates(path: Path, features: str) -> bool:
+    return _wasm_tools("validate", "--features", features, path).returncode == 0
+
+
+def missing_proposals(path: Path, ours: Features) -> tuple[str, ...]:
+    """The proposals (wasm-tools names) the module at ``path`` needs beyond
+    ``ours``, decided by ``wasm-tools validate``: one proposal that makes it
+    valid when added, else every proposal whose removal from all of them
+    makes it invalid. Empty when it is valid with ours, or with none.
+    Remembered by content: proposal forks repeat many modules."""
+    key = (path.read_bytes(), ours.wasm_tools_flags())
+    if key not in _MISSING:
+        _MISSING[key] = _find_missing(path, key[1])
+    return _MISSING[key]
+
+
+_MISSING: dict[tuple[bytes, str], tuple[str, ...]] = {}
+
+
+def _find_missing(path: Path, flags: str) -> tuple[str, ...]:
+    if _validates(path, flags) or not _validates(path, "all"):
+        return ()
+    candidates = [p for p in _PROPOSALS if p not in flags.split(",")]
+    for proposal in candidates:
+        if _validates(path, f"{flags},{proposal}"):
+            return (proposal,)
+    return tuple(p for p in candidates if not _validates(path, f"all,-{p}"))
 
 
 # --- engine set-up ------------------------------------------------------------
@@ -242,7 +271,7 @@ def _ignore(*_args: object) -> None:
     """spectest's print functions: scripts only need them to exist."""
 
 
-def _spectest(api: ModuleType, store: Any) -> dict[str, Any]:
+def _spectest(api: ModuleType, store: Any, engine: Any, features: Features) -> dict[str, Any]:
     """The ``spectest`` host module of the reference interpreter."""
     t = api.ValType
     prints = {"print": [], "print_i32": [t.i32()], "print_i64": [t.i64()],
@@ -256,6 +285,30 @@ def _spectest(api: ModuleType, store: Any) -> dict[str, Any]:
         items[name] = api.Global(store, api.GlobalType(ty, False), value)
     items["table"] = api.Table(store, api.TableType(t.funcref(), api.Limits(10, 20)), None)
     items["memory"] = api.Memory(store, api.MemoryType(api.Limits(1, 2)))
+    items.update(_proposal_spectest(api, store, engine, features))
+    return items
+
+
+def _proposal_spectest(api: ModuleType, store: Any, engine: Any, features: Features) -> dict[str, Any]:
+    """What the memory64 and threads forks of the reference interpreter add to
+    ``spectest``, where the API can make it: wasmtime-py's ``TableType`` has
+    no index type, and its ``SharedMemory`` cannot be used as an import
+    (``_as_extern`` passes the wrong pointer type), so there these stay
+    undefined and the few modules importing them fail to link."""
+    items = {}
+    if features.memory64:
+        try:
+            items["table64"] = api.Table(store, api.TableType(api.ValType.funcref(), api.Limits(10, 20),
+                                                              is_64=True), None)
+        except TypeError:
+            pass
+    if features.threads and hasattr(api, "SharedMemory"):
+        memory = api.SharedMemory(engine, api.MemoryType(api.Limits(1, 2), shared=True))
+        try:
+            api.Linker(engine).define(store, "spectest", "shared_memory", memory)
+            items["shared_memory"] = memory
+        except TypeError:
+            pass
     return items
 
 
@@ -425,7 +478,7 @@ class _Script:
             self.store = api.Store(self.engine)
             self.linker = api.Linker(self.engine)
             self.linker.allow_shadowing = True
-            for name, item in _spectest(api, self.store).items():
+            for name, item in _spectest(api, self.store, self.engine, features).items():
                 self.linker.define(self.store, "spectest", name, item)
         except api.WasmtimeError as e:
             raise WastError(f"cannot set up the engine: {_describe(e)}") from None
@@ -466,13 +519,11 @@ class _Script:
         return target
 
     def _skip_if_needs_proposal(self, path: Path) -> None:
-        """Skip when wasm-tools accepts the module with every proposal on but
-        not with our features."""
-        ours = _wasm_tools("validate", "--features", self.features.wasm_tools_flags(), path)
-        if ours.returncode == 0:
-            return
-        if _wasm_tools("validate", "--features", "all", path).returncode == 0:
-            raise _Skip(f"needs a proposal that is off: {_validator_reason(ours.stderr)}")
+        """Skip when the module needs proposals that are off (``missing_proposals``)."""
+        missing = missing_proposals(path, self.features)
+        if missing:
+            raise _Skip(f"needs the {', '.join(missing)} proposal{'s' if len(missing) > 1 else ''}, "
+                        f"which {'are' if len(missing) > 1 else 'is'} off")
 
     def _compile(self, command: dict) -> Any:
         path = self._module_path(command)
@@ -618,7 +669,7 @@ class _Script:
         self._expect_trap(lambda: self._perform(command["action"]), command["text"])
 
     def _cmd_assert_exception(self, command: dict) -> None:
-        raise _Skip("needs the exception-handling proposal, which is off")
+        raise _Skip("needs the exceptions proposal, which is off")
 
     # --- module assertions ---
 
@@ -685,6 +736,10 @@ def add_arguments(parser) -> None:
                         choices=[f.name for f in fields(Features)],
                         help="turn on a proposal beyond WebAssembly 2.0 (repeatable): "
                         + ", ".join(f.name for f in fields(Features)))
+    parser.add_argument("--disable", action="append", default=[], metavar="PROPOSAL",
+                        choices=[f.name for f in fields(Features)],
+                        help="turn off a proposal of WebAssembly 2.0 (repeatable), for suites "
+                        "written against an older version, such as the threads proposal's")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also list skipped commands with their reasons")
 
@@ -698,7 +753,7 @@ def run(args) -> int:
     except (ImportError, WastError) as e:
         print(f"wasmfuzz wast: engine {args.engine} not usable: {e}", file=sys.stderr)
         return 2
-    features = WASM2.with_(**dict.fromkeys(args.enable, True))
+    features = WASM2.with_(**dict.fromkeys(args.enable, True), **dict.fromkeys(args.disable, False))
     totals = WastReport(Path())
     broken = False
     for path in args.files:
