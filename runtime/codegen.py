@@ -266,9 +266,13 @@ class FunctionEmitter:
 
     def mem(self, idx: int) -> tuple[str, str]:
         """Names of the memory instance and its data buffer, bound in the prologue."""
-        self.prologue[f"MI{idx}"] = f"vm.memories[{idx}]"
-        self.prologue[f"M{idx}"] = f"MI{idx}.data"
+        self.prologue[f"M{idx}"] = f"{self.mem_instance(idx)}.data"
         return f"MI{idx}", f"M{idx}"
+
+    def mem_instance(self, idx: int) -> str:
+        """Name of the memory instance alone, bound in the prologue."""
+        self.prologue.setdefault(f"MI{idx}", f"vm.memories[{idx}]")
+        return f"MI{idx}"
 
     def table(self, idx: int) -> tuple[str, str]:
         self.prologue[f"TI{idx}"] = f"vm.tables[{idx}]"
@@ -759,7 +763,7 @@ class FunctionEmitter:
         """Atomics (see ``atomics``): ``_atomic_<kind>(MI, ea, size, *operands)``,
         in order, since they trap and may block."""
         o, memidx, offset = ins[0], ins[1], ins[2]
-        mi, _ = self.mem(memidx)
+        mi = self.mem_instance(memidx)
         kind, extra = _ATOMICS[o]
         operands = self.popn(_arity(o) - 1)
         args = [mi, self.address(offset), str(op.MEMARG_SIZES[o]), *extra, *operands]

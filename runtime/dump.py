@@ -9,9 +9,11 @@ layout (see ``codegen``).
 from __future__ import annotations
 
 import sys
+from dataclasses import fields
 
 from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
+from .features import Features
 
 USAGE_ERROR = 2
 
@@ -22,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="print the generated Python source (the default and only output)")
     parser.add_argument("--func", help="function index or export name (default: all defined functions)")
     parser.add_argument("--layout", choices=LAYOUTS, default="auto", help="code layout to generate")
+    parser.add_argument("--enable", action="append", default=[], metavar="PROPOSAL",
+                        choices=[f.name for f in fields(Features)],
+                        help="accept a proposal beyond WebAssembly 2.0 (repeatable), e.g. memory64")
 
 
 def _function_indices(info, which: str | None) -> list[int]:
@@ -44,9 +49,12 @@ def _function_indices(info, which: str | None) -> list[int]:
 
 
 def run(args) -> int:
-    from . import Engine, Module
+    from . import Config, Engine, Module
     try:
-        module = Module.from_file(Engine(), args.module)
+        config = Config()
+        for proposal in args.enable:
+            setattr(config, f"wasm_{proposal}", True)
+        module = Module.from_file(Engine(config), args.module)
         info = module._info
         for idx in _function_indices(info, args.func):
             source, _, consts, flat = emit_function(info, idx, module._code.sig_ids, layout=args.layout)

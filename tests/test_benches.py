@@ -1,4 +1,4 @@
-"""The execution benchmark runs end to end and refuses wrong answers.
+"""The benchmarks run end to end; the execution benchmark refuses wrong answers.
 
 ``benches/execution.py --smoke`` (tiny sizes, one repeat) is run as a user runs
 it. Times are never checked: at these sizes they mean nothing, and the machines
@@ -70,3 +70,18 @@ def test_integers_compare_modulo_2_64_and_floats_bit_for_bit(bench):
     assert bench.same_result(2**64 - 1, -1)
     assert not bench.same_result(0.0, -0.0)
     assert not bench.same_result(1, 1.0)
+
+
+GROW_SCRIPT = SCRIPT.parent / "memory_grow.py"
+
+
+def test_memory_growth_benchmark_runs_on_wasmfuzz_and_wasmtime(tmp_path):
+    out = tmp_path / "grow.json"
+    done = subprocess.run([sys.executable, str(GROW_SCRIPT), "--smoke", "--engines", "wasmfuzz,wasmtime",
+                           "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(out.read_text())
+    for engine in ("wasmfuzz", "wasmtime"):
+        sizes = [size for size, _ in results[engine]["batches"]]
+        assert sizes[-1] == 64 and sizes == sorted(sizes)  # grew, batch by batch, to the end
+        assert set(results[engine]["checkpoints"]) == {"16", "32", "64"}

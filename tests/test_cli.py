@@ -67,7 +67,7 @@ def test_skipped_commands_are_counted_and_listed_with_verbose(script, capsys):
     assert capsys.readouterr().out.splitlines() == [f"{path}: 0 passed, 0 failed, 1 skipped",
                                                     "0 passed, 0 failed, 1 skipped"]
     assert wast("-v", path) == 0
-    assert "SIMD" in capsys.readouterr().out.splitlines()[0]
+    assert "needs the simd proposal" in capsys.readouterr().out.splitlines()[0]
     assert wast("--enable", "simd", path) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "1 passed, 0 failed, 0 skipped"
 
@@ -120,3 +120,20 @@ def test_python_dash_m_runs_the_cli(script):
                            script(PASSING)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "2 passed, 0 failed, 0 skipped"
+
+
+def test_compile_takes_the_proposals_a_module_needs(script, capsys):
+    path = script("(module (memory i64 1) (func (export \"f\") (result i64) (memory.size)))", "m64.wat")
+    assert cli.main(["compile", path]) == 1
+    assert "malformed limits" in capsys.readouterr().err
+    assert cli.main(["compile", path, "--enable", "memory64"]) == 0
+    assert "def _make_f0(" in capsys.readouterr().out
+    assert cli.main(["compile", path, "--enable", "simd"]) == 1
+    assert capsys.readouterr().err == "wasmfuzz compile: Config.wasm_simd is not supported by wasmfuzz yet\n"
+
+
+def test_wast_disable_turns_off_a_wasm2_proposal(script, capsys):
+    # On wasmfuzz: wasmtime-py's engine aborts the process without reference types.
+    path = script('(assert_invalid (module (table 1 funcref) (table 1 funcref)) "multiple tables")\n')
+    assert cli.main(["wast", path]) == 1
+    assert cli.main(["wast", path, "--disable", "reference_types"]) == 0
