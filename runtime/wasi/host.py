@@ -248,7 +248,7 @@ def fd_fdstat_get(ctx, mem, fd, out):
     if not desc.readable:
         base &= ~(RIGHTS["fd_read"] | RIGHTS["fd_readdir"])
     if isinstance(desc, Directory):
-        base &= ~(RIGHTS["fd_seek"] | RIGHTS["fd_filestat_set_size"] | RIGHTS["fd_write"])
+        base &= ~rights("fd_seek", "fd_filestat_set_size", "path_filestat_set_size", "fd_write")
     else:
         if not desc.writable:
             base &= ~RIGHTS["fd_write"]

@@ -1,10 +1,12 @@
 """``poll_oneoff``: wait for clocks and descriptors, as Wasmtime does it.
 
-Regular files, stdout/stderr and a stdin that is a file or empty are always
-ready; only an inherited stdin can make the guest wait, besides clocks. A
-lone relative clock subscription is a plain sleep (the common ``sleep()``
-/``nanosleep()`` case); its event reports ``nbytes`` 1, a quirk of
-Wasmtime's fast path that guests can see and that is kept here.
+What a guest sees is Wasmtime's behaviour, which follows from how it
+implements readiness: stdout, stderr, files being written, and a stdin
+that is empty, a file, or has input waiting are ready at once; a file being
+read becomes ready only after a background read, so it is reported only
+when nothing else was ready at once. Only an inherited stdin can make the
+guest wait, besides clocks. A lone relative clock is a plain sleep (the
+``sleep()``/``nanosleep()`` case).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def poll_oneoff(ctx, mem: GuestMemory, subs: int, events: int, count: int) -> in
         userdata, tag, body = _read_subscription(mem, subs)
         if tag == EVENTTYPE_CLOCK and not body[2] & SUBCLOCKFLAGS_ABSTIME:
             time.sleep(body[1] / 1e9)
-            _write_event(mem, events, userdata, EVENTTYPE_CLOCK, 1)
+            _write_event(mem, events, userdata, EVENTTYPE_CLOCK, 0)
             return 1
     waits = [_subscribe(ctx, *_read_subscription(mem, subs + i * SUBSCRIPTION_SIZE)) for i in range(count)]
     ready = _wait(ctx, waits)
@@ -91,11 +93,15 @@ def _wait(ctx, waits: list[tuple]) -> list[int]:
     """Indices of the subscriptions ready once at least one is."""
     while True:
         now = ctx.monotonic_now()
-        ready = [i for i, (_u, _t, desc, deadline) in enumerate(waits)
+        ready = [i for i, (_u, tag, desc, deadline) in enumerate(waits)
                  if (now >= deadline if deadline is not None
-                     else not isinstance(desc, Stdin) or desc.stream.ready())]
+                     else isinstance(desc, Stdin) and desc.stream.ready()
+                     or tag == EVENTTYPE_FD_WRITE)]
         if ready:
             return ready
+        file_reads = [i for i, (_u, _t, desc, _d) in enumerate(waits) if isinstance(desc, File)]
+        if file_reads:
+            return file_reads
         deadlines = [w[3] for w in waits if w[3] is not None]
         timeout = (min(deadlines) - now) / 1e9 if deadlines else None
         stdin = next((w[2] for w in waits if isinstance(w[2], Stdin)), None)
