@@ -75,9 +75,10 @@ class GuestMemory:
 
     def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
         """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
-        reads and writes one buffer per call and lets libc loop."""
+        reads and writes one buffer per call and lets libc loop. The buffer
+        itself is not checked here: some calls only check the part they fill."""
         for i in range(count):
             buf, length = self.unpack(IOVEC, ptr + i * IOVEC.size, 4)
             if length:
-                return self.check(buf, length), length
+                return buf, length
         return 0, 0

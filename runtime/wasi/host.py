@@ -54,7 +54,7 @@ FSTFLAGS = WasiType("Fstflags", "i32", 16, flags=FSTFLAGS_ALL)
 LOOKUPFLAGS = WasiType("Lookupflags", "i32", 32, flags=LOOKUPFLAGS_SYMLINK_FOLLOW)
 RIGHTS_T = WasiType("Rights", "i64", 64, flags=RIGHTS_ALL)
 RIFLAGS = WasiType("Riflags", "i32", 16, flags=RIFLAGS_ALL)
-SIFLAGS = WasiType("Siflags", "i32", 16, flags=0)
+SIFLAGS = WasiType("Siflags", "i32", 16, flags=0xFFFF)  # no flags defined, and none checked
 SDFLAGS = WasiType("Sdflags", "i32", 8, flags=SDFLAGS_ALL)
 WHENCE = WasiType("Whence", "i32", 8, cases=3)
 ADVICE = WasiType("Advice", "i32", 8, cases=ADVICE_COUNT)
@@ -353,6 +353,7 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
         raise WasiError(Errno.BADF)
     buf, length = mem.first_buffer(iovs, iovs_len)
     if isinstance(desc, File):
+        mem.check(buf, length)  # a file is read straight into the whole buffer
         data = os.pread(desc.fd, length, desc.position)
         desc.position += len(data)
     else:
@@ -380,12 +381,11 @@ def _write(ctx, mem, fd: int, iovs: int, iovs_len: int, offset: int | None) -> i
     if isinstance(desc, Output):
         if offset is not None:
             raise WasiError(Errno.SPIPE)
-        buf, length = mem.first_buffer(iovs, iovs_len)
-        return desc.stream.write(mem.data[buf:buf + length]) if length else 0
+        data = mem.read(*mem.first_buffer(iovs, iovs_len))
+        return desc.stream.write(data) if data else 0
     if not isinstance(desc, File):
         raise WasiError(Errno.BADF)
-    buf, length = mem.first_buffer(iovs, iovs_len)
-    data = bytes(mem.data[buf:buf + length])
+    data = mem.read(*mem.first_buffer(iovs, iovs_len))
     if desc.append:
         written = _append(desc.fd, data)
         if offset is None:
