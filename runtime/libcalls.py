@@ -20,6 +20,7 @@ import struct
 
 from .errors import Trap, TrapCode
 from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from .interrupts import new_epoch, out_of_fuel
 from .vm import UNINIT
 
 M32 = 0xFFFFFFFF
@@ -434,5 +435,5 @@ LIBCALLS = {
     "_memory_init": memory_init, "_data_drop": data_drop,
     "_table_get": table_get, "_table_set": table_set, "_table_grow": table_grow, "_table_fill": table_fill,
     "_table_copy": table_copy, "_table_init": table_init, "_elem_drop": elem_drop, "_ref_func": ref_func,
-    "_UNINIT": UNINIT,
+    "_UNINIT": UNINIT, "_out_of_fuel": out_of_fuel, "_new_epoch": new_epoch,
 }
