@@ -3,8 +3,9 @@
 With atheris installed, the target runs under libFuzzer in a child process
 (``atheris_main``): coverage-guided, writing new inputs to the working
 corpus as it goes. ``--jobs N`` (N > 1) uses libFuzzer's fork mode over N
-processes, which also survives crashing inputs; libFuzzer's own flags go
-after ``--`` (``-dict=``, ``-workers=``, ``-only_ascii=`` ...). Without
+processes, which also survives crashing inputs; libFuzzer's own flags
+follow the target as libFuzzer spells them (``-dict=FILE``, ``-workers=N``;
+a ``--`` before them is optional). Without
 atheris the campaign falls back to random inputs in this process, with no
 coverage guidance.
 
@@ -41,6 +42,12 @@ ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help=f"one of: {', '.join(targets.NAMES)}")
+    _add_options(parser)
+    parser.add_argument("libfuzzer_flags", nargs=argparse.REMAINDER, metavar="-FLAG=VALUE",
+                        help="libFuzzer flags (-dict=FILE, -workers=N, ...), passed through unchanged")
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-time", type=float, default=None, metavar="S", help="stop after S seconds")
     parser.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N executions")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="fuzz in N processes (libFuzzer -fork=N)")
@@ -49,12 +56,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the checked-in seeds in corpus/TARGET are read as well")
     parser.add_argument("--findings", type=Path, default=Path("findings"), metavar="DIR",
                         help="where findings are saved (default: ./findings)")
-    parser.add_argument("--timeout", type=int, default=60, metavar="S", help="an execution slower than S seconds is a finding")
-    parser.add_argument("libfuzzer_flags", nargs="*", metavar="-- FLAG",
-                        help="libFuzzer flags, after --, passed through unchanged")
+    parser.add_argument("--timeout", type=int, default=60, metavar="S",
+                        help="an execution slower than S seconds is a finding")
+
+
+def _split_flags(args: argparse.Namespace) -> None:
+    """Options written after TARGET land among the libFuzzer flags: parse them
+    out, leaving only what libFuzzer should see (its flags are ``-name=value``)."""
+    options = argparse.ArgumentParser(prog="wasmfuzz fuzz", add_help=False, allow_abbrev=False)
+    _add_options(options)
+    _, rest = options.parse_known_args(args.libfuzzer_flags, namespace=args)
+    args.libfuzzer_flags = [flag for flag in rest if flag != "--"]
 
 
 def run(args: argparse.Namespace) -> int:
+    _split_flags(args)
     if args.target not in targets.NAMES:
         print(f"wasmfuzz fuzz: unknown target {args.target!r} (targets: {', '.join(targets.NAMES)})", file=sys.stderr)
         return 2
@@ -65,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     corpus = (args.corpus or root / "corpus" / args.target).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
     seeds = Path("corpus") / args.target
-    progress = Progress(args.target, findings.count(root))
+    progress = Progress(args.target, findings.count(root, args.target))
     try:
         if _have_atheris():
             _libfuzzer(args, root, corpus, [seeds] if seeds.is_dir() else [], progress)
@@ -107,14 +123,14 @@ class Progress:
         if not force and now - self.shown < (1 if interactive else 30):
             return
         self.shown = now
-        found = findings.count(root) - self.findings_before
+        found = findings.count(root, self.target) - self.findings_before
         line = (f"{self.target}: {now - self.started:7.0f}s  {self.execs} execs  {self.rate}/s  "
                 f"cov {self.cov}  corpus {self.corpus}  findings {found}")
         print(f"\r{line}\033[K" if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
 
     def finish(self, root: Path, interrupted: bool = False) -> int:
         self.update(root, force=True)
-        found = findings.count(root) - self.findings_before
+        found = findings.count(root, self.target) - self.findings_before
         print(f"\n{'interrupted; ' if interrupted else ''}{found} new finding(s) under {root}/{self.target}"
               if found else f"\n{'interrupted; ' if interrupted else ''}no new findings", file=sys.stderr)
         return 1 if found else 0

@@ -89,6 +89,6 @@ def target_of(directory: Path) -> str | None:
     return json.loads(meta.read_text()).get("target") if meta.exists() else None
 
 
-def count(root: Path) -> int:
-    """Findings saved under ``root`` (every target, every kind)."""
-    return sum(1 for _ in root.glob("*/*/*/finding.json")) if root.exists() else 0
+def count(root: Path, target: str = "*") -> int:
+    """Findings saved under ``root`` for ``target`` (default: every target)."""
+    return sum(1 for _ in root.glob(f"{target}/*/*/finding.json")) if root.exists() else 0
