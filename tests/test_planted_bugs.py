@@ -25,7 +25,7 @@ import pytest
 
 from wasmfuzz.fuzz import targets
 from wasmfuzz.oracles import Divergence, supports
-from wasmfuzz.runtime import codegen, compiler, funcref, libcalls, opcodes, vm
+from wasmfuzz.runtime import codegen, codegen_meter, compiler, funcref, libcalls, opcodes, vm
 from wasmfuzz.runtime.libcalls import LIBCALLS
 
 
@@ -104,6 +104,17 @@ def memory64_bounds_in_32_bits(mp):
             mp.setitem(LIBCALLS, name, lambda m, ea, *rest, _fn=fn: _fn(m, ea & 0xFFFFFFFF, *rest))
 
 
+def fuel_charged_for_drop(mp):
+    mp.setattr(codegen_meter, "FREE_OPS", codegen_meter.FREE_OPS - {opcodes.DROP})
+
+
+def no_epoch_check_at_loop_headers(mp):
+    def loop_header(self):
+        if self.fuel:
+            self.fuel_check()  # the bug: the epoch check is left out
+    mp.setattr(codegen_meter.Meter, "loop_header", loop_header)
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 300),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -115,10 +126,8 @@ BUGS = [
     PlantedBug("table.copy loses the uninitialised state", "table_ops", table_copy_loses_uninitialised_state, 300,
                ("table_lazy_init",)),
     PlantedBug("memory64 bounds check done in 32 bits", "memory", memory64_bounds_in_32_bits, 300, ("memory64",)),
-    PlantedBug("fuel charged for a free operator", "fuel", None, 300, ("fuel",),
-               pending="plant once fuel metering is committed (issue 7)"),
-    PlantedBug("epoch check missing at loop headers", "epoch", None, 300, ("epoch",),
-               pending="plant once epoch checks are committed (issue 7)"),
+    PlantedBug("fuel charged for drop, a free operator", "fuel", fuel_charged_for_drop, 300, ("fuel",)),
+    PlantedBug("epoch check missing at loop headers", "epoch", no_epoch_check_at_loop_headers, 300, ("epoch",)),
 ]
 
 
