@@ -24,7 +24,8 @@ The cost model and check points were measured on Wasmtime 50 (through the
   loop that reads the local from before the loop (``ConstLocals``).
 - Epoch checks (engine epoch >= store deadline) happen on function entry,
   at every loop header, and before a bulk operation whose length is not a
-  small constant. The deadline is cached in a local and re-read after calls.
+  small constant. Each is one test of the store's ``hit`` flag, which the
+  engine sets when its epoch moves (see ``interrupts``).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class Meter:
         if self.fuel:
             lines += ["fc = CX.fuel + 1", f"if fc >= 0: {em.need('_out_of_fuel')}(CX, fc)"]
         if self.epochs:
-            lines += ["EP = CX.epoch", "dl = CX.deadline", f"if EP.value >= dl: dl = {em.need('_new_epoch')}(CX)"]
+            lines.append(f"if CX.hit: {em.need('_new_epoch')}(CX)")
         return lines
 
     def charge(self, o: int) -> None:
@@ -123,14 +124,12 @@ class Meter:
     def after_call(self) -> None:
         if self.fuel:
             self.em.w("fc = CX.fuel")
-        if self.epochs:
-            self.em.w("dl = CX.deadline")
 
     def fuel_check(self) -> None:
         self.em.w(f"if fc >= 0: {self.em.need('_out_of_fuel')}(CX, fc)")
 
     def epoch_check(self) -> None:
-        self.em.w(f"if EP.value >= dl: dl = {self.em.need('_new_epoch')}(CX)")
+        self.em.w(f"if CX.hit: {self.em.need('_new_epoch')}(CX)")
 
     def loop_header(self) -> None:
         if self.fuel:

@@ -17,39 +17,60 @@ libcalls the checks call:
 from __future__ import annotations
 
 import threading
+import weakref
 
 from .errors import Trap, TrapCode, WasmtimeError
 
 
 class EpochCounter:
-    """An engine's epoch. ``increment`` is safe from any thread."""
+    """An engine's epoch. ``increment`` is safe from any thread.
 
-    __slots__ = ("value", "_lock")
+    Checks in generated code read one flag per store (``StoreContext.hit``)
+    instead of comparing the epoch with the deadline: the comparison is made
+    here, when the epoch moves, for every store of the engine, which keeps
+    each check to one attribute test on the hot path."""
+
+    __slots__ = ("value", "_lock", "_stores")
 
     def __init__(self):
         self.value = 0
         self._lock = threading.Lock()
+        self._stores: weakref.WeakSet = weakref.WeakSet()
+
+    def register(self, ctx: "StoreContext") -> None:
+        with self._lock:
+            self._stores.add(ctx)
 
     def increment(self) -> None:
         with self._lock:
             self.value += 1
+            epoch = self.value
+            for ctx in self._stores:
+                if epoch >= ctx.deadline:
+                    ctx.hit = True
 
 
 class StoreContext:
     """Per-store state read by generated code: ``fuel`` (consumed minus budget;
-    the budget is exhausted once it is >= 0), ``deadline`` (the epoch at which
-    the next check fires) and the engine's ``epoch`` counter."""
+    the budget is exhausted once it is >= 0) and ``hit`` (the engine's epoch has
+    reached ``deadline``: the next check fires)."""
 
-    __slots__ = ("fuel", "deadline", "epoch", "on_deadline", "callback", "yield_delta", "store_ref")
+    __slots__ = ("fuel", "deadline", "hit", "epoch", "on_deadline", "callback", "yield_delta", "store_ref",
+                 "__weakref__")
 
     def __init__(self, epoch: EpochCounter, store_ref):
         self.fuel = 0
-        self.deadline = 0
         self.epoch = epoch
         self.on_deadline = "trap"  # "trap" | "callback" | "yield"
         self.callback = None
         self.yield_delta = 0
         self.store_ref = store_ref
+        self.set_deadline(0)
+        epoch.register(self)
+
+    def set_deadline(self, ticks_beyond_current: int) -> None:
+        self.deadline = self.epoch.value + ticks_beyond_current
+        self.hit = self.epoch.value >= self.deadline
 
 
 def out_of_fuel(ctx: StoreContext, counter: int) -> None:
@@ -58,8 +79,9 @@ def out_of_fuel(ctx: StoreContext, counter: int) -> None:
     raise Trap.from_code(TrapCode.OUT_OF_FUEL)
 
 
-def new_epoch(ctx: StoreContext) -> int:
-    """An epoch check fired: trap, ask the callback, or yield; returns the new deadline."""
+def new_epoch(ctx: StoreContext) -> None:
+    """An epoch check fired: trap, or ask the callback for a new deadline, or
+    set the new deadline and yield to the event loop."""
     if ctx.on_deadline == "trap":
         raise Trap.from_code(TrapCode.INTERRUPT)
     if ctx.on_deadline == "callback":
@@ -68,9 +90,8 @@ def new_epoch(ctx: StoreContext) -> int:
             raise Trap.from_code(TrapCode.INTERRUPT)
         if not isinstance(delta, int) or delta < 0:
             raise WasmtimeError("epoch deadline callback must return a non-negative int or None")
-        ctx.deadline = ctx.epoch.value + delta
-        return ctx.deadline
-    from .async_call import yield_to_event_loop
-    ctx.deadline = ctx.epoch.value + ctx.yield_delta
-    yield_to_event_loop()
-    return ctx.deadline
+        ctx.set_deadline(delta)
+        return
+    from . import async_call
+    ctx.set_deadline(ctx.yield_delta)
+    async_call.yield_to_event_loop()

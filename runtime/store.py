@@ -80,7 +80,7 @@ class Store:
         self._require(self.engine._epoch_interruption, "epoch interruption")
         if not isinstance(ticks_beyond_current, int) or ticks_beyond_current < 0:
             raise WasmtimeError("epoch deadline must be a non-negative int")
-        self._ctx.deadline = self.engine._epoch.value + ticks_beyond_current
+        self._ctx.set_deadline(ticks_beyond_current)
 
     def epoch_deadline_trap(self) -> None:
         """On reaching the deadline, trap with TrapCode.INTERRUPT (the default)."""
