@@ -25,11 +25,17 @@ class GuestMemory:
 
     __slots__ = ("data",)
 
-    def __init__(self, caller):
+    def __init__(self, data: bytearray):
+        self.data = data
+
+    @staticmethod
+    def exported_by(caller):
+        """The caller's export ``memory`` (its runtime object, whose ``data``
+        is the current bytes)."""
         memory = caller.get("memory")
         if memory is None or not hasattr(memory, "_mem"):
             raise WasmtimeError("missing required memory export")
-        self.data = memory._mem.data
+        return memory._mem
 
     def check(self, ptr: int, length: int, align: int = 1) -> int:
         """``ptr`` if ``[ptr, ptr+length)`` is inside memory and ``ptr`` is aligned."""

@@ -104,7 +104,7 @@ def wasi(*params: WasiType, returns_errno: bool = True):
 
         def call(caller, *args):
             ctx = context_of(caller)
-            mem = GuestMemory(caller)
+            mem = ctx.memory(caller)
             values = [convert(a) for convert, a in zip(converters, args)]
             try:
                 impl(ctx, mem, *values)
