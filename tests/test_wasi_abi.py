@@ -14,6 +14,7 @@ match.
 from __future__ import annotations
 
 import os
+import struct
 
 import pytest
 
@@ -170,6 +171,43 @@ CASES = [
     "(call $sched_yield)",
 ]
 
+# Offsets and sizes beyond what the host's off_t holds (EINVAL), on f.txt opened read-write as fd 5.
+OPENED = "(drop " + open_("f.txt", rights=66) + ") " + iov(512, 10, at=16)
+for op in [f"(call $fd_pread {i(5, 16, 1)} {j(-1)} {i(24)})",
+           f"(call $fd_pread {i(5, 16, 1)} {j(0x7fffffffffffffff)} {i(24)})",
+           f"(call $fd_pwrite {i(5, 16, 1)} {j(-1)} {i(24)})",
+           f"(call $fd_filestat_set_size {i(5)} {j(-1)})",
+           f"(call $fd_advise {i(5)} {j(-1, -1)} {i(0)})",
+           f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)})) (call $fd_read {i(5, 16, 1, 24)})",
+           f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)})) (call $fd_seek {i(5)} {j(10)} {i(1, 24)})",
+           f"(call $fd_seek {i(5)} {j(-0x8000000000000000)} {i(1, 24)})",
+           f"(call $fd_filestat_set_times {i(5)} {j(-1, -1)} {i(5)})",
+           f"(call $path_filestat_set_times {i(3, 0)} {s('f.txt')} {j(-1, -1)} {i(5)})"]:
+    CASES.append(OPENED + op)
+
+
+def subscription(at: int, userdata: int, tag: int, clock=0, timeout=0, flags=0, fd=0) -> str:
+    """Store one poll_oneoff subscription at ``at``."""
+    body = f"(i64.store (i32.const {at}) (i64.const {userdata})) (i32.store8 (i32.const {at + 8}) (i32.const {tag}))"
+    if tag == 0:
+        return body + (f" (i32.store (i32.const {at + 16}) (i32.const {clock}))"
+                       f" (i64.store (i32.const {at + 24}) (i64.const {timeout}))"
+                       f" (i32.store16 (i32.const {at + 40}) (i32.const {flags}))")
+    return body + f" (i32.store (i32.const {at + 16}) (i32.const {fd}))"
+
+
+def poll(count: int) -> str:
+    return f"(call $poll_oneoff {i(1024, 2048, count, 8)})"
+
+
+for subs in [[dict(clock=0)], [dict(clock=0, timeout=1000)], [dict(clock=1)], [dict(clock=2, timeout=1000)],
+             [dict(clock=1, timeout=1000, flags=1)], [dict(clock=0, timeout=1000, flags=1)],
+             [dict(clock=1, flags=2)], [dict(clock=0), dict(clock=1, timeout=10**9)]]:
+    CASES.append(" ".join(subscription(1024 + 48 * k, k + 1, 0, **sub) for k, sub in enumerate(subs))
+                 + poll(len(subs)))
+CASES += [subscription(1024, 7, 1, fd=0) + poll(1), subscription(1024, 7, 2, fd=1) + poll(1),
+          subscription(1024, 7, 1, fd=1) + poll(1), subscription(1024, 7, 2, fd=3) + poll(1)]
+
 # Trailing slashes: what each path call does with "name/".
 for path in ["new/", "sub/", "f.txt/", "sub/.", "sub/.."]:
     CASES.append(f"(call $path_create_directory {i(3)} {s(path)})")
@@ -215,7 +253,13 @@ def call(api, body: str, root) -> tuple:
         return "exit", e.code
     except api.WasmtimeError:
         return ("error",)
-    return errno, bytes(exports["memory"].read(store, 0, 64))
+    memory = exports["memory"]
+    return errno, bytes(memory.read(store, 0, 64)), _events(bytes(memory.read(store, 2048, 2048 + 4 * 32)))
+
+
+def _events(data: bytes) -> list[tuple]:
+    """poll_oneoff's events at 2048: (userdata, error, type, nbytes, flags) each."""
+    return [struct.unpack_from("<QHBxxxxxQH", data, 32 * k) for k in range(4)]
 
 
 @pytest.mark.parametrize("body", CASES)

@@ -9,7 +9,8 @@ integers are reinterpreted as unsigned; flags and enums are range-checked,
 and a value out of range or with unknown bits fails the call with a
 ``WasmtimeError`` ("In func ... at convert Whence: Invalid enum value
 Whence"), as it does in Wasmtime. Inside a function, ``WasiError`` and host
-``OSError`` become the errno returned to the guest.
+``OSError`` become the errno returned to the guest, and so does an
+``OverflowError`` from a 64-bit offset the host cannot take (EINVAL).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def wasi(*params: WasiType, returns_errno: bool = True):
                 return int(e.errno)
             except OSError as e:
                 return int(from_oserror(e))
+            except OverflowError:  # an offset or size beyond the host's off_t, as Wasmtime answers
+                return int(Errno.INVAL)
             return 0 if returns_errno else None
         FUNCTIONS[name] = HostFunction(ty, call)
         return impl

@@ -5,8 +5,7 @@ implements readiness: stdout, stderr, files being written, and a stdin
 that is empty, a file, or has input waiting are ready at once; a file being
 read becomes ready only after a background read, so it is reported only
 when nothing else was ready at once. Only an inherited stdin can make the
-guest wait, besides clocks. A lone relative clock is a plain sleep (the
-``sleep()``/``nanosleep()`` case).
+guest wait, besides clocks.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from .fdtable import File, Output, Stdin
 from .guest import GuestMemory
 
 _CLOCK_IDS = 4
+_LONGEST_SLEEP = 86_400 * 10**9  # ns: a longer wait is slept in pieces (time.sleep has a limit)
 
 
 def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
@@ -30,7 +30,7 @@ def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
     userdata, tag = mem.unpack(SUBSCRIPTION_HEAD, ptr, 8)
     if tag == EVENTTYPE_CLOCK:
         clock_id, timeout, _precision, flags = mem.unpack(SUBSCRIPTION_CLOCK, ptr + 16, 8)
-        if clock_id >= _CLOCK_IDS:
+        if clock_id >= _CLOCK_IDS or flags & ~SUBCLOCKFLAGS_ABSTIME:
             raise WasiError(Errno.INVAL)
         return userdata, tag, (clock_id, timeout, flags)
     if tag in (EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE):
@@ -46,12 +46,6 @@ def poll_oneoff(ctx, mem: GuestMemory, subs: int, events: int, count: int) -> in
     """Wait until at least one subscription is ready; write their events; return how many."""
     if count == 0:
         raise WasiError(Errno.INVAL)  # waiting for nothing would be forever
-    if count == 1:
-        userdata, tag, body = _read_subscription(mem, subs)
-        if tag == EVENTTYPE_CLOCK and not body[2] & SUBCLOCKFLAGS_ABSTIME:
-            time.sleep(body[1] / 1e9)
-            _write_event(mem, events, userdata, EVENTTYPE_CLOCK, 0)
-            return 1
     waits = [_subscribe(ctx, *_read_subscription(mem, subs + i * SUBSCRIPTION_SIZE)) for i in range(count)]
     ready = _wait(ctx, waits)
     written = 0
@@ -103,7 +97,7 @@ def _wait(ctx, waits: list[tuple]) -> list[int]:
         if file_reads:
             return file_reads
         deadlines = [w[3] for w in waits if w[3] is not None]
-        timeout = (min(deadlines) - now) / 1e9 if deadlines else None
+        timeout = min(min(deadlines) - now, _LONGEST_SLEEP) / 1e9 if deadlines else None
         stdin = next((w[2] for w in waits if isinstance(w[2], Stdin)), None)
         if stdin is not None:
             stdin.stream.ready(timeout)
