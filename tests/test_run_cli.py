@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from wasi_wat import ARGS_ENV, CAT, MATH, exits
+from wasi_wat import ARGS_ENV, CAT, MATH, exits, module
 from wasmfuzz import cli
 from wasmfuzz.runtime import Config, WasmtimeError
 
@@ -68,6 +68,20 @@ def test_dir_maps_a_host_directory_to_a_guest_path(engine, wat, capfd, tmp_path)
 @pytest.mark.parametrize("code", [0, 3, 125])
 def test_the_guest_exit_code_is_the_exit_status(engine, code, wat, capfd):
     assert run(capfd, "--engine", engine, wat(exits(code))) == (code, "bye\n", "")
+
+
+@pytest.mark.parametrize("engine", ["wasmfuzz", "wasmtime"])
+def test_stdin_is_inherited(engine, wat):
+    echo = wat(module("""
+      (func (export "_start")
+        (i32.store (i32.const 32) (i32.const 512))
+        (i32.store (i32.const 36) (i32.const 64))
+        (drop (call $fd_read (i32.const 0) (i32.const 32) (i32.const 1) (i32.const 40)))
+        (drop (call $write (i32.const 1) (i32.const 512) (i32.load (i32.const 40)))))
+    """))
+    done = subprocess.run([sys.executable, "-m", "wasmfuzz", "run", "--engine", engine, echo],
+                          input="piped in", capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "piped in", "")
 
 
 def test_exit_status_of_the_process(wat):
