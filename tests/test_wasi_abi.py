@@ -173,13 +173,14 @@ CASES = [
 
 # Offsets and sizes beyond what the host's off_t holds (EINVAL), on f.txt opened read-write as fd 5.
 OPENED = "(drop " + open_("f.txt", rights=66) + ") " + iov(512, 10, at=16)
+SEEK_FAR = f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)}))"
 for op in [f"(call $fd_pread {i(5, 16, 1)} {j(-1)} {i(24)})",
            f"(call $fd_pread {i(5, 16, 1)} {j(0x7fffffffffffffff)} {i(24)})",
            f"(call $fd_pwrite {i(5, 16, 1)} {j(-1)} {i(24)})",
            f"(call $fd_filestat_set_size {i(5)} {j(-1)})",
            f"(call $fd_advise {i(5)} {j(-1, -1)} {i(0)})",
-           f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)})) (call $fd_read {i(5, 16, 1, 24)})",
-           f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)})) (call $fd_seek {i(5)} {j(10)} {i(1, 24)})",
+           f"{SEEK_FAR} (call $fd_read {i(5, 16, 1, 24)})",
+           f"{SEEK_FAR} (call $fd_seek {i(5)} {j(10)} {i(1, 24)})",
            f"(call $fd_seek {i(5)} {j(-0x8000000000000000)} {i(1, 24)})",
            f"(call $fd_filestat_set_times {i(5)} {j(-1, -1)} {i(5)})",
            f"(call $path_filestat_set_times {i(3, 0)} {s('f.txt')} {j(-1, -1)} {i(5)})"]:

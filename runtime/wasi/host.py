@@ -22,11 +22,11 @@ from typing import Callable, NamedTuple
 from ..errors import ExitTrap, WasmtimeError
 from ..types import FuncType, ValType
 from . import filesystem as fs
-from .abi import (ADVICE_COUNT, DIRENT, FDFLAGS_ALL, FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FDSTAT,
-                  FILESTAT, FILETYPE_CHARACTER_DEVICE, FILETYPE_DIRECTORY, FILETYPE_UNKNOWN,
-                  FSTFLAGS_ALL, LOOKUPFLAGS_SYMLINK_FOLLOW, MODULE, OFLAGS_ALL, PREOPENTYPE_DIR,
-                  PRESTAT, RIFLAGS_ALL, RIGHTS, RIGHTS_ALL, SDFLAGS_ALL, SIGNAL_COUNT, WHENCE_CUR,
-                  WHENCE_END, WHENCE_SET, CLOCK_MONOTONIC, CLOCK_REALTIME, rights)
+from .abi import (ADVICE_COUNT, CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, DIRENT, FDFLAGS_ALL,
+                  FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FDSTAT, FILESTAT, FILETYPE_CHARACTER_DEVICE,
+                  FILETYPE_DIRECTORY, FILETYPE_UNKNOWN, FSTFLAGS_ALL, LOOKUPFLAGS_SYMLINK_FOLLOW, MODULE,
+                  OFLAGS_ALL, PREOPENTYPE_DIR, PRESTAT, RIFLAGS_ALL, RIGHTS, RIGHTS_ALL, SDFLAGS_ALL,
+                  SIGNAL_COUNT, WHENCE_CUR, WHENCE_SET, rights)
 from .context import WasiContext, context_of
 from .errno import Errno, WasiError, from_oserror
 from .fdtable import Directory, File, Output, Stdin
@@ -59,7 +59,7 @@ SIFLAGS = WasiType("Siflags", "i32", 16, flags=0xFFFF)  # no flags defined, and 
 SDFLAGS = WasiType("Sdflags", "i32", 8, flags=SDFLAGS_ALL)
 WHENCE = WasiType("Whence", "i32", 8, cases=3)
 ADVICE = WasiType("Advice", "i32", 8, cases=ADVICE_COUNT)
-CLOCKID = WasiType("Clockid", "i32", 32, cases=4)
+CLOCKID = WasiType("Clockid", "i32", 32, cases=CLOCK_COUNT)
 SIGNAL = WasiType("Signal", "i32", 8, cases=SIGNAL_COUNT)
 
 

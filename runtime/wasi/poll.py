@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import time
 
-from .abi import (CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT, EVENTRWFLAGS_HANGUP, EVENTTYPE_CLOCK,
+from .abi import (CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT, EVENTRWFLAGS_HANGUP, EVENTTYPE_CLOCK,
                   EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE, SUBCLOCKFLAGS_ABSTIME, SUBSCRIPTION_CLOCK,
                   SUBSCRIPTION_FD, SUBSCRIPTION_HEAD, SUBSCRIPTION_SIZE)
 from .errno import Errno, WasiError
 from .fdtable import File, Output, Stdin
 from .guest import GuestMemory
 
-_CLOCK_IDS = 4
 _LONGEST_SLEEP = 86_400 * 10**9  # ns: a longer wait is slept in pieces (time.sleep has a limit)
 
 
@@ -30,7 +29,7 @@ def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
     userdata, tag = mem.unpack(SUBSCRIPTION_HEAD, ptr, 8)
     if tag == EVENTTYPE_CLOCK:
         clock_id, timeout, _precision, flags = mem.unpack(SUBSCRIPTION_CLOCK, ptr + 16, 8)
-        if clock_id >= _CLOCK_IDS or flags & ~SUBCLOCKFLAGS_ABSTIME:
+        if clock_id >= CLOCK_COUNT or flags & ~SUBCLOCKFLAGS_ABSTIME:
             raise WasiError(Errno.INVAL)
         return userdata, tag, (clock_id, timeout, flags)
     if tag in (EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE):
