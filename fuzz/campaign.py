@@ -35,7 +35,9 @@ from pathlib import Path
 
 from . import findings, targets
 
-STATUS = re.compile(r"#(\d+)\s*:?\s+\w+\s+cov: (\d+).*?corp: (\d+)")
+EXECS = re.compile(r"^#(\d+)")
+COVERAGE = re.compile(r"cov: (\d+)")
+CORPUS = re.compile(r"corp: (\d+)")
 RATE = re.compile(r"exec/s:? (\d+)")
 ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
 
@@ -139,12 +141,15 @@ class Progress:
 def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Progress) -> None:
     crashes = root / args.target / "crashes"
     crashes.mkdir(parents=True, exist_ok=True)
-    log = (root / args.target / "campaign.log").open("a")
+    log_path = root / args.target / "campaign.log"
     env = dict(os.environ, **{targets.FINDINGS_ENV: str(root)})
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     runs_left = args.runs
     while True:
-        flags = [f"-artifact_prefix={crashes}/", "-max_len=4096", "-len_control=0", f"-timeout={args.timeout}", "-print_final_stats=1"]
+        # -len_control=0: wasm-smith needs a few hundred bytes of seed to make a
+        # module worth running, so inputs may be long from the start.
+        flags = [f"-artifact_prefix={crashes}/", "-max_len=4096", "-len_control=0", f"-timeout={args.timeout}",
+                 "-print_final_stats=1"]
         if deadline is not None:
             flags.append(f"-max_total_time={max(1, int(deadline - time.monotonic()))}")
         if runs_left is not None:
@@ -155,21 +160,25 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         cmd = [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", args.target, *flags, *args.libfuzzer_flags,
                str(corpus), *map(str, seeds)]
         started_execs = progress.execs
-        with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, errors="replace", env=env) as child:
-            for line in child.stderr:
+        with log_path.open("a") as log, \
+                subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                 env=env) as child:
+            for line in child.stdout:
                 log.write(line)
                 _parse_status(line, progress, started_execs)
                 progress.update(root)
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
-                log.flush()
                 findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
-                                    f"libFuzzer artifact {artifact}\n\n" + _tail(Path(log.name)))
+                                    f"libFuzzer artifact {artifact}\n\n" + _tail(log_path))
         if runs_left is not None:
             runs_left -= progress.execs - started_execs
         out_of_budget = (deadline is not None and time.monotonic() >= deadline - 1) or \
             (runs_left is not None and runs_left <= 0)
         if child.returncode == 0 or out_of_budget or child.returncode < 0:
+            return
+        if progress.execs == started_execs:  # it crashed before fuzzing anything: a corpus input crashes
+            print(f"\nwasmfuzz fuzz: libFuzzer stopped at startup (see {log_path})", file=sys.stderr)
             return
 
 
@@ -178,14 +187,10 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 
 def _parse_status(line: str, progress: Progress, base: int) -> None:
-    m = STATUS.search(line)
-    if m:
-        progress.execs = base + int(m.group(1))
-        progress.cov = int(m.group(2))
-        progress.corpus = int(m.group(3))
-    rate = RATE.search(line)
-    if rate:
-        progress.rate = int(rate.group(1))
+    for pattern, field in ((EXECS, "execs"), (COVERAGE, "cov"), (CORPUS, "corpus"), (RATE, "rate")):
+        m = pattern.search(line)
+        if m:
+            setattr(progress, field, int(m.group(1)) + (base if field == "execs" else 0))
 
 
 def _random_inputs(args, root: Path, progress: Progress) -> None:

@@ -68,11 +68,11 @@ def test_fuzz_without_atheris_runs_random_inputs(tmp_path, monkeypatch, capsys):
 
 def test_fuzz_under_atheris_grows_a_corpus(tmp_path, capsys):
     pytest.importorskip("atheris")
-    status = main(["fuzz", "memory", "--runs", "10", "--findings", str(tmp_path), "-seed=1"])
+    status = main(["fuzz", "memory", "--runs", "40", "--findings", str(tmp_path), "-seed=1"])
     err = capsys.readouterr().err
     assert "memory:" in err and "cov " in err
     assert status == (1 if findings.count(tmp_path) else 0)
-    assert any((tmp_path / "corpus" / "memory").iterdir())
+    assert any((tmp_path / "corpus" / "memory").iterdir())  # new coverage was kept
     assert "INITED" in (tmp_path / "memory" / "campaign.log").read_text()
 
 
@@ -121,6 +121,23 @@ def test_check_fails_on_a_diverging_entry_and_writes_junit(tmp_path, monkeypatch
     assert "2 entries checked, 1 failed" in out
     xml = junit.read_text()
     assert 'tests="2"' in xml and "<failure" in xml
+
+
+def test_input_crashing_the_harness_becomes_a_finding(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("atheris")
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(textwrap.dedent("""
+        from wasmfuzz.fuzz import source
+        def crash(self, data):
+            raise RuntimeError("planted harness crash")
+        source.Unstructured.__init__ = crash
+    """))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(plant), str(ROOT)]))
+    assert main(["fuzz", "memory", "--runs", "50", "--findings", str(tmp_path / "f")]) == 1
+    assert "libFuzzer stopped at startup" in capsys.readouterr().err
+    (report,) = (tmp_path / "f" / "memory" / "crash").glob("*/report.txt")
+    assert "RuntimeError: planted harness crash" in report.read_text()
 
 
 def test_target_modules_start_atheris_when_run_as_scripts():
