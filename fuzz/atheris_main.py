@@ -19,9 +19,15 @@ def main(argv: list[str]) -> None:
     import atheris
 
     name, *flags = argv
-    with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
-        import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
-        from wasmfuzz.runtime import codegen, compiler, decode, libcalls, validate  # noqa: F401
+    if "wasmfuzz.runtime" in sys.modules:  # imported already (a sitecustomize, a wrapper): instrument it now
+        for module in [m for n, m in sys.modules.items() if n.startswith("wasmfuzz.runtime")]:
+            for value in vars(module).values():
+                if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                    atheris.instrument_func(value)
+    else:
+        with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
+            import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
+            from wasmfuzz.runtime import codegen, compiler, decode, libcalls, validate  # noqa: F401
     from . import targets
 
     targets.load(name)

@@ -3,8 +3,9 @@
 With atheris installed, the target runs under libFuzzer in a child process
 (``atheris_main``): coverage-guided, writing new inputs to the working
 corpus as it goes. ``--jobs N`` (N > 1) uses libFuzzer's fork mode over N
-processes, which also survives crashing inputs; libFuzzer's own flags go
-after ``--`` (``-dict=``, ``-workers=``, ``-only_ascii=`` ...). Without
+processes, which also survives crashing inputs; libFuzzer's own flags
+follow the target as libFuzzer spells them (``-dict=FILE``, ``-workers=N``;
+a ``--`` before them is optional). Without
 atheris the campaign falls back to random inputs in this process, with no
 coverage guidance.
 
@@ -34,13 +35,21 @@ from pathlib import Path
 
 from . import findings, targets
 
-STATUS = re.compile(r"#(\d+)\s*:?\s+\w+\s+cov: (\d+).*?corp: (\d+)")
+EXECS = re.compile(r"^#(\d+)")
+COVERAGE = re.compile(r"cov: (\d+)")
+CORPUS = re.compile(r"corp: (\d+)")
 RATE = re.compile(r"exec/s:? (\d+)")
 ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help=f"one of: {', '.join(targets.NAMES)}")
+    _add_options(parser)
+    parser.add_argument("libfuzzer_flags", nargs=argparse.REMAINDER, metavar="-FLAG=VALUE",
+                        help="libFuzzer flags (-dict=FILE, -workers=N, ...), passed through unchanged")
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-time", type=float, default=None, metavar="S", help="stop after S seconds")
     parser.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N executions")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="fuzz in N processes (libFuzzer -fork=N)")
@@ -49,12 +58,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the checked-in seeds in corpus/TARGET are read as well")
     parser.add_argument("--findings", type=Path, default=Path("findings"), metavar="DIR",
                         help="where findings are saved (default: ./findings)")
-    parser.add_argument("--timeout", type=int, default=60, metavar="S", help="an execution slower than S seconds is a finding")
-    parser.add_argument("libfuzzer_flags", nargs="*", metavar="-- FLAG",
-                        help="libFuzzer flags, after --, passed through unchanged")
+    parser.add_argument("--timeout", type=int, default=60, metavar="S",
+                        help="an execution slower than S seconds is a finding")
+
+
+def _split_flags(args: argparse.Namespace) -> None:
+    """Options written after TARGET land among the libFuzzer flags: parse them
+    out, leaving only what libFuzzer should see (its flags are ``-name=value``)."""
+    options = argparse.ArgumentParser(prog="wasmfuzz fuzz", add_help=False, allow_abbrev=False)
+    _add_options(options)
+    _, rest = options.parse_known_args(args.libfuzzer_flags, namespace=args)
+    args.libfuzzer_flags = [flag for flag in rest if flag != "--"]
 
 
 def run(args: argparse.Namespace) -> int:
+    _split_flags(args)
     if args.target not in targets.NAMES:
         print(f"wasmfuzz fuzz: unknown target {args.target!r} (targets: {', '.join(targets.NAMES)})", file=sys.stderr)
         return 2
@@ -65,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     corpus = (args.corpus or root / "corpus" / args.target).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
     seeds = Path("corpus") / args.target
-    progress = Progress(args.target, findings.count(root))
+    progress = Progress(args.target, findings.count(root, args.target))
     try:
         if _have_atheris():
             _libfuzzer(args, root, corpus, [seeds] if seeds.is_dir() else [], progress)
@@ -107,14 +125,14 @@ class Progress:
         if not force and now - self.shown < (1 if interactive else 30):
             return
         self.shown = now
-        found = findings.count(root) - self.findings_before
+        found = findings.count(root, self.target) - self.findings_before
         line = (f"{self.target}: {now - self.started:7.0f}s  {self.execs} execs  {self.rate}/s  "
                 f"cov {self.cov}  corpus {self.corpus}  findings {found}")
         print(f"\r{line}\033[K" if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
 
     def finish(self, root: Path, interrupted: bool = False) -> int:
         self.update(root, force=True)
-        found = findings.count(root) - self.findings_before
+        found = findings.count(root, self.target) - self.findings_before
         print(f"\n{'interrupted; ' if interrupted else ''}{found} new finding(s) under {root}/{self.target}"
               if found else f"\n{'interrupted; ' if interrupted else ''}no new findings", file=sys.stderr)
         return 1 if found else 0
@@ -123,12 +141,15 @@ class Progress:
 def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Progress) -> None:
     crashes = root / args.target / "crashes"
     crashes.mkdir(parents=True, exist_ok=True)
-    log = (root / args.target / "campaign.log").open("a")
+    log_path = root / args.target / "campaign.log"
     env = dict(os.environ, **{targets.FINDINGS_ENV: str(root)})
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     runs_left = args.runs
     while True:
-        flags = [f"-artifact_prefix={crashes}/", "-max_len=4096", "-len_control=0", f"-timeout={args.timeout}", "-print_final_stats=1"]
+        # -len_control=0: wasm-smith needs a few hundred bytes of seed to make a
+        # module worth running, so inputs may be long from the start.
+        flags = [f"-artifact_prefix={crashes}/", "-max_len=4096", "-len_control=0", f"-timeout={args.timeout}",
+                 "-print_final_stats=1"]
         if deadline is not None:
             flags.append(f"-max_total_time={max(1, int(deadline - time.monotonic()))}")
         if runs_left is not None:
@@ -139,21 +160,25 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         cmd = [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", args.target, *flags, *args.libfuzzer_flags,
                str(corpus), *map(str, seeds)]
         started_execs = progress.execs
-        with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, errors="replace", env=env) as child:
-            for line in child.stderr:
+        with log_path.open("a") as log, \
+                subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                 env=env) as child:
+            for line in child.stdout:
                 log.write(line)
                 _parse_status(line, progress, started_execs)
                 progress.update(root)
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
-                log.flush()
                 findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
-                                    f"libFuzzer artifact {artifact}\n\n" + _tail(Path(log.name)))
+                                    f"libFuzzer artifact {artifact}\n\n" + _tail(log_path))
         if runs_left is not None:
             runs_left -= progress.execs - started_execs
         out_of_budget = (deadline is not None and time.monotonic() >= deadline - 1) or \
             (runs_left is not None and runs_left <= 0)
         if child.returncode == 0 or out_of_budget or child.returncode < 0:
+            return
+        if progress.execs == started_execs:  # it crashed before fuzzing anything: a corpus input crashes
+            print(f"\nwasmfuzz fuzz: libFuzzer stopped at startup (see {log_path})", file=sys.stderr)
             return
 
 
@@ -162,14 +187,10 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 
 def _parse_status(line: str, progress: Progress, base: int) -> None:
-    m = STATUS.search(line)
-    if m:
-        progress.execs = base + int(m.group(1))
-        progress.cov = int(m.group(2))
-        progress.corpus = int(m.group(3))
-    rate = RATE.search(line)
-    if rate:
-        progress.rate = int(rate.group(1))
+    for pattern, field in ((EXECS, "execs"), (COVERAGE, "cov"), (CORPUS, "corpus"), (RATE, "rate")):
+        m = pattern.search(line)
+        if m:
+            setattr(progress, field, int(m.group(1)) + (base if field == "execs" else 0))
 
 
 def _random_inputs(args, root: Path, progress: Progress) -> None:

@@ -22,6 +22,7 @@ from . import findings, targets
 from .case import TestCase
 
 DESCRIPTION = "description.txt"  # the one-line summary of a regression
+XFAIL = "xfail.txt"  # present while the runtime bug a regression shows is still open: why
 
 
 class EntryError(Exception):
@@ -37,7 +38,15 @@ class Entry:
 
     @property
     def description(self) -> str:
-        f = self.path / DESCRIPTION if self.path.is_dir() else None
+        return self._note(DESCRIPTION)
+
+    @property
+    def open_bug(self) -> str:
+        """Why this regression is expected to fail still ("" once it is fixed)."""
+        return self._note(XFAIL)
+
+    def _note(self, name: str) -> str:
+        f = self.path / name if self.path.is_dir() else None
         return f.read_text().strip() if f is not None and f.exists() else ""
 
     def replay(self) -> Verdict | None:

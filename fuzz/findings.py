@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import tempfile
+import traceback
 from pathlib import Path
 
 from wasmfuzz.oracles import Divergence
@@ -51,22 +52,25 @@ def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes |
 
 
 def save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
-    """Keep an input that crashed, hung or exhausted memory: the input, and the
-    module and test case when the target can still make them."""
+    """Keep an input that crashed, hung or exhausted memory: the input, the
+    module and test case when the target can still make them, and for a crash
+    the traceback of replaying it here (a hang or an out-of-memory input is
+    not replayed: it would do the same to this process)."""
     directory = root / target / kind / hashlib.sha1(data).hexdigest()[:16]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "input.bin").write_bytes(data)
-    (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n")
     (directory / "finding.json").write_text(json.dumps({"target": target, "signature": kind}, indent=2) + "\n")
+    from .targets import make_case
+    case, replay = None, ""
     try:
-        from .targets import make_case
         case = make_case(target, data)
-    except Exception as e:  # the input may crash the generator itself: the report says so
-        (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}\n\n"
-                                              f"making the test case failed: {type(e).__name__}: {e}\n")
-        case = None
+        if case is not None and kind == "crash":
+            case.check()
+    except Exception:  # the input may crash the generator or the oracles: that is the report
+        replay = "\n\nreplayed here:\n" + traceback.format_exc()
     if case is not None:
         write_case(directory, case)
+    (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}{replay}\n")
     return directory
 
 
@@ -89,6 +93,6 @@ def target_of(directory: Path) -> str | None:
     return json.loads(meta.read_text()).get("target") if meta.exists() else None
 
 
-def count(root: Path) -> int:
-    """Findings saved under ``root`` (every target, every kind)."""
-    return sum(1 for _ in root.glob("*/*/*/finding.json")) if root.exists() else 0
+def count(root: Path, target: str = "*") -> int:
+    """Findings saved under ``root`` for ``target`` (default: every target)."""
+    return sum(1 for _ in root.glob(f"{target}/*/*/finding.json")) if root.exists() else 0

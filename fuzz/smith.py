@@ -74,7 +74,7 @@ def differential_restrictions(src: Source, *, imports: bool = False, traps_perce
         "--canonicalize-nans=true",  # NaN bits stored to memory are the same on every engine
         f"--disallow-traps={str(not boolean(src, traps_percent)).lower()}",  # Wasmtime PR #5385: mostly non-trapping
         "--ensure-termination",  # every call ends; smith's own fuel global bounds the work
-        f"--fuel={src.int_in(1, 1000)}",
+        f"--fuel={src.int_in(50, 1000)}",
     ]
 
 

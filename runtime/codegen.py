@@ -36,7 +36,10 @@ ints); the API boundary turns results into plain ints.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import opcodes as op
+from .codegen_meter import ConstLocals, Meter, locals_set_in
 from .module_info import FuncSig, ModuleInfo
 from .opcodes import F32, F64, FUNCREF, I32, I64
 from .values import f32_from_bits, f64_from_bits
@@ -49,6 +52,16 @@ MAX_INDENT = 90  # CPython: "too many levels of indentation" at 100
 MAX_EXPR = 160  # pending expressions longer than this are materialised
 
 
+@dataclass(frozen=True)
+class CodegenOptions:
+    """What generated code must support, fixed per engine."""
+
+    lazy_tables: bool = True  # table reads may find UNINIT elements
+    fuel: bool = False  # Config.consume_fuel
+    epochs: bool = False  # Config.epoch_interruption
+    layout: str = "auto"  # "auto" | "structured" | "flat"
+
+
 class CodegenLimit(Exception):
     """The structured layout would exceed a CPython limit; use the flat one."""
 
@@ -58,7 +71,7 @@ class _Ctl:
 
     __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed",
                  "branched", "start_len", "head_state", "end_state", "else_state",
-                 "has_else", "params", "results")
+                 "has_else", "params", "results", "entry_locals", "branch_locals", "loop_writes")
 
     def __init__(self, kind, height, params, results, label):
         self.kind = kind
@@ -76,6 +89,9 @@ class _Ctl:
         self.end_state = -1
         self.else_state = -1
         self.has_else = False
+        self.entry_locals = None  # constant-local state on entry (for an if's implicit else)
+        self.branch_locals: list = []  # constant-local states of branches to this label
+        self.loop_writes: set[int] = set()  # locals a loop's body writes
 
     @property
     def arity(self) -> int:
@@ -131,9 +147,9 @@ class FunctionEmitter:
     """Emits one function. Use ``emit_function``; this class holds its state."""
 
     def __init__(self, info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
-                 flat: bool = False, name: str | None = None, lazy_tables: bool = True):
+                 flat: bool = False, name: str | None = None, options: CodegenOptions = CodegenOptions()):
         self.info = info
-        self.lazy_tables = lazy_tables
+        self.lazy_tables = options.lazy_tables
         self.funcidx = funcidx
         self.sig_ids = sig_ids
         self.flat = flat
@@ -147,6 +163,7 @@ class FunctionEmitter:
         self.indent = 2
         self.st: list[str] = []
         self.deps: list[frozenset] = []
+        self.cdefs: list = []  # per stack entry: (id, value) if an SSA constant, else None
         self.ctls: list[_Ctl] = []
         self.needs: set[str] = set()
         self.prologue: dict[str, str] = {}
@@ -165,6 +182,10 @@ class FunctionEmitter:
         # after every call.
         self.reload_after_call = sorted(i for i in memories_used(self.body.code)
                                         if self.mem_sigs[i].min == 0 and self.mem_sigs[i].max != 0)
+        self.meter = Meter(self, options.fuel, options.epochs)
+        self.entry_lines: list[str] = []
+        self.clocals = ConstLocals(len(self.sig.params), len(self.local_types)) if options.fuel else None
+        self.code_index = 0  # index of the instruction being emitted
 
     # ----- output helpers -----
 
@@ -184,13 +205,14 @@ class FunctionEmitter:
 
     # ----- the symbolic operand stack -----
 
-    def push(self, text: str, deps: frozenset = frozenset()) -> None:
+    def push(self, text: str, deps: frozenset = frozenset(), cdef=None) -> None:
         """Push a pure expression. Invariant kept here: a pending entry at height
         h reads no slot but ``s<h>``, so materialising entries below it, or
         evaluating operands popped from above it, never sees a clobbered slot."""
         h = len(self.st)
         self.st.append(text)
         self.deps.append(deps)
+        self.cdefs.append(cdef)
         own = f"s{h}"
         if len(text) > MAX_EXPR or any(d[0] == "s" and d != own for d in deps):
             self.materialize(h)
@@ -199,18 +221,30 @@ class FunctionEmitter:
         """Assign a non-pure value (a load, a call result) to the next slot now."""
         slot = f"s{len(self.st)}"
         self.w(f"{slot} = {text}")
-        self.st.append(slot)
-        self.deps.append(frozenset((slot,)))
+        self.push_slots(1)
+
+    def push_slots(self, n: int) -> None:
+        """Push ``n`` entries already materialised in their slots."""
+        for _ in range(n):
+            slot = f"s{len(self.st)}"
+            self.st.append(slot)
+            self.deps.append(frozenset((slot,)))
+            self.cdefs.append(None)
+
+    def truncate(self, height: int) -> None:
+        del self.st[height:]
+        del self.deps[height:]
+        del self.cdefs[height:]
 
     def pop(self) -> tuple[str, frozenset]:
+        self.cdefs.pop()
         return self.st.pop(), self.deps.pop()
 
     def popn(self, n: int) -> list[str]:
         if n == 0:
             return []
         texts = self.st[-n:]
-        del self.st[-n:]
-        del self.deps[-n:]
+        self.truncate(len(self.st) - n)
         return texts
 
     def is_pending(self, i: int) -> bool:
@@ -333,11 +367,15 @@ class FunctionEmitter:
         """Emit the branch to label ``depth`` with ``values`` (already popped)."""
         target = self.ctls[-1 - depth]
         if target.kind == "func":
+            self.meter.save()
             self.w(self.return_stmt(values))
             return
+        self.meter.flush()
         self.copy_to(target, values)
         if target.kind != "loop":
             target.branched = True
+            if self.clocals is not None:
+                target.branch_locals.append(self.clocals.snapshot())
         if self.flat:
             state = target.head_state if target.kind == "loop" else self.end_state_of(target)
             self.w(f"_L = {state}")
@@ -371,8 +409,7 @@ class FunctionEmitter:
 
     def set_unreachable(self) -> None:
         """The rest of the current construct is dead; its stack is reset at else/end."""
-        del self.st[self.ctls[-1].height:]
-        del self.deps[len(self.st):]
+        self.truncate(self.ctls[-1].height)
         self.unreachable = True
 
     def after_pyloop(self, ctl: _Ctl) -> None:
@@ -403,12 +440,19 @@ class FunctionEmitter:
         if kind == "if":
             cond, _ = self.pop()
         self.flush()
+        self.meter.flush()
         ctl = _Ctl(kind, len(self.st) - len(params), params, results, self.new_label())
         self.ctls.append(ctl)
+        if self.clocals is not None:
+            ctl.entry_locals = self.clocals.snapshot()
+            if kind == "loop":
+                ctl.loop_writes = locals_set_in(self.body.code, idx)
+                self.clocals.enter_loop()
         if self.flat:
             if kind == "loop":
                 ctl.head_state = self.new_state()
                 self.start_state(ctl.head_state, True)
+                self.meter.loop_header()
             elif kind == "if":
                 ctl.else_state = self.new_state()
                 self.w(f"if not {cond}:")
@@ -419,6 +463,8 @@ class FunctionEmitter:
             return
         if idx in targeted:
             self.open_pyloop(ctl)
+        if kind == "loop":
+            self.meter.loop_header()
         if kind == "if":
             self.w(f"if {cond}:")
             self.indent += 1
@@ -429,15 +475,17 @@ class FunctionEmitter:
         reachable = not self.unreachable
         if reachable:
             self.flush()
+            self.meter.flush()
         ctl.has_else = True
         if reachable:
             ctl.branched = True  # the then-branch reaches the end, results in slots h..
+            if self.clocals is not None:
+                ctl.branch_locals.append(self.clocals.snapshot())
+        if self.clocals is not None:
+            self.clocals.defs = list(ctl.entry_locals)
         self.unreachable = False
-        del self.st[ctl.height:]
-        del self.deps[ctl.height:]
-        for k in range(ctl.nparams):
-            self.st.append(f"s{ctl.height + k}")
-            self.deps.append(frozenset((f"s{ctl.height + k}",)))
+        self.truncate(ctl.height)
+        self.push_slots(ctl.nparams)
         if self.flat:
             if reachable:
                 self.w(f"_L = {self.end_state_of(ctl)}")
@@ -456,20 +504,33 @@ class FunctionEmitter:
         reachable = not self.unreachable
         if ctl.kind == "func":
             if reachable:
+                self.meter.save()
                 self.w(self.return_stmt(self.popn(ctl.nresults)))
             return True
         if reachable:
             self.flush()
+            self.meter.flush()
+        if self.clocals is not None:
+            self.join_locals(ctl, reachable)
         if self.flat:
             self.end_flat(ctl, reachable)
         else:
             self.end_structured(ctl, reachable)
-        del self.st[ctl.height:]
-        del self.deps[ctl.height:]
-        for k in range(ctl.nresults):
-            self.st.append(f"s{ctl.height + k}")
-            self.deps.append(frozenset((f"s{ctl.height + k}",)))
+        self.truncate(ctl.height)
+        self.push_slots(ctl.nresults)
         return False
+
+    def join_locals(self, ctl: _Ctl, reachable: bool) -> None:
+        """Constant-local state after ``end``: the merge of every path that gets there."""
+        if ctl.kind == "loop":
+            self.clocals.leave_loop(ctl.entry_locals, ctl.loop_writes)
+            return
+        states = [self.clocals.snapshot()] if reachable else []
+        states += ctl.branch_locals
+        if ctl.kind == "if" and not ctl.has_else:
+            states.append(ctl.entry_locals)
+        if states:
+            self.clocals.defs = ConstLocals.merge(states)
 
     def end_flat(self, ctl: _Ctl, reachable: bool) -> None:
         if ctl.kind == "if" and not ctl.has_else:
@@ -517,8 +578,10 @@ class FunctionEmitter:
             self.indent = 2
             self.w("while True:")
             self.start_state(0, False)
+        self.entry_lines = self.meter.entry()
         for idx, ins in enumerate(self.body.code):
             o = ins[0]
+            self.code_index = idx
             if self.unreachable:
                 if o in (op.BLOCK, op.LOOP, op.IF):
                     self.dead += 1
@@ -530,6 +593,7 @@ class FunctionEmitter:
                     continue
                 if o not in (op.END, op.ELSE):
                     continue
+            self.meter.charge(o)
             if o == op.END:
                 if self.end():
                     break
@@ -562,6 +626,7 @@ class FunctionEmitter:
     # ----- instruction handlers -----
 
     def i_unreachable(self, ins):
+        self.meter.save()
         self.w(f"{self.need('_trap')}(9)")
         self.set_unreachable()
 
@@ -577,6 +642,7 @@ class FunctionEmitter:
     def i_br_if(self, ins):
         cond, _ = self.pop()
         self.flush()
+        self.meter.flush()
         target = self.ctls[-1 - ins[1]]
         n = target.arity if target.kind != "func" else target.nresults
         values = self.st[len(self.st) - n:] if n else []
@@ -589,6 +655,7 @@ class FunctionEmitter:
         labels, default = ins[1], ins[2]
         index, _ = self.pop()
         self.flush()
+        self.meter.flush()
         target = self.ctls[-1 - default]
         n = target.arity if target.kind != "func" else target.nresults
         values = self.st[len(self.st) - n:] if n else []
@@ -622,6 +689,7 @@ class FunctionEmitter:
 
     def i_return(self, ins):
         values = self.popn(len(self.sig.results))
+        self.meter.save()
         self.w(self.return_stmt(values))
         self.set_unreachable()
 
@@ -631,15 +699,15 @@ class FunctionEmitter:
         call = f"{callee}({', '.join(args)})"
         h = len(self.st)
         slots = [f"s{h + k}" for k in range(len(sig.results))]
+        self.meter.save()
         if not slots:
             self.w(call)
         elif len(slots) == 1:
             self.w(f"{slots[0]} = {call}")
         else:
             self.w(f"{', '.join(slots)} = {call}")
-        for s in slots:
-            self.st.append(s)
-            self.deps.append(frozenset((s,)))
+        self.meter.after_call()
+        self.push_slots(len(slots))
         self.reload_memories()
 
     def reload_memories(self) -> None:
@@ -664,6 +732,7 @@ class FunctionEmitter:
         _, t = self.table(tableidx)
         index, _ = self.pop()
         trap = self.need("_trap")
+        self.meter.save()
         self.w(f"_i = {index}")
         self.w(f"if _i >= len({t}): {trap}(3)")
         self.w(f"_r = {t}[_i]")
@@ -684,10 +753,15 @@ class FunctionEmitter:
 
     def i_local_get(self, ins):
         name = f"l{ins[1]}"
-        self.push(name, frozenset((name,)))
+        self.push(name, frozenset((name,)), self.clocals.defs[ins[1]] if self.clocals else None)
+
+    def set_local_def(self, local: int) -> None:
+        if self.clocals is not None:
+            self.clocals.defs[local] = self.cdefs[-1]
 
     def i_local_set(self, ins):
         name = f"l{ins[1]}"
+        self.set_local_def(ins[1])
         v, _ = self.pop()
         self.before_assign(name)
         if v != name:
@@ -695,11 +769,13 @@ class FunctionEmitter:
 
     def i_local_tee(self, ins):
         name = f"l{ins[1]}"
+        self.set_local_def(ins[1])
+        cdef = self.cdefs[-1]
         v, _ = self.pop()
         self.before_assign(name)
         if v != name:
             self.w(f"{name} = {v}")
-        self.push(name, frozenset((name,)))
+        self.push(name, frozenset((name,)), cdef)
 
     def i_global_get(self, ins):
         g = ins[1]
@@ -783,25 +859,46 @@ class FunctionEmitter:
         shift = self.mem_sigs[ins[1]].page_size_log2
         self.push_slot_value(f"len({m}) >> {shift}")
 
+    def bulk(self, emit) -> None:
+        """Emit a bulk operation (``emit()``, which pops its operands) with its
+        fuel and epoch accounting: its length is the operand on top."""
+        length, length_def = self.st[-1], self.cdefs[-1]
+        if self.meter.fuel and not (length.isdigit() or length.isidentifier()):
+            self.materialize(len(self.st) - 1)
+            length = self.st[-1]
+        self.meter.before_bulk(length_def)
+        emit()
+        self.meter.after_bulk(length, length_def)
+
     def i_memory_grow(self, ins):
         mi, m = self.mem(ins[1])
+        length, length_def = self.st[-1], self.cdefs[-1]
+        if self.meter.fuel and not (length.isdigit() or length.isidentifier()):
+            self.materialize(len(self.st) - 1)
+            length = self.st[-1]
+        self.meter.before_bulk(length_def)
         n, _ = self.pop()
         self.push_slot_value(f"{self.need('_memory_grow')}({mi}, {n})")
         self.w(f"{m} = {mi}.data")
+        fail = M64 if self.mem_sigs[ins[1]].is64 else M32
+        self.meter.after_bulk(length, length_def, only_if=f"{self.st[-1]} != {fail}")
 
     def i_memory_fill(self, ins):
         _, m = self.mem(ins[1])
-        self.stmt_with(["_memory_fill", m], 3)
+        self.bulk(lambda: self.stmt_with(["_memory_fill", m], 3))
 
     def i_memory_copy(self, ins):
         _, md = self.mem(ins[1])
         _, ms = self.mem(ins[2])
-        d, s, n = self.popn(3)
-        self.w(f"{self.need('_memory_copy')}({md}, {d}, {ms}, {s}, {n})")
+
+        def emit():
+            d, s, n = self.popn(3)
+            self.w(f"{self.need('_memory_copy')}({md}, {d}, {ms}, {s}, {n})")
+        self.bulk(emit)
 
     def i_memory_init(self, ins):
         _, m = self.mem(ins[2])
-        self.stmt_with(["_memory_init", "vm", str(ins[1]), m], 3)
+        self.bulk(lambda: self.stmt_with(["_memory_init", "vm", str(ins[1]), m], 3))
 
     def i_data_drop(self, ins):
         self.w(f"{self.need('_data_drop')}(vm, {ins[1]})")
@@ -812,27 +909,30 @@ class FunctionEmitter:
 
     def i_table_grow(self, ins):
         ti, _ = self.table(ins[1])
-        self.call_trapping_with(["_table_grow", ti], 2)
+        self.bulk(lambda: self.call_trapping_with(["_table_grow", ti], 2))
 
     def i_table_fill(self, ins):
         ti, _ = self.table(ins[1])
-        self.stmt_with(["_table_fill", ti], 3)
+        self.bulk(lambda: self.stmt_with(["_table_fill", ti], 3))
 
     def i_table_copy(self, ins):
         td, _ = self.table(ins[1])
         ts, _ = self.table(ins[2])
-        d, s, n = self.popn(3)
-        self.w(f"{self.need('_table_copy')}({td}, {d}, {ts}, {s}, {n})")
+
+        def emit():
+            d, s, n = self.popn(3)
+            self.w(f"{self.need('_table_copy')}({td}, {d}, {ts}, {s}, {n})")
+        self.bulk(emit)
 
     def i_table_init(self, ins):
         ti, _ = self.table(ins[2])
-        self.stmt_with(["_table_init", "vm", str(ins[1]), ti], 3)
+        self.bulk(lambda: self.stmt_with(["_table_init", "vm", str(ins[1]), ti], 3))
 
     def i_elem_drop(self, ins):
         self.w(f"{self.need('_elem_drop')}(vm, {ins[1]})")
 
     def i_const_int(self, ins):
-        self.push(str(ins[1]))
+        self.push(str(ins[1]), cdef=(self.code_index, ins[1]))
 
     def i_f32_const(self, ins):
         self.push(self.float_literal(f32_from_bits(ins[1]), "f32"))
@@ -867,6 +967,7 @@ class FunctionEmitter:
             pro.append(f"        l{i} = {_zero(self.local_types[i])}")
         if self.uses_br:
             pro.append("        _br = -1")
+        pro += [f"        {line}" for line in self.entry_lines]
         tail = [f"    return {self.pyname}"]
         return "\n".join(head + pro + self.lines + tail) + "\n"
 
@@ -903,9 +1004,9 @@ for _w, _m, _sb in (("i32", M32, "0x80000000"), ("i64", M64, "0x8000000000000000
     for _n, _c in (("lt_s", "<"), ("gt_s", ">"), ("le_s", "<="), ("ge_s", ">=")):
         _reg(f"{_w}.{_n}", "b", f"(({{a}} ^ {_sb}) {_c} ({{b}} ^ {_sb}))")
     _bits = 32 if _w == "i32" else 64
-    _reg(f"{_w}.clz", "u", f"({_bits} - {{a}}.bit_length())")
+    _reg(f"{_w}.clz", "u", f"({_bits} - ({{a}}).bit_length())")  # parens: `5.bit_length()` is a syntax error
     _reg(f"{_w}.ctz", "p", f"_{_w}_ctz")
-    _reg(f"{_w}.popcnt", "u", "{a}.bit_count()")
+    _reg(f"{_w}.popcnt", "u", "({a}).bit_count()")
     _reg(f"{_w}.add", "b", f"(({{a}} + {{b}}) & {_m})")
     _reg(f"{_w}.sub", "b", f"(({{a}} - {{b}}) & {_m})")
     _reg(f"{_w}.mul", "b", f"(({{a}} * {{b}}) & {_m})")
@@ -1045,7 +1146,7 @@ LAYOUTS = ("auto", "structured", "flat")
 
 
 def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
-                  name: str | None = None, layout: str = "auto", lazy_tables: bool = True
+                  name: str | None = None, options: CodegenOptions = CodegenOptions()
                   ) -> tuple[str, set[str], dict[str, object], bool]:
     """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``.
 
@@ -1053,15 +1154,15 @@ def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
     CPython nesting limit would be hit; the other two force a layout (the flat
     one is tested on its own that way)."""
     em = None
-    if layout != "flat":
+    if options.layout != "flat":
         try:
-            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name, lazy_tables=lazy_tables)
+            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name, options=options)
             em.emit_body()
         except CodegenLimit:
-            if layout == "structured":
+            if options.layout == "structured":
                 raise
             em = None
     if em is None:
-        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name, lazy_tables=lazy_tables)
+        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name, options=options)
         em.emit_body()
     return em.source(), em.needs, em.consts, em.flat

@@ -16,7 +16,7 @@ import threading
 import weakref
 from typing import Callable, Protocol
 
-from .codegen import LAYOUTS, emit_function
+from .codegen import LAYOUTS, CodegenOptions, emit_function
 from .errors import WasmtimeError
 from .funcref import sig_id
 from .init_plan import compute_plan
@@ -31,27 +31,25 @@ class Compiler(Protocol):
     def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable: ...
 
 
-class PythonCompiler:
-    """The first backend: Python source through ``compile()``.
+def default_layout() -> str:
+    """The code layout to generate: ``WASMFUZZ_CODEGEN_LAYOUT`` ("auto",
+    "structured" or "flat") for a whole process, which is how the flat
+    fallback is run over the spec suite; "auto" otherwise."""
+    layout = os.environ.get("WASMFUZZ_CODEGEN_LAYOUT", "auto")
+    if layout not in LAYOUTS:
+        raise WasmtimeError(f"unknown code layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
+    return layout
 
-    ``layout`` is ``codegen``'s: "auto" (default), or "structured"/"flat" to
-    force one; the environment variable ``WASMFUZZ_CODEGEN_LAYOUT`` sets it
-    for a whole process, which is how the flat fallback is run over the spec
-    suite."""
+
+class PythonCompiler:
+    """The first backend: Python source through ``compile()``."""
 
     name = "python"
-
-    def __init__(self, layout: str | None = None):
-        layout = layout or os.environ.get("WASMFUZZ_CODEGEN_LAYOUT", "auto")
-        if layout not in LAYOUTS:
-            raise WasmtimeError(f"unknown code layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
-        self.layout = layout
 
     def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable:
         pyname = f"f{funcidx}"
         try:
-            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, layout=self.layout,
-                                                     lazy_tables=code.lazy_tables)
+            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, options=code.options)
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
         bindings = {n: LIBCALLS[n] for n in needs}
@@ -63,13 +61,14 @@ class PythonCompiler:
 class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
-    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, lazy_tables: bool = True):
+    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options: CodegenOptions):
         self.info = info
         self.name = name
         self.compiler = compiler
+        self.options = options
         # Whether tables of this module's instances may hold UNINIT elements, so
         # generated reads must check for them (Config.table_lazy_init).
-        self.lazy_tables = lazy_tables
+        self.lazy_tables = options.lazy_tables
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
         self.plan = compute_plan(info)
         self.sig_ids = {sig: sig_id(sig) for sig in info.types}

@@ -10,11 +10,10 @@ are accepted and have no effect here, since there is no native code.
 
 from __future__ import annotations
 
-import threading
-
 from .allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
 from .errors import WasmtimeError
 from .features import Features
+from .interrupts import EpochCounter
 
 # wasm_* switch -> Features field, for the proposals implemented.
 _FEATURE_SWITCHES = {
@@ -66,9 +65,10 @@ class Config:
         elif name in _UNSUPPORTED:
             if _bool(name, value):
                 raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
-        elif name == "consume_fuel" or name == "epoch_interruption":
-            if _bool(name, value):
-                raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
+        elif name == "consume_fuel":
+            self._consume_fuel = _bool(name, value)
+        elif name == "epoch_interruption":
+            self._epoch_interruption = _bool(name, value)
         elif name == "shared_memory":
             self._shared_memory = _bool(name, value)
         elif name == "max_wasm_stack":
@@ -121,8 +121,7 @@ class Engine:
         self._table_lazy_init = config._table_lazy_init
         self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
                            else OnDemandAllocator())
-        self._epoch = 0
-        self._epoch_lock = threading.Lock()
+        self._epoch = EpochCounter()
 
     @property
     def features(self) -> Features:
@@ -130,8 +129,7 @@ class Engine:
 
     def increment_epoch(self) -> None:
         """Advance the epoch by one. Safe to call from any thread."""
-        with self._epoch_lock:
-            self._epoch += 1
+        self._epoch.increment()
 
     def is_pulley(self) -> bool:
         return False

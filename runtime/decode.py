@@ -702,7 +702,7 @@ class _ModuleDecoder:
             items = tuple(self._const_expr(r) for _ in range(n))
         else:
             items = tuple(((ops.REF_FUNC, r.u32()),) for _ in range(n))
-        return ElemSegment(mode, elem_type, items, table, offset)
+        return ElemSegment(mode, elem_type, items, table, offset, uses_exprs)
 
     def _data_segment(self, r: _Reader) -> DataSegment:
         start = r.pos

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from dataclasses import fields
 
+from dataclasses import replace
+
 from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
 from .features import Features
@@ -57,7 +59,8 @@ def run(args) -> int:
         module = Module.from_file(Engine(config), args.module)
         info = module._info
         for idx in _function_indices(info, args.func):
-            source, _, consts, flat = emit_function(info, idx, module._code.sig_ids, layout=args.layout)
+            options = replace(module._code.options, layout=args.layout)
+            source, _, consts, flat = emit_function(info, idx, module._code.sig_ids, options=options)
             name = info.func_names.get(idx)
             print(f"# func[{idx}]{' ' + name if name else ''}: {'flat' if flat else 'structured'} layout")
             for cname, value in consts.items():

@@ -108,6 +108,14 @@ class Func:
             return from_wasm(results[0], result, store)
         return [from_wasm(t, v, store) for t, v in zip(results, result)]
 
+    async def call_async(self, store, *params):
+        """Call from asyncio: the call runs on its own stack (a greenlet) and,
+        with ``Store.epoch_deadline_async_yield_and_update``, yields to the
+        event loop at each epoch deadline and resumes later with the result an
+        uninterrupted call would have had."""
+        from .async_call import run_async
+        return await run_async(self.__call__, store, *params)
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Func) and other._ref is self._ref
 

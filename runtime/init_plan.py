@@ -5,8 +5,8 @@ Two plans, both computed from the module alone (no instance state):
 - **Table plans** (lazy funcref tables). For each *defined* funcref table of
   at most ``MAX_LAZY_TABLE`` elements, the function index each element gets
   from the active element segments, or None for null. Segments are folded
-  in order while each has a constant offset, only function-index items and
-  fits the table's minimum size; the first segment that does not stops the
+  in order while each has a constant offset, is encoded as function indices
+  (not expressions, as in Wasmtime) and fits the table's minimum size; the first segment that does not stops the
   folding, and it and every later active segment are applied at
   instantiation as usual, which keeps the spec's partial-initialisation and
   trap order. An instance's table then starts with every element "not yet

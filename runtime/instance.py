@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .constexpr import eval_const
+from .opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .func import Func, call_wasm
 from .funcref import FuncRef
@@ -79,6 +80,54 @@ def _bind_import(store, vm: VMContext, imp, item, checked: bool) -> None:
         vm.globals.append(item._cell)
 
 
+class _InitFuel:
+    """Fuel charged while instantiating, as Wasmtime charges it (measured on
+    Wasmtime 50): nothing for what the module's init plan already folded
+    (numeric-constant globals, folded element segments, a static memory
+    image); otherwise 1 once, then checked, when the first evaluation is
+    needed, 1 per operator of each evaluated constant expression (function
+    indices are free, expression-encoded items are not), 1 per element or byte a segment
+    writes (checked after every data segment, and after an element segment
+    of more than 128 elements), and 1 for calling the start function."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.started = False
+
+    def charge(self, units: int, check: bool = False) -> None:
+        ctx = self.ctx
+        if not self.started:
+            self.started = True
+            ctx.fuel += 1
+            self._check()
+        ctx.fuel += units
+        if check:
+            self._check()
+
+    def _check(self) -> None:
+        if self.ctx.fuel >= 0:
+            raise Trap.from_code(TrapCode.OUT_OF_FUEL)
+
+    def segments(self, info, first_elem: int, charge_data: bool) -> None:
+        for idx, seg in enumerate(info.elems):
+            folded = seg.mode == "active" and idx < first_elem
+            if seg.mode == "declarative" or folded:
+                continue
+            ops = sum(len(item) for item in seg.items) if seg.exprs else 0
+            if seg.mode == "passive":
+                self.charge(ops)
+            else:
+                self.charge(ops + len(seg.offset) + len(seg.items), check=len(seg.items) > 128)
+        if charge_data:
+            for seg in info.datas:
+                if seg.mode == "active":
+                    self.charge(len(seg.offset) + len(seg.data), check=True)
+
+
+def _is_numeric_const(expr) -> bool:
+    return len(expr) == 1 and expr[0][0] in (I32_CONST, I64_CONST, F32_CONST, F64_CONST)
+
+
 def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     """Create an instance of ``module`` in ``store`` from resolved ``imports``.
 
@@ -98,13 +147,16 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     store._reserve("memories", len(info.memories))
     allocator = store.engine._allocator
     allocator.begin(store, info)
-    vm = VMContext(code)
+    vm = VMContext(code, store._ctx)
     for imp, item in zip(info.imports, imports):
         _bind_import(store, vm, imp, item, checked)
-    for g in info.globals:
-        vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
     lazy = code.lazy_tables
     plan = code.plan
+    fuel = _InitFuel(store._ctx) if code.options.fuel else None
+    for g in info.globals:
+        if fuel is not None and not _is_numeric_const(g.init):
+            fuel.charge(len(g.init))
+        vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
     limits = store._limits
     for t in info.tables:
         tidx = len(vm.tables)
@@ -117,11 +169,18 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
         if m.shared:
             check_shared_memory_enabled(store.engine)
         vm.memories.append(allocator.memory(store, m, plan.images[len(vm.memories)] if lazy else b""))
-    _apply_segments(vm, plan.first_elem if lazy else 0, plan.first_data if lazy else 0)
+    first_elem = plan.first_elem if lazy else 0
+    if fuel is not None:
+        # Wasmtime initialises memory segment by segment (charging all of them)
+        # unless every active data segment folds into a static image.
+        fuel.segments(info, first_elem, charge_data=plan.first_data < len(info.datas))
+    _apply_segments(vm, first_elem, plan.first_data if lazy else 0)
     if not lazy:
         for idx in range(info.num_imported_funcs + len(info.funcs)):
             vm.funcref(idx)
     if info.start is not None:
+        if fuel is not None:
+            fuel.charge(1)
         call_wasm(vm.funcref(info.start), [])
     return vm
 

@@ -21,6 +21,7 @@ import struct
 from . import atomics, membuf
 from .errors import Trap, TrapCode
 from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from .interrupts import new_epoch, out_of_fuel
 from .vm import UNINIT
 
 M32 = 0xFFFFFFFF
@@ -34,101 +35,77 @@ def trap(code: int):
 
 
 # ----- integer arithmetic -----
+# One factory per operation, made for both widths, so the i32 and i64 versions
+# cannot drift apart.
 
-def i32_div_s(a: int, b: int) -> int:
-    """Signed division truncating toward zero; traps on /0 and MIN/-1."""
-    if b == 0:
-        trap(7)
-    if a == 0x80000000 and b == M32:
-        trap(6)
-    a = a - 0x100000000 if a & 0x80000000 else a
-    b = b - 0x100000000 if b & 0x80000000 else b
-    q = abs(a) // abs(b)
-    return (q if (a < 0) == (b < 0) else -q) & M32
+def _div_s(bits: int):
+    mask, sign, wrap = (1 << bits) - 1, 1 << (bits - 1), 1 << bits
 
-
-def i32_div_u(a: int, b: int) -> int:
-    """Unsigned division; traps on /0."""
-    if b == 0:
-        trap(7)
-    return a // b
-
-
-def i32_rem_s(a: int, b: int) -> int:
-    """Signed remainder with the sign of the dividend; traps on /0 only."""
-    if b == 0:
-        trap(7)
-    a = a - 0x100000000 if a & 0x80000000 else a
-    b = b - 0x100000000 if b & 0x80000000 else b
-    r = abs(a) % abs(b)
-    return (-r if a < 0 else r) & M32
+    def div_s(a: int, b: int) -> int:
+        """Signed division truncating toward zero; traps on /0 and MIN/-1."""
+        if b == 0:
+            trap(7)
+        if a == sign and b == mask:
+            trap(6)
+        a = a - wrap if a & sign else a
+        b = b - wrap if b & sign else b
+        q = abs(a) // abs(b)
+        return (q if (a < 0) == (b < 0) else -q) & mask
+    return div_s
 
 
-def i32_rem_u(a: int, b: int) -> int:
-    """Unsigned remainder; traps on /0."""
-    if b == 0:
-        trap(7)
-    return a % b
+def _rem_s(bits: int):
+    mask, sign, wrap = (1 << bits) - 1, 1 << (bits - 1), 1 << bits
+
+    def rem_s(a: int, b: int) -> int:
+        """Signed remainder with the sign of the dividend; traps on /0 only."""
+        if b == 0:
+            trap(7)
+        a = a - wrap if a & sign else a
+        b = b - wrap if b & sign else b
+        r = abs(a) % abs(b)
+        return (-r if a < 0 else r) & mask
+    return rem_s
 
 
-def i64_div_s(a: int, b: int) -> int:
-    """Signed 64-bit division truncating toward zero; traps on /0 and MIN/-1."""
-    if b == 0:
-        trap(7)
-    if a == 0x8000000000000000 and b == M64:
-        trap(6)
-    a = a - 0x10000000000000000 if a & 0x8000000000000000 else a
-    b = b - 0x10000000000000000 if b & 0x8000000000000000 else b
-    q = abs(a) // abs(b)
-    return (q if (a < 0) == (b < 0) else -q) & M64
-
-
-def i64_div_u(a: int, b: int) -> int:
-    """Unsigned 64-bit division; traps on /0."""
+def div_u(a: int, b: int) -> int:
+    """Unsigned division (either width); traps on /0."""
     if b == 0:
         trap(7)
     return a // b
 
 
-def i64_rem_s(a: int, b: int) -> int:
-    """Signed 64-bit remainder with the sign of the dividend; traps on /0 only."""
-    if b == 0:
-        trap(7)
-    a = a - 0x10000000000000000 if a & 0x8000000000000000 else a
-    b = b - 0x10000000000000000 if b & 0x8000000000000000 else b
-    r = abs(a) % abs(b)
-    return (-r if a < 0 else r) & M64
-
-
-def i64_rem_u(a: int, b: int) -> int:
-    """Unsigned 64-bit remainder; traps on /0."""
+def rem_u(a: int, b: int) -> int:
+    """Unsigned remainder (either width); traps on /0."""
     if b == 0:
         trap(7)
     return a % b
 
 
-def i32_rotl(a: int, b: int) -> int:
-    """Rotate left by ``b mod 32``."""
-    b &= 31
-    return ((a << b) | (a >> (32 - b))) & M32
+def _rotl(bits: int):
+    mask = (1 << bits) - 1
+
+    def rotl(a: int, b: int) -> int:
+        """Rotate left by ``b`` modulo the width."""
+        b &= bits - 1
+        return ((a << b) | (a >> (bits - b))) & mask
+    return rotl
 
 
-def i32_rotr(a: int, b: int) -> int:
-    """Rotate right by ``b mod 32``."""
-    b &= 31
-    return ((a >> b) | (a << (32 - b))) & M32
+def _rotr(bits: int):
+    mask = (1 << bits) - 1
+
+    def rotr(a: int, b: int) -> int:
+        """Rotate right by ``b`` modulo the width."""
+        b &= bits - 1
+        return ((a >> b) | (a << (bits - b))) & mask
+    return rotr
 
 
-def i64_rotl(a: int, b: int) -> int:
-    """Rotate left by ``b mod 64``."""
-    b &= 63
-    return ((a << b) | (a >> (64 - b))) & M64
-
-
-def i64_rotr(a: int, b: int) -> int:
-    """Rotate right by ``b mod 64``."""
-    b &= 63
-    return ((a >> b) | (a << (64 - b))) & M64
+i32_div_s, i64_div_s = _div_s(32), _div_s(64)
+i32_rem_s, i64_rem_s = _rem_s(32), _rem_s(64)
+i32_rotl, i64_rotl = _rotl(32), _rotl(64)
+i32_rotr, i64_rotr = _rotr(32), _rotr(64)
 
 
 def i32_ctz(a: int) -> int:
@@ -413,8 +390,8 @@ def ref_func(vm, funcidx: int):
 # Name in generated code -> object. Struct methods are bound once here.
 LIBCALLS = {
     "_trap": trap,
-    "_i32_div_s": i32_div_s, "_i32_div_u": i32_div_u, "_i32_rem_s": i32_rem_s, "_i32_rem_u": i32_rem_u,
-    "_i64_div_s": i64_div_s, "_i64_div_u": i64_div_u, "_i64_rem_s": i64_rem_s, "_i64_rem_u": i64_rem_u,
+    "_i32_div_s": i32_div_s, "_i32_div_u": div_u, "_i32_rem_s": i32_rem_s, "_i32_rem_u": rem_u,
+    "_i64_div_s": i64_div_s, "_i64_div_u": div_u, "_i64_rem_s": i64_rem_s, "_i64_rem_u": rem_u,
     "_i32_rotl": i32_rotl, "_i32_rotr": i32_rotr, "_i64_rotl": i64_rotl, "_i64_rotr": i64_rotr,
     "_i32_ctz": i32_ctz, "_i64_ctz": i64_ctz,
     "_fdiv": fdiv, "_fsqrt": fsqrt, "_fmin": fmin, "_fmax": fmax, "_fceil": fceil, "_ffloor": ffloor,
@@ -438,5 +415,5 @@ LIBCALLS = {
     "_atomic_load": atomics.atomic_load, "_atomic_store": atomics.atomic_store,
     "_atomic_rmw": atomics.atomic_rmw, "_atomic_cmpxchg": atomics.atomic_cmpxchg,
     "_atomic_wait": atomics.atomic_wait, "_atomic_notify": atomics.atomic_notify,
-    "_UNINIT": UNINIT,
+    "_UNINIT": UNINIT, "_out_of_fuel": out_of_fuel, "_new_epoch": new_epoch,
 }

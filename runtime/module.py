@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from .compiler import ModuleCode, PythonCompiler
+from .codegen import CodegenOptions
+from .compiler import ModuleCode, PythonCompiler, default_layout
 from .config import Engine
 from .decode import decode_module
 from .errors import WasmtimeError
@@ -28,7 +29,9 @@ class Module:
         self._info: ModuleInfo = decode_module(binary, engine.features)
         validate(self._info, engine.features)
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        self._code = ModuleCode(self._info, name, PythonCompiler(), lazy_tables=engine._table_lazy_init)
+        options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
+                                 epochs=engine._epoch_interruption, layout=default_layout())
+        self._code = ModuleCode(self._info, name, PythonCompiler(), options)
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

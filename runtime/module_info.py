@@ -93,29 +93,25 @@ class Table:
 @dataclass(frozen=True, slots=True)
 class ElemSegment:
     """An element segment. ``items`` are constant expressions, one per element;
-    the decoder turns the function-index encodings into ``((REF_FUNC, f),)``."""
+    the decoder turns the function-index encodings into ``((REF_FUNC, f),)``
+    and records which encoding was used in ``exprs``: Wasmtime treats the two
+    differently (only function-index segments fold into a lazy table's plan,
+    and only expressions cost fuel to evaluate), so its behaviour can be
+    matched only if the encoding is kept."""
 
     mode: str  # "active" | "passive" | "declarative"
     type: int  # FUNCREF or EXTERNREF
     items: tuple[ConstExpr, ...]
     table: int = 0
     offset: ConstExpr | None = None
+    exprs: bool = False  # encoded as expressions (flags bit 2) rather than function indices
 
-    def func_indices(self) -> tuple[int | None, ...] | None:
-        """Each item as a function index (None for ref.null), or None if an item is
-        anything else (a global.get): the shape lazy table initialisation can precompute."""
-        out = []
-        for item in self.items:
-            if len(item) != 1:
-                return None
-            ins = item[0]
-            if ins[0] == 0xD2:
-                out.append(ins[1])
-            elif ins[0] == 0xD0:
-                out.append(None)
-            else:
-                return None
-        return tuple(out)
+    def func_indices(self) -> tuple[int, ...] | None:
+        """The function indices of a function-index-encoded segment, or None for an
+        expression-encoded one: the shape lazy table initialisation can precompute."""
+        if self.exprs:
+            return None
+        return tuple(item[0][1] for item in self.items)
 
 
 @dataclass(frozen=True, slots=True)

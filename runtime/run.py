@@ -31,10 +31,11 @@ import os
 import struct
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 EXIT_TRAP = 134  # what Wasmtime exits with on Unix when the guest traps
 EXIT_ERROR = 1
@@ -66,6 +67,10 @@ class RunOptions:
     stdin: str | None = None
     stdout: str | None = None
     stderr: str | None = None
+    # For a WASI reactor (a library with an API of its own rather than a
+    # _start): called as drive(store, exports) after _initialize, and
+    # returns the results. Not reachable from the command line.
+    drive: Callable | None = None
 
 
 @dataclass
@@ -75,15 +80,19 @@ class RunResult:
     result_types: list[str] = field(default_factory=list)  # their types: "i32", "f64", ...
     trap: str | None = None                      # the trap that ended the guest, if any
     fuel_consumed: int | None = None
+    compile_seconds: float = 0.0                 # making the Module
+    run_seconds: float = 0.0                     # instantiating and running it
 
 
 def execute(api: ModuleType, wasm: bytes, options: RunOptions) -> RunResult:
     """Run ``wasm`` on ``api`` as ``wasmfuzz run`` does; raises RunError if it cannot run."""
+    started = time.perf_counter()
     try:
         engine = api.Engine(_config(api, options))
         module = api.Module(engine, wasm)
     except api.WasmtimeError as e:
         raise RunError(f"failed to compile: {_first_line(e)}") from None
+    compiled = time.perf_counter()
     store = api.Store(engine)
     store.set_wasi(_wasi_config(api, options))
     if options.fuel is not None:
@@ -97,10 +106,13 @@ def execute(api: ModuleType, wasm: bytes, options: RunOptions) -> RunResult:
         timer.daemon = True
         timer.start()
     try:
-        return _run(api, store, linker, module, options)
+        result = _run(api, store, linker, module, options)
     finally:
         if timer is not None:
             timer.cancel()
+    result.compile_seconds = compiled - started
+    result.run_seconds = time.perf_counter() - compiled
+    return result
 
 
 def _run(api, store, linker, module, options: RunOptions) -> RunResult:
@@ -113,13 +125,17 @@ def _run(api, store, linker, module, options: RunOptions) -> RunResult:
         instance = linker.instantiate(store, module)  # runs the start function, if any
         linking = False
         exports = instance.exports(store)
-        func = _entry_point(api, store, exports, options)
-        if func is None:
-            return outcome(0)
-        ty = func.type(store)
-        result_types = [str(t) for t in ty.results]
-        args = _parse_args(ty.params, options.argv[1:]) if options.invoke else []
-        results = func(store, *args)
+        if options.drive is not None:
+            _initialize(api, store, exports)
+            results = options.drive(store, exports)
+        else:
+            func = _entry_point(api, store, exports, options)
+            if func is None:
+                return outcome(0)
+            ty = func.type(store)
+            result_types = [str(t) for t in ty.results]
+            args = _parse_args(ty.params, options.argv[1:]) if options.invoke else []
+            results = func(store, *args)
     except api.ExitTrap as e:
         return outcome(e.code)
     except api.Trap as e:
@@ -146,10 +162,15 @@ def _entry_point(api, store, exports, options: RunOptions):
     func = exports.get(options.invoke)
     if not isinstance(func, api.Func):
         raise RunError(f"no exported function named `{options.invoke}`")
+    _initialize(api, store, exports)
+    return func
+
+
+def _initialize(api, store, exports) -> None:
+    """Run a WASI reactor's ``_initialize``, if it has one."""
     initialize = exports.get("_initialize")
     if isinstance(initialize, api.Func):
         initialize(store)
-    return func
 
 
 def _parse_args(params, args: list[str]) -> list:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import weakref
 
 from .config import Engine
 from .errors import WasmtimeError
+from .interrupts import StoreContext
 from .vm import ResourceLimits
 
 # Wasm recursion runs on Python frames (CPython 3.11 does not use the C stack
@@ -36,6 +38,7 @@ class Store:
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
         self._pool_slots = None  # set by the pooling allocator
         self._pool_finalizer = None
+        self._ctx = StoreContext(self.engine._epoch, weakref.ref(self))
 
     def data(self):
         """The host data given to the constructor."""
@@ -58,13 +61,53 @@ class Store:
             self._pool_finalizer()
 
     def set_fuel(self, fuel: int) -> None:
-        raise WasmtimeError("fuel is not enabled in this store's configuration")
+        """Set the fuel left for Wasm running in this store. Only with
+        ``Config.consume_fuel``; stores start with 0, so a call traps with
+        OUT_OF_FUEL at once until fuel is set. Raises WasmtimeError otherwise."""
+        self._require(self.engine._consume_fuel, "fuel")
+        if not isinstance(fuel, int) or isinstance(fuel, bool) or fuel < 0:
+            raise WasmtimeError("fuel must be a non-negative int")
+        self._ctx.fuel = -fuel
 
     def get_fuel(self) -> int:
-        raise WasmtimeError("fuel is not enabled in this store's configuration")
+        """The fuel left (0 once exhausted). Only with ``Config.consume_fuel``."""
+        self._require(self.engine._consume_fuel, "fuel")
+        return max(0, -self._ctx.fuel)
 
     def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
-        raise WasmtimeError("epoch interruption is not enabled in this store's configuration")
+        """Interrupt Wasm once the engine's epoch has advanced this many ticks
+        from now (0: at the next check). Only with ``Config.epoch_interruption``."""
+        self._require(self.engine._epoch_interruption, "epoch interruption")
+        if not isinstance(ticks_beyond_current, int) or ticks_beyond_current < 0:
+            raise WasmtimeError("epoch deadline must be a non-negative int")
+        self._ctx.set_deadline(ticks_beyond_current)
+
+    def epoch_deadline_trap(self) -> None:
+        """On reaching the deadline, trap with TrapCode.INTERRUPT (the default)."""
+        self._ctx.on_deadline = "trap"
+
+    def epoch_deadline_callback(self, callback) -> None:
+        """On reaching the deadline, call ``callback(store)``: it returns the
+        number of ticks to extend the deadline by and continue, or None to
+        interrupt (Wasmtime's ``UpdateDeadline::Continue`` / ``Interrupt``); an
+        exception it raises propagates to the caller of the Wasm function."""
+        if not callable(callback):
+            raise TypeError("expected a callable")
+        self._ctx.on_deadline = "callback"
+        self._ctx.callback = callback
+
+    def epoch_deadline_async_yield_and_update(self, delta: int) -> None:
+        """On reaching the deadline inside ``Func.call_async``, yield to the event
+        loop, then continue with the deadline ``delta`` ticks later. A
+        synchronous call reaching the deadline raises WasmtimeError."""
+        if not isinstance(delta, int) or delta < 0:
+            raise WasmtimeError("delta must be a non-negative int")
+        self._ctx.on_deadline = "yield"
+        self._ctx.yield_delta = delta
+
+    def _require(self, enabled: bool, what: str) -> None:
+        if not enabled:
+            raise WasmtimeError(f"{what} is not enabled in this store's configuration")
 
     def set_limits(self, memory_size: int = -1, table_elements: int = -1, instances: int = -1,
                    tables: int = -1, memories: int = -1) -> None:

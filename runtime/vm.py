@@ -201,12 +201,13 @@ class GlobalCell:
 class VMContext:
     """The state of one instance, as generated code sees it."""
 
-    __slots__ = ("code", "info", "memories", "tables", "globals", "imported_funcs",
+    __slots__ = ("code", "info", "ctx", "memories", "tables", "globals", "imported_funcs",
                  "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports", "__weakref__")
 
-    def __init__(self, code):
+    def __init__(self, code, ctx):
         self.code = code
         self.info: ModuleInfo = code.info
+        self.ctx = ctx  # the store's StoreContext: fuel, epoch deadline
         self.memories: list[MemoryInstance] = []
         self.tables: list[TableInstance] = []
         self.globals: list[GlobalCell] = []

@@ -7,7 +7,7 @@ import pytest
 
 import wasmfuzz.runtime as rt
 from wasmfuzz.runtime import Instance, Module, Store, Trap
-from wasmfuzz.runtime.codegen import emit_function
+from wasmfuzz.runtime.codegen import CodegenOptions, emit_function
 
 
 def nested_blocks(depth: int) -> str:
@@ -46,8 +46,8 @@ def test_flat_layout_matches_structured_on_a_loop():
       (local.get 1)))'''
     store = Store()
     module = Module(store.engine, wat)
-    structured, *_ = emit_function(module._info, 0, module._code.sig_ids, layout="structured")
-    flat, *_ = emit_function(module._info, 0, module._code.sig_ids, layout="flat")
+    structured, *_ = emit_function(module._info, 0, module._code.sig_ids, options=CodegenOptions(layout="structured"))
+    flat, *_ = emit_function(module._info, 0, module._code.sig_ids, options=CodegenOptions(layout="flat"))
     assert "_L" in flat and "_L" not in structured
     results = []
     for src in (structured, flat):

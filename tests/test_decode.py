@@ -238,7 +238,8 @@ def test_element_segment_forms():
     assert segs[0].offset == ((ops.I32_CONST, 0),) and segs[0].table == 0
     assert segs[1].items == (((ops.REF_FUNC, 1),),) and segs[1].offset is None
     assert segs[4].items == (((ops.REF_NULL, ops.FUNCREF),), ((ops.REF_FUNC, 1),))
-    assert segs[4].func_indices() == (None, 1)
+    assert segs[4].exprs and segs[4].func_indices() is None  # expressions: no lazy plan
+    assert not segs[0].exprs and segs[0].func_indices() == (0, 1)
     assert segs[5].type == ops.EXTERNREF
     assert segs[6].table == 1 and segs[6].type == ops.EXTERNREF
     assert segs[7].items == (((ops.REF_FUNC, 1),),)

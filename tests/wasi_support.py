@@ -26,7 +26,7 @@ from wasmfuzz.runtime.run import Preopen, RunOptions, execute
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "wasi"
 BUILD = HERE.parent / "build" / "wasi-tests"
-CFLAGS = ["--target=wasm32-wasi", "-O2", "-Wall", "-Wno-unused-result"]
+CFLAGS = ["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-Wno-unused-result"]
 TOOLCHAIN_HINT = "apt-get install clang lld wasi-libc libclang-rt-dev-wasm32"
 
 

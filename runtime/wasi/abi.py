@@ -78,6 +78,7 @@ CLOCK_REALTIME = 0
 CLOCK_MONOTONIC = 1
 CLOCK_PROCESS_CPUTIME = 2
 CLOCK_THREAD_CPUTIME = 3
+CLOCK_COUNT = 4
 
 # advice (u8): normal, sequential, random, willneed, dontneed, noreuse
 ADVICE_COUNT = 6
@@ -103,7 +104,8 @@ SDFLAGS_ALL = 3
 # riflags (u16): recv_peek, recv_waitall
 RIFLAGS_ALL = 3
 
-# Struct layouts: (struct.Struct, alignment). Padding bytes are written as zero.
+# Struct layouts (padding bytes are written as zero). Every struct with a
+# 64-bit field is 8-aligned in guest memory, the others 4-aligned.
 IOVEC = struct.Struct("<II")                  # buf, buf_len
 FDSTAT = struct.Struct("<BxHxxxxQQ")          # filetype, flags, rights_base, rights_inheriting
 FILESTAT = struct.Struct("<QQBxxxxxxxQQQQQ")  # dev, ino, filetype, nlink, size, atim, mtim, ctim

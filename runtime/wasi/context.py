@@ -13,6 +13,7 @@ import time
 from ..errors import WasmtimeError
 from .config import WasiConfig
 from .fdtable import FdTable, Output, Stdin
+from .guest import GuestMemory
 
 
 class WasiContext:
@@ -26,6 +27,17 @@ class WasiContext:
                             *settings.preopens])
         # Wasmtime's monotonic clock counts from the context's creation.
         self.monotonic_origin = time.monotonic_ns()
+        self._memories: dict[int, object] = {}  # id of a calling instance -> its memory
+
+    def memory(self, caller) -> GuestMemory:
+        """The calling instance's memory; looked up once per instance, as a
+        WASI call is too frequent to pay for an export lookup each time (the
+        store keeps its instances alive, so their ids stay theirs)."""
+        key = id(caller._vm)
+        memory = self._memories.get(key)
+        if memory is None:
+            memory = self._memories[key] = GuestMemory.exported_by(caller)
+        return GuestMemory(memory.data)
 
     def monotonic_now(self) -> int:
         return time.monotonic_ns() - self.monotonic_origin

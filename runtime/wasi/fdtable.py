@@ -16,9 +16,8 @@ and the permissions every path below it gets (``fs_mutable``).
 
 from __future__ import annotations
 
-import os
-
 from .errno import Errno, WasiError
+from .hostfd import HostFd
 
 
 class Stdin:
@@ -37,21 +36,6 @@ class Output:
 
     def close(self) -> None:
         self.stream.close()
-
-
-class HostFd:
-    """Owns one host descriptor and closes it once."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __del__(self):
-        self.close()
 
 
 class File(HostFd):
@@ -124,8 +108,3 @@ class FdTable:
             del self.used[src]
             self.free.add(src)
             self.used[dst] = desc
-
-    def close_all(self) -> None:
-        for desc in self.used.values():
-            desc.close()
-        self.used.clear()

@@ -94,7 +94,8 @@ def create_directory_at(directory: Directory, path: str) -> None:
 
 def remove_directory_at(directory: Directory, path: str) -> None:
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
-        os.rmdir(name, dir_fd=dir_fd)
+        # "dir/" is removed as "dir/." would be (EINVAL), as with Wasmtime's cap-std.
+        os.rmdir(name + "." if name.endswith("/") else name, dir_fd=dir_fd)
 
 
 def unlink_file_at(directory: Directory, path: str) -> None:
@@ -111,6 +112,9 @@ def symlink_at(directory: Directory, target: str, path: str) -> None:
     if target.startswith("/"):  # a link that could only ever point outside the sandbox
         raise WasiError(Errno.PERM)
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
+        if name.endswith("/"):  # only a directory can be named so: exists (EEXIST) or ENOTDIR/ENOENT
+            os.stat(name, dir_fd=dir_fd)
+            raise WasiError(Errno.EXIST)
         os.symlink(target, name, dir_fd=dir_fd)
 
 

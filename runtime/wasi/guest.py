@@ -25,11 +25,17 @@ class GuestMemory:
 
     __slots__ = ("data",)
 
-    def __init__(self, caller):
+    def __init__(self, data: bytearray):
+        self.data = data
+
+    @staticmethod
+    def exported_by(caller):
+        """The caller's export ``memory`` (its runtime object, whose ``data``
+        is the current bytes)."""
         memory = caller.get("memory")
         if memory is None or not hasattr(memory, "_mem"):
             raise WasmtimeError("missing required memory export")
-        self.data = memory._mem.data
+        return memory._mem
 
     def check(self, ptr: int, length: int, align: int = 1) -> int:
         """``ptr`` if ``[ptr, ptr+length)`` is inside memory and ``ptr`` is aligned."""
@@ -75,9 +81,10 @@ class GuestMemory:
 
     def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
         """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
-        reads and writes one buffer per call and lets libc loop."""
+        reads and writes one buffer per call and lets libc loop. The buffer
+        itself is not checked here: some calls only check the part they fill."""
         for i in range(count):
             buf, length = self.unpack(IOVEC, ptr + i * IOVEC.size, 4)
             if length:
-                return self.check(buf, length), length
+                return buf, length
         return 0, 0

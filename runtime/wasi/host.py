@@ -9,7 +9,8 @@ integers are reinterpreted as unsigned; flags and enums are range-checked,
 and a value out of range or with unknown bits fails the call with a
 ``WasmtimeError`` ("In func ... at convert Whence: Invalid enum value
 Whence"), as it does in Wasmtime. Inside a function, ``WasiError`` and host
-``OSError`` become the errno returned to the guest.
+``OSError`` become the errno returned to the guest, and so does an
+``OverflowError`` from a 64-bit offset the host cannot take (EINVAL).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from typing import Callable, NamedTuple
 from ..errors import ExitTrap, WasmtimeError
 from ..types import FuncType, ValType
 from . import filesystem as fs
-from .abi import (ADVICE_COUNT, DIRENT, FDFLAGS_ALL, FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FDSTAT,
-                  FILESTAT, FILETYPE_CHARACTER_DEVICE, FILETYPE_DIRECTORY, FILETYPE_UNKNOWN,
-                  FSTFLAGS_ALL, LOOKUPFLAGS_SYMLINK_FOLLOW, MODULE, OFLAGS_ALL, PREOPENTYPE_DIR,
-                  PRESTAT, RIFLAGS_ALL, RIGHTS, RIGHTS_ALL, SDFLAGS_ALL, SIGNAL_COUNT, WHENCE_CUR,
-                  WHENCE_END, WHENCE_SET, CLOCK_MONOTONIC, CLOCK_REALTIME, rights)
+from .abi import (ADVICE_COUNT, CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, DIRENT, FDFLAGS_ALL,
+                  FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FDSTAT, FILESTAT, FILETYPE_CHARACTER_DEVICE,
+                  FILETYPE_DIRECTORY, FILETYPE_UNKNOWN, FSTFLAGS_ALL, LOOKUPFLAGS_SYMLINK_FOLLOW, MODULE,
+                  OFLAGS_ALL, PREOPENTYPE_DIR, PRESTAT, RIFLAGS_ALL, RIGHTS, RIGHTS_ALL, SDFLAGS_ALL,
+                  SIGNAL_COUNT, WHENCE_CUR, WHENCE_SET, rights)
 from .context import WasiContext, context_of
 from .errno import Errno, WasiError, from_oserror
 from .fdtable import Directory, File, Output, Stdin
@@ -54,11 +55,11 @@ FSTFLAGS = WasiType("Fstflags", "i32", 16, flags=FSTFLAGS_ALL)
 LOOKUPFLAGS = WasiType("Lookupflags", "i32", 32, flags=LOOKUPFLAGS_SYMLINK_FOLLOW)
 RIGHTS_T = WasiType("Rights", "i64", 64, flags=RIGHTS_ALL)
 RIFLAGS = WasiType("Riflags", "i32", 16, flags=RIFLAGS_ALL)
-SIFLAGS = WasiType("Siflags", "i32", 16, flags=0)
+SIFLAGS = WasiType("Siflags", "i32", 16, flags=0xFFFF)  # no flags defined, and none checked
 SDFLAGS = WasiType("Sdflags", "i32", 8, flags=SDFLAGS_ALL)
 WHENCE = WasiType("Whence", "i32", 8, cases=3)
 ADVICE = WasiType("Advice", "i32", 8, cases=ADVICE_COUNT)
-CLOCKID = WasiType("Clockid", "i32", 32, cases=4)
+CLOCKID = WasiType("Clockid", "i32", 32, cases=CLOCK_COUNT)
 SIGNAL = WasiType("Signal", "i32", 8, cases=SIGNAL_COUNT)
 
 
@@ -104,7 +105,7 @@ def wasi(*params: WasiType, returns_errno: bool = True):
 
         def call(caller, *args):
             ctx = context_of(caller)
-            mem = GuestMemory(caller)
+            mem = ctx.memory(caller)
             values = [convert(a) for convert, a in zip(converters, args)]
             try:
                 impl(ctx, mem, *values)
@@ -112,6 +113,8 @@ def wasi(*params: WasiType, returns_errno: bool = True):
                 return int(e.errno)
             except OSError as e:
                 return int(from_oserror(e))
+            except OverflowError:  # an offset or size beyond the host's off_t, as Wasmtime answers
+                return int(Errno.INVAL)
             return 0 if returns_errno else None
         FUNCTIONS[name] = HostFunction(ty, call)
         return impl
@@ -248,7 +251,7 @@ def fd_fdstat_get(ctx, mem, fd, out):
     if not desc.readable:
         base &= ~(RIGHTS["fd_read"] | RIGHTS["fd_readdir"])
     if isinstance(desc, Directory):
-        base &= ~(RIGHTS["fd_seek"] | RIGHTS["fd_filestat_set_size"] | RIGHTS["fd_write"])
+        base &= ~rights("fd_seek", "fd_filestat_set_size", "path_filestat_set_size", "fd_write")
     else:
         if not desc.writable:
             base &= ~RIGHTS["fd_write"]
@@ -353,6 +356,7 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
         raise WasiError(Errno.BADF)
     buf, length = mem.first_buffer(iovs, iovs_len)
     if isinstance(desc, File):
+        mem.check(buf, length)  # a file is read straight into the whole buffer
         data = os.pread(desc.fd, length, desc.position)
         desc.position += len(data)
     else:
@@ -380,12 +384,11 @@ def _write(ctx, mem, fd: int, iovs: int, iovs_len: int, offset: int | None) -> i
     if isinstance(desc, Output):
         if offset is not None:
             raise WasiError(Errno.SPIPE)
-        buf, length = mem.first_buffer(iovs, iovs_len)
-        return desc.stream.write(mem.data[buf:buf + length]) if length else 0
+        data = mem.read(*mem.first_buffer(iovs, iovs_len))
+        return desc.stream.write(data) if data else 0
     if not isinstance(desc, File):
         raise WasiError(Errno.BADF)
-    buf, length = mem.first_buffer(iovs, iovs_len)
-    data = bytes(mem.data[buf:buf + length])
+    data = mem.read(*mem.first_buffer(iovs, iovs_len))
     if desc.append:
         written = _append(desc.fd, data)
         if offset is None:

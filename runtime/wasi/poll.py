@@ -1,10 +1,11 @@
 """``poll_oneoff``: wait for clocks and descriptors, as Wasmtime does it.
 
-Regular files, stdout/stderr and a stdin that is a file or empty are always
-ready; only an inherited stdin can make the guest wait, besides clocks. A
-lone relative clock subscription is a plain sleep (the common ``sleep()``
-/``nanosleep()`` case); its event reports ``nbytes`` 1, a quirk of
-Wasmtime's fast path that guests can see and that is kept here.
+What a guest sees is Wasmtime's behaviour, which follows from how it
+implements readiness: stdout, stderr, files being written, and a stdin
+that is empty, a file, or has input waiting are ready at once; a file being
+read becomes ready only after a background read, so it is reported only
+when nothing else was ready at once. Only an inherited stdin can make the
+guest wait, besides clocks.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from __future__ import annotations
 import os
 import time
 
-from .abi import (CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT, EVENTRWFLAGS_HANGUP, EVENTTYPE_CLOCK,
+from .abi import (CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT, EVENTRWFLAGS_HANGUP, EVENTTYPE_CLOCK,
                   EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE, SUBCLOCKFLAGS_ABSTIME, SUBSCRIPTION_CLOCK,
                   SUBSCRIPTION_FD, SUBSCRIPTION_HEAD, SUBSCRIPTION_SIZE)
 from .errno import Errno, WasiError
 from .fdtable import File, Output, Stdin
 from .guest import GuestMemory
 
-_CLOCK_IDS = 4
+_LONGEST_SLEEP = 86_400 * 10**9  # ns: a longer wait is slept in pieces (time.sleep has a limit)
 
 
 def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
@@ -28,7 +29,7 @@ def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
     userdata, tag = mem.unpack(SUBSCRIPTION_HEAD, ptr, 8)
     if tag == EVENTTYPE_CLOCK:
         clock_id, timeout, _precision, flags = mem.unpack(SUBSCRIPTION_CLOCK, ptr + 16, 8)
-        if clock_id >= _CLOCK_IDS:
+        if clock_id >= CLOCK_COUNT or flags & ~SUBCLOCKFLAGS_ABSTIME:
             raise WasiError(Errno.INVAL)
         return userdata, tag, (clock_id, timeout, flags)
     if tag in (EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE):
@@ -44,12 +45,6 @@ def poll_oneoff(ctx, mem: GuestMemory, subs: int, events: int, count: int) -> in
     """Wait until at least one subscription is ready; write their events; return how many."""
     if count == 0:
         raise WasiError(Errno.INVAL)  # waiting for nothing would be forever
-    if count == 1:
-        userdata, tag, body = _read_subscription(mem, subs)
-        if tag == EVENTTYPE_CLOCK and not body[2] & SUBCLOCKFLAGS_ABSTIME:
-            time.sleep(body[1] / 1e9)
-            _write_event(mem, events, userdata, EVENTTYPE_CLOCK, 1)
-            return 1
     waits = [_subscribe(ctx, *_read_subscription(mem, subs + i * SUBSCRIPTION_SIZE)) for i in range(count)]
     ready = _wait(ctx, waits)
     written = 0
@@ -91,13 +86,17 @@ def _wait(ctx, waits: list[tuple]) -> list[int]:
     """Indices of the subscriptions ready once at least one is."""
     while True:
         now = ctx.monotonic_now()
-        ready = [i for i, (_u, _t, desc, deadline) in enumerate(waits)
+        ready = [i for i, (_u, tag, desc, deadline) in enumerate(waits)
                  if (now >= deadline if deadline is not None
-                     else not isinstance(desc, Stdin) or desc.stream.ready())]
+                     else isinstance(desc, Stdin) and desc.stream.ready()
+                     or tag == EVENTTYPE_FD_WRITE)]
         if ready:
             return ready
+        file_reads = [i for i, (_u, _t, desc, _d) in enumerate(waits) if isinstance(desc, File)]
+        if file_reads:
+            return file_reads
         deadlines = [w[3] for w in waits if w[3] is not None]
-        timeout = (min(deadlines) - now) / 1e9 if deadlines else None
+        timeout = min(min(deadlines) - now, _LONGEST_SLEEP) / 1e9 if deadlines else None
         stdin = next((w[2] for w in waits if isinstance(w[2], Stdin)), None)
         if stdin is not None:
             stdin.stream.ready(timeout)

@@ -15,6 +15,7 @@ import sys
 
 from ..errors import WasmtimeError
 from .errno import Errno, WasiError
+from .hostfd import HostFd
 
 
 class NullInput:
@@ -32,12 +33,11 @@ class NullInput:
         pass
 
 
-class FdInput:
+class FdInput(HostFd):
     """Reads from a host descriptor: the process's stdin, or a file opened for it."""
 
     def __init__(self, fd: int, owned: bool):
-        self.fd = fd
-        self.owned = owned
+        super().__init__(fd, owned)
         self.isatty = os.isatty(fd)
 
     @classmethod
@@ -56,11 +56,6 @@ class FdInput:
         except (OSError, ValueError):
             return True  # a descriptor select cannot watch (a regular file) never blocks
 
-    def close(self) -> None:
-        if self.owned:
-            os.close(self.fd)
-            self.owned = False
-
 
 class NullOutput:
     """Output thrown away (the default for stdout and stderr)."""
@@ -74,12 +69,11 @@ class NullOutput:
         pass
 
 
-class FdOutput:
+class FdOutput(HostFd):
     """Writes to a host descriptor: the process's stdout/stderr, or a file."""
 
     def __init__(self, fd: int, owned: bool, python_stream: str | None = None):
-        self.fd = fd
-        self.owned = owned
+        super().__init__(fd, owned)
         self.python_stream = python_stream  # sys.<name>, flushed first so output stays in order
         self.isatty = os.isatty(fd)
 
@@ -104,11 +98,6 @@ class FdOutput:
         while view:
             view = view[os.write(self.fd, view):]
         return len(data)
-
-    def close(self) -> None:
-        if self.owned:
-            os.close(self.fd)
-            self.owned = False
 
 
 class CustomOutput:

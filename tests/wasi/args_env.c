@@ -10,9 +10,9 @@ int main(int argc, char **argv) {
         printf("argv[%d]=%s\n", i, argv[i]);
     __wasi_size_t count, size;
     RAW(__wasi_args_sizes_get(&count, &size));
-    printf("args: %u strings, %u bytes\n", count, size);
+    printf("args: %u strings, %u bytes\n", (unsigned)count, (unsigned)size);
     RAW(__wasi_environ_sizes_get(&count, &size));
-    printf("environ: %u strings, %u bytes\n", count, size);
+    printf("environ: %u strings, %u bytes\n", (unsigned)count, (unsigned)size);
     for (char **e = environ; *e; e++)
         printf("env %s\n", *e);
     const char *greeting = getenv("GREETING");

@@ -43,6 +43,6 @@ int main(void) {
     RAW(__wasi_fd_fdstat_set_flags(1, __WASI_FDFLAGS_APPEND));
     RAW(__wasi_fd_fdstat_set_rights(1, 0, 0));
     RAW(__wasi_fd_write(1, &ciov, 0, &done));
-    printf("empty write wrote %u\n", done);
+    printf("empty write wrote %u\n", (unsigned)done);
     return 0;
 }

