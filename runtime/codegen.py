@@ -32,6 +32,14 @@ Two layouts:
 
 Values: see ``values``. Comparisons leave Python bools on the stack (they are
 ints); the API boundary turns results into plain ints.
+
+Memory: every instruction with a memarg computes its effective address the
+same way (``address``: an exact, never wrapped ``addr + offset``) and lets
+the buffer's own bounds check trap, 64-bit memories included. A buffer
+bound in the prologue stays valid across growth (``membuf``); only a memory
+that can start empty gets a new buffer, once, so its binding is re-read
+after calls. Atomics go through ``atomics`` libcalls with the memory
+instance.
 """
 
 from __future__ import annotations
