@@ -129,7 +129,7 @@ class PoolingAllocator:
         with self._lock:
             buf = self._free_buffers.pop() if self._free_buffers else None
         try:
-            buf = membuf.reuse(buf, size, image)
+            buf = membuf.reuse(buf, size, image, sig.shared)
         except MemoryError as e:
             raise WasmtimeError(f"cannot allocate a memory slot: {e}") from None
         self._slots(store).memories.append(buf)

@@ -35,11 +35,10 @@ ints); the API boundary turns results into plain ints.
 
 Memory: every instruction with a memarg computes its effective address the
 same way (``address``: an exact, never wrapped ``addr + offset``) and lets
-the buffer's own bounds check trap, 64-bit memories included. A buffer
-bound in the prologue stays valid across growth (``membuf``); only a memory
-that can start empty gets a new buffer, once, so its binding is re-read
-after calls. Atomics go through ``atomics`` libcalls with the memory
-instance.
+the buffer's own bounds check trap, 64-bit memories included. A memory
+that grows may get a new buffer, once (``membuf``), so the buffer bound in
+the prologue is re-read after ``memory.grow`` and after calls. Atomics go
+through ``atomics`` libcalls with the memory instance.
 """
 
 from __future__ import annotations
@@ -137,6 +136,12 @@ def targeted_blocks(code: list[tuple]) -> set[int]:
     return out
 
 
+def _may_replace_buffer(sig) -> bool:
+    """Whether a memory of type ``sig`` may change buffer objects (``membuf``)."""
+    can_grow = sig.max is None or sig.max > sig.min
+    return can_grow and (not sig.shared or sig.min == 0)
+
+
 def memories_used(code: list[tuple]) -> set[int]:
     """Indices of the memories the instructions of a body name."""
     out: set[int] = set()
@@ -185,11 +190,12 @@ class FunctionEmitter:
         self.unreachable = False
         self.mem_sigs = info.memory_sigs()
         self.global_sigs = info.global_sigs()
-        # A memory that can start empty gets a new buffer object on its first
-        # growth (see membuf), which a callee may do: its binding is re-read
-        # after every call.
+        # A memory may get a new buffer object at its first growth (see
+        # membuf), which a callee may cause: the binding of each memory that
+        # can grow is re-read after every call. (A shared memory's buffer is
+        # replaced only if it starts empty.)
         self.reload_after_call = sorted(i for i in memories_used(self.body.code)
-                                        if self.mem_sigs[i].min == 0 and self.mem_sigs[i].max != 0)
+                                        if _may_replace_buffer(self.mem_sigs[i]))
         self.meter = Meter(self, options.fuel, options.epochs)
         self.entry_lines: list[str] = []
         self.clocals = ConstLocals(len(self.sig.params), len(self.local_types)) if options.fuel else None

@@ -3,31 +3,35 @@
 Why: programs grow memory a page or a few pages at a time (allocators call
 ``memory.grow`` whenever the heap runs out), and a fuzzed module may grow to
 gigabytes. A ``bytearray`` grows by ``realloc`` plus writing zeros: measured
-here at about 60 µs per 64 KiB page whatever the size (amortised linear, but
-every byte is written and so committed, and the buffer is copied whenever
-``realloc`` cannot extend it in place).
+here at about 60-110 µs per 64 KiB page whatever the size (amortised linear,
+but every byte is written and so committed, and the buffer is copied
+whenever ``realloc`` cannot extend it in place).
 
-How: on Linux a memory is an anonymous private ``mmap`` made with
+How: on Linux a grown memory is an anonymous private ``mmap`` made with
 ``MAP_NORESERVE`` and grown with ``mmap.resize``, which is ``mremap(2)``: the
 kernel moves page-table entries, never bytes, and new pages read as zero and
-cost nothing until written (about 1.5 µs a page, the same at 1 MiB as at
-1 GiB; see ``benches/memory_grow.py``). The ``mmap`` object stays the same
-Python object across resizes, so generated code that bound it keeps a buffer
-whose length is the current size, and bounds checks stay the buffer's own
+cost nothing until written (a few µs a page, the same at 1 MiB as at 1 GiB;
+see ``benches/memory_grow.py``). The ``mmap`` object stays the same Python
+object across resizes, so generated code that bound it keeps a buffer whose
+length is the current size, and bounds checks stay the buffer's own
 (``IndexError``/``struct.error``/``OverflowError``, turned into traps at the
 API boundary).
 
-Two exceptions, both visible to callers of ``resize`` as a different object:
-
-- ``mmap`` cannot be empty, so a memory of 0 bytes is an empty ``bytearray``,
-  replaced by an ``mmap`` when it first grows (generated code re-reads the
-  buffer of a memory that may start empty after each call; see ``codegen``);
-- without ``mremap`` (not Linux) memories are ``bytearray``s grown in place
-  by ``extend``: still linear, but copying.
+But a memory *starts* as a ``bytearray`` when it is small (up to ``SMALL``;
+most modules' initial memories): instantiating then costs what CPython's
+allocator does, which reuses freed heap pages, where a fresh ``mmap`` takes
+a page fault per 4 KiB written (measured: a module with 300 KiB of data
+instantiated 6 times slower). Its first growth moves it, once, into an
+``mmap`` (copying at most ``SMALL`` bytes); from then on it grows in place.
+So a memory's buffer object can change once, at its first growth, and
+generated code re-reads it after calls (see ``codegen``). Shared memories
+start as an ``mmap`` (other threads hold their buffer), unless empty:
+``mmap`` cannot be empty. Without ``mremap`` (not Linux) memories are
+``bytearray``s grown in place by ``extend``: still linear, but copying.
 
 Resizing fails (``resize`` returns None) when the system refuses the size, or
 while a host ``memoryview`` of the memory (``Memory.get_buffer_ptr``) is
-alive: CPython cannot move a buffer that is exported.
+alive, so that no view is silently left on a buffer the memory has left.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _MAP_NORESERVE = 0x4000  # Linux; not exposed by the mmap module before Python 3
 _USE_MMAP = sys.platform.startswith("linux")
 _FLAGS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE if _USE_MMAP else 0
 _CHUNK = 1 << 20  # bulk writes go through temporaries no bigger than this
+SMALL = 1 << 20  # memories up to this size start as a bytearray
 # The largest memory this process tries to hold: 64 TiB of address space
 # (half of x86-64's user space) where pages are reserved, not committed;
 # 4 GiB where every byte is written on growth.
@@ -47,9 +52,10 @@ MAX_BYTES = 1 << 46 if _USE_MMAP else 1 << 32
 Buffer = bytearray | mmap.mmap
 
 
-def allocate(nbytes: int) -> Buffer:
-    """A zeroed buffer of ``nbytes``; MemoryError if the system refuses it."""
-    if nbytes == 0 or not _USE_MMAP:
+def allocate(nbytes: int, shared: bool = False) -> Buffer:
+    """A zeroed buffer of ``nbytes``, of the kind the module docstring
+    describes for a new memory; MemoryError if the system refuses it."""
+    if not _wants_mmap(nbytes, shared):
         return bytearray(nbytes)
     try:
         return mmap.mmap(-1, nbytes, flags=_FLAGS)
@@ -57,38 +63,58 @@ def allocate(nbytes: int) -> Buffer:
         raise MemoryError(f"cannot reserve {nbytes} bytes: {e}") from None
 
 
+def _wants_mmap(nbytes: int, shared: bool) -> bool:
+    return _USE_MMAP and nbytes > 0 and (shared or nbytes > SMALL)
+
+
 def resize(buf: Buffer, nbytes: int) -> Buffer | None:
     """Grow ``buf`` to ``nbytes`` (zeros appended): the buffer to use from now
-    on, which is ``buf`` itself unless it was empty, or None on failure."""
+    on (``buf`` itself, or on a ``bytearray``'s first growth its ``mmap``
+    successor), or None on failure."""
     try:
         if isinstance(buf, mmap.mmap):
             buf.resize(nbytes)
             return buf
-        if len(buf) == 0 and _USE_MMAP:
-            return allocate(nbytes)
-        _extend_with_zeros(buf, nbytes - len(buf))
-        return buf
+        if _has_views(buf):
+            return None
+        if not _USE_MMAP:
+            _extend_with_zeros(buf, nbytes - len(buf))
+            return buf
+        grown = mmap.mmap(-1, nbytes, flags=_FLAGS)
+        grown[:len(buf)] = buf
+        return grown
     except (OSError, OverflowError, MemoryError, BufferError):
         return None
 
 
-def reuse(buf: Buffer | None, nbytes: int, image: bytes) -> Buffer:
+def _has_views(buf: bytearray) -> bool:
+    """Whether a ``memoryview`` of ``buf`` is alive (CPython then refuses to resize it)."""
+    try:
+        buf.append(0)
+    except BufferError:
+        return True
+    del buf[-1]
+    return False
+
+
+def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -> Buffer:
     """A buffer of ``nbytes`` holding ``image`` then zeros, made from ``buf``
-    (one a released memory used, i.e. a pooled slot, or None): the buffer to
-    use, which is ``buf`` unless there is none or it cannot be resized.
-    An ``mmap`` is reset by dropping its pages (``MADV_DONTNEED``: they read
-    as zero again, at no cost until written), a ``bytearray`` by writing
-    zeros. MemoryError if a new buffer is needed and refused."""
-    if isinstance(buf, mmap.mmap) and nbytes:
-        buf.madvise(mmap.MADV_DONTNEED)
-        if len(buf) != nbytes:
-            buf = resize(buf, nbytes) or allocate(nbytes)
-    elif isinstance(buf, bytearray) and (nbytes == 0 or not _USE_MMAP):
+    (one a released memory used, i.e. a pooled slot, or None) when it is of
+    the kind ``allocate`` would choose: the buffer to use. An ``mmap`` is
+    reset by dropping its pages (``MADV_DONTNEED``: they read as zero again,
+    at no cost until written), a ``bytearray`` by writing zeros, keeping its
+    pages. MemoryError if a new buffer is needed and refused."""
+    if _wants_mmap(nbytes, shared):
+        if not isinstance(buf, mmap.mmap) or resize(buf, nbytes) is None:
+            buf = allocate(nbytes, shared)
+        else:
+            buf.madvise(mmap.MADV_DONTNEED)
+    elif isinstance(buf, bytearray) and not _has_views(buf):
         del buf[nbytes:]
-        fill(buf, 0, 0, len(buf))
         _extend_with_zeros(buf, nbytes - len(buf))
+        fill(buf, len(image), 0, nbytes - len(image))
     else:
-        buf = allocate(nbytes)
+        buf = allocate(nbytes, shared)
     buf[:len(image)] = image
     return buf
 

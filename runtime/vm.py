@@ -76,7 +76,7 @@ class MemoryInstance:
             if nbytes > self._cap_bytes():
                 raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits")
             try:
-                data = membuf.allocate(nbytes)
+                data = membuf.allocate(nbytes, shared)
             except MemoryError:
                 raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits") from None
         self.data = data

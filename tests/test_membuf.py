@@ -15,6 +15,7 @@ import pytest
 from wasmfuzz.runtime import membuf
 
 PAGE = 65536
+BIG = membuf.SMALL + PAGE
 
 
 @pytest.fixture(params=["mmap", "bytearray"])
@@ -26,30 +27,41 @@ def backend(request, monkeypatch):
     return request.param
 
 
-def test_empty_buffer_becomes_a_real_one_on_first_growth(backend):
-    buf = membuf.allocate(0)
-    assert len(buf) == 0
-    grown = membuf.resize(buf, 2 * PAGE)
-    assert len(grown) == 2 * PAGE and grown[2 * PAGE - 1] == 0
-    assert isinstance(grown, mmap.mmap) == (backend == "mmap")
+@pytest.mark.parametrize("nbytes, shared, kind", [
+    (0, False, bytearray), (PAGE, False, bytearray), (membuf.SMALL, False, bytearray),
+    (BIG, False, mmap.mmap), (0, True, bytearray), (PAGE, True, mmap.mmap)])
+def test_small_memories_start_as_bytearrays_large_and_shared_ones_as_mmaps(nbytes, shared, kind):
+    if not membuf._USE_MMAP:
+        pytest.skip("mmap growth needs mremap (Linux)")
+    buf = membuf.allocate(nbytes, shared)
+    assert type(buf) is kind and len(buf) == nbytes and buf[:] == bytes(nbytes)
 
 
-def test_growth_keeps_the_object_and_its_bytes_and_adds_zeros(backend):
+def test_first_growth_moves_to_an_mmap_once_then_grows_in_place(backend):
     buf = membuf.allocate(PAGE)
     buf[PAGE - 1] = 7
-    assert membuf.resize(buf, 3 * PAGE) is buf
-    assert len(buf) == 3 * PAGE and buf[PAGE - 1] == 7 and buf[PAGE:] == bytes(2 * PAGE)
+    grown = membuf.resize(buf, 3 * PAGE)
+    assert isinstance(grown, mmap.mmap) == (backend == "mmap")
+    assert len(grown) == 3 * PAGE and grown[PAGE - 1] == 7 and grown[PAGE:] == bytes(2 * PAGE)
+    assert membuf.resize(grown, 5 * PAGE) is grown
+    assert grown[PAGE - 1] == 7 and grown[5 * PAGE - 1] == 0
     with pytest.raises(IndexError):
-        buf[3 * PAGE]
+        grown[5 * PAGE]
 
 
-def test_growth_fails_cleanly_while_a_view_is_exported(backend):
-    buf = membuf.allocate(PAGE)
+def test_empty_buffer_grows(backend):
+    grown = membuf.resize(membuf.allocate(0), 2 * PAGE)
+    assert len(grown) == 2 * PAGE and grown[2 * PAGE - 1] == 0
+
+
+@pytest.mark.parametrize("nbytes", [PAGE, BIG])
+def test_growth_fails_cleanly_while_a_view_is_exported(backend, nbytes):
+    buf = membuf.allocate(nbytes)
     view = memoryview(buf)
-    assert membuf.resize(buf, 2 * PAGE) is None
-    assert len(buf) == PAGE
+    assert membuf.resize(buf, nbytes + PAGE) is None
+    assert len(buf) == nbytes
     view.release()
-    assert membuf.resize(buf, 2 * PAGE) is buf
+    assert len(membuf.resize(buf, nbytes + PAGE)) == nbytes + PAGE
 
 
 def test_fill_and_copy_past_the_chunk_size(backend):
@@ -62,8 +74,9 @@ def test_fill_and_copy_past_the_chunk_size(backend):
     assert other[1:n + 1] == b"\xab" * n and other[0] == 0
 
 
-def test_copy_within_one_buffer_is_a_memmove(backend):
-    buf = membuf.allocate(PAGE)
+@pytest.mark.parametrize("nbytes", [PAGE, BIG])
+def test_copy_within_one_buffer_is_a_memmove(backend, nbytes):
+    buf = membuf.allocate(nbytes)
     buf[0:8] = b"abcdefgh"
     membuf.copy(buf, 2, buf, 0, 6)
     assert buf[0:8] == b"ababcdef"
@@ -71,13 +84,13 @@ def test_copy_within_one_buffer_is_a_memmove(backend):
     assert buf[0:8] == b"abcdefef"
 
 
-def test_reuse_starts_from_the_image_then_zeros(backend):
-    buf = membuf.allocate(2 * PAGE)
-    membuf.fill(buf, 0, 0xFF, 2 * PAGE)
-    again = membuf.reuse(buf, PAGE, b"xy")
-    assert len(again) == PAGE and again[:2] == b"xy" and again[2:] == bytes(PAGE - 2)
-    bigger = membuf.reuse(again, 3 * PAGE, b"")
-    assert bigger[:] == bytes(3 * PAGE)
+@pytest.mark.parametrize("old, new", [(2 * PAGE, PAGE), (BIG + PAGE, BIG), (BIG, 2 * BIG), (PAGE, BIG)])
+def test_reuse_starts_from_the_image_then_zeros(backend, old, new):
+    buf = membuf.allocate(old)
+    membuf.fill(buf, 0, 0xFF, old)
+    again = membuf.reuse(buf, new, b"xy")
+    assert len(again) == new and again[:2] == b"xy" and again[2:] == bytes(new - 2)
+    assert (again is buf) == (type(buf) is type(membuf.allocate(new)))
     assert membuf.reuse(None, PAGE, b"z")[:1] == b"z"
 
 
