@@ -13,6 +13,7 @@ re-raised unchanged to the caller, as wasmtime-py does.
 from __future__ import annotations
 
 import struct
+import weakref
 
 from .errors import Frame, Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
@@ -150,10 +151,16 @@ class Caller:
 
 
 def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None) -> FuncRef:
-    """A FuncRef whose code runs the host callable ``func`` with converted values."""
+    """A FuncRef whose code runs the host callable ``func`` with converted values.
+
+    The store is held weakly: instances hold their imports, and a store that
+    instances pointed back to could only be freed by the cycle collector
+    (see ``Store``)."""
     params, results = sig.params, sig.results
+    store_ref = weakref.ref(store)
 
     def code(vm, *args):
+        store = store_ref()
         try:
             pyargs = [from_wasm(t, a, store) for t, a in zip(params, args)]
             if access_caller:
