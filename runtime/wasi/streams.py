@@ -90,10 +90,9 @@ class FdOutput(HostFd):
         return cls(1 if which == "stdout" else 2, owned=False, python_stream=which)
 
     def write(self, data: bytes) -> int:
-        if self.python_stream is not None:
-            stream = getattr(sys, self.python_stream, None)
-            if stream is not None:
-                stream.flush()
+        stream = getattr(sys, self.python_stream, None) if self.python_stream else None
+        if stream is not None and not getattr(stream, "closed", False):
+            stream.flush()
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view):]
