@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -163,10 +164,14 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         with log_path.open("a") as log, \
                 subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                  env=env) as child:
-            for line in child.stdout:
-                log.write(line)
-                _parse_status(line, progress, started_execs)
-                progress.update(root)
+            try:
+                for line in child.stdout:
+                    log.write(line)
+                    _parse_status(line, progress, started_execs)
+                    progress.update(root)
+            except KeyboardInterrupt:
+                _stop(child)
+                raise
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
                 findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
@@ -180,6 +185,15 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         if progress.execs == started_execs:  # it crashed before fuzzing anything: a corpus input crashes
             print(f"\nwasmfuzz fuzz: libFuzzer stopped at startup (see {log_path})", file=sys.stderr)
             return
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Let libFuzzer finish on Ctrl-C (it writes its final stats); kill it if it hangs."""
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
 
 
 def _tail(path: Path, lines: int = 60) -> str:
