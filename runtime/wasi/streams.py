@@ -101,9 +101,12 @@ class FdOutput(HostFd):
 
 class CustomOutput:
     """Hands every write to a Python callable, as wasmtime-py's ``stdout_custom``:
-    it returns how many bytes it took (None for all of them)."""
+    in pieces of at most 4 KiB (Wasmtime's), each offered again from where
+    the callable stopped until it has taken all (it returns how many bytes
+    it took, or None for all of them)."""
 
     isatty = False
+    PIECE = 4096
 
     def __init__(self, callback):
         if not callable(callback):
@@ -111,18 +114,19 @@ class CustomOutput:
         self.callback = callback
 
     def write(self, data: bytes) -> int:
-        rest = bytes(data)
-        while rest:
-            try:
-                taken = self.callback(rest)
-            except Exception as e:  # wasmtime-py reports it and the write fails with EIO
-                print("failed custom output, required to catch exception:", e)
-                raise WasiError(Errno.IO) from None
-            if taken is None:
-                break
-            if not isinstance(taken, int) or taken <= 0:
-                raise WasiError(Errno.IO)
-            rest = rest[taken:]
+        for start in range(0, len(data), self.PIECE):
+            rest = bytes(data[start:start + self.PIECE])
+            while rest:
+                try:
+                    taken = self.callback(rest)
+                except Exception as e:  # wasmtime-py reports it and the write fails with EIO
+                    print("failed custom output, required to catch exception:", e)
+                    raise WasiError(Errno.IO) from None
+                if taken is None:
+                    break
+                if not isinstance(taken, int) or taken <= 0:
+                    raise WasiError(Errno.IO)
+                rest = rest[taken:]
         return len(data)
 
     def close(self) -> None:
