@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import findings, targets
+from .atheris_main import launcher_source
 
 EXECS = re.compile(r"^#(\d+)")
 COVERAGE = re.compile(r"cov: (\d+)")
@@ -143,6 +144,9 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
     crashes = root / args.target / "crashes"
     crashes.mkdir(parents=True, exist_ok=True)
     log_path = root / args.target / "campaign.log"
+    launcher = root / args.target / "fuzzer"
+    launcher.write_text(launcher_source(args.target, sys.executable))
+    launcher.chmod(0o755)
     env = dict(os.environ, **{targets.FINDINGS_ENV: str(root)})
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     runs_left = args.runs
@@ -158,8 +162,7 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         if args.jobs > 1:
             flags += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
         before = set(crashes.iterdir())
-        cmd = [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", args.target, *flags, *args.libfuzzer_flags,
-               str(corpus), *map(str, seeds)]
+        cmd = [str(launcher), *flags, *args.libfuzzer_flags, str(corpus), *map(str, seeds)]
         started_execs = progress.execs
         with log_path.open("a") as log, \
                 subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
