@@ -77,5 +77,7 @@ def _forget_generated_source() -> None:
 
 def fuzz_main(name: str) -> None:
     """``python -m wasmfuzz.fuzz.targets.NAME [libFuzzer flags]``: restart through
-    the atheris launcher, which imports the runtime with coverage instrumentation."""
+    ``atheris_main``, which imports the runtime with coverage instrumentation.
+    One process only: ``-fork``/``-jobs`` need the executable launcher that
+    ``wasmfuzz fuzz`` writes."""
     os.execv(sys.executable, [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", name, *sys.argv[1:]])
