@@ -808,9 +808,11 @@ class FunctionEmitter:
         fuel and epoch accounting: its length is the operand on top. For the
         grows, ``fail`` is the result that means it failed (and is not charged)."""
         length, length_def = self.st[-1], self.cdefs[-1]
-        if self.meter.fuel and not (length.isdigit() or length.isidentifier()):
-            self.materialize(len(self.st) - 1)
-            length = self.st[-1]
+        if self.meter.fuel and not length.isdigit() and not _is_local(length):
+            # Keep the length for after the operation in a temporary of its own:
+            # its stack slot may receive the result (memory.grow, table.grow).
+            self.w(f"_n = {length}")
+            self.st[-1] = length = "_n"
         self.meter.before_bulk(length_def)
         emit()
         only_if = f"{self.st[-1]} != {fail}" if fail is not None else None
@@ -913,6 +915,11 @@ class FunctionEmitter:
         pro += [f"        {line}" for line in self.entry_lines]
         tail = [f"    return {self.pyname}"]
         return "\n".join(head + pro + self.lines + tail) + "\n"
+
+
+def _is_local(text: str) -> bool:
+    """Whether ``text`` names a Wasm local (which no instruction but local.set changes)."""
+    return text[:1] == "l" and text[1:].isdigit()
 
 
 def _arity(o: int) -> int:
