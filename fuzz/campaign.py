@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import findings, targets
+from .atheris_main import launcher_source
 
 EXECS = re.compile(r"^#(\d+)")
 COVERAGE = re.compile(r"cov: (\d+)")
@@ -142,6 +144,9 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
     crashes = root / args.target / "crashes"
     crashes.mkdir(parents=True, exist_ok=True)
     log_path = root / args.target / "campaign.log"
+    launcher = root / args.target / "fuzzer"
+    launcher.write_text(launcher_source(args.target, sys.executable))
+    launcher.chmod(0o755)
     env = dict(os.environ, **{targets.FINDINGS_ENV: str(root)})
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     runs_left = args.runs
@@ -157,16 +162,19 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         if args.jobs > 1:
             flags += [f"-fork={args.jobs}", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
         before = set(crashes.iterdir())
-        cmd = [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", args.target, *flags, *args.libfuzzer_flags,
-               str(corpus), *map(str, seeds)]
+        cmd = [str(launcher), *flags, *args.libfuzzer_flags, str(corpus), *map(str, seeds)]
         started_execs = progress.execs
         with log_path.open("a") as log, \
                 subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                  env=env) as child:
-            for line in child.stdout:
-                log.write(line)
-                _parse_status(line, progress, started_execs)
-                progress.update(root)
+            try:
+                for line in child.stdout:
+                    log.write(line)
+                    _parse_status(line, progress, started_execs)
+                    progress.update(root)
+            except KeyboardInterrupt:
+                _stop(child)
+                raise
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
                 findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
@@ -180,6 +188,15 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         if progress.execs == started_execs:  # it crashed before fuzzing anything: a corpus input crashes
             print(f"\nwasmfuzz fuzz: libFuzzer stopped at startup (see {log_path})", file=sys.stderr)
             return
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Let libFuzzer finish on Ctrl-C (it writes its final stats); kill it if it hangs."""
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
 
 
 def _tail(path: Path, lines: int = 60) -> str:

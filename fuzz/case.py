@@ -48,5 +48,8 @@ class TestCase:
     @classmethod
     def from_json(cls, text: str, wasm: bytes) -> "TestCase":
         d = json.loads(text)
+        unknown = [name for name in d["checks"] if name not in PAIRS and name != VALIDATION]
+        if unknown:
+            raise ValueError(f"unknown checks {unknown} (known: {', '.join([*PAIRS, VALIDATION])})")
         return cls(wasm, ExecutionSpec.from_dict(d["spec"]), tuple(d["checks"]), bytes.fromhex(d["args"]),
                    d["invocations"])

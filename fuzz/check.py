@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_junit(path: Path, results) -> None:
     suite = ET.Element("testsuite", name="wasmfuzz check", tests=str(len(results)),
                        failures=str(sum(1 for r in results if r[2] == "failure")),
-                       errors=str(sum(1 for r in results if r[2] == "error")))
+                       errors=str(sum(1 for r in results if r[2] == "error")),
+                       skipped=str(sum(1 for r in results if r[2] == "skipped")))
     for entry, seconds, kind, message in results:
         case = ET.SubElement(suite, "testcase", classname=entry.target or "corpus", name=str(entry.path),
                              time=f"{seconds:.3f}")

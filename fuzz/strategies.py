@@ -55,5 +55,6 @@ def table_programs(draw) -> table_ops.TableOpsProgram:
 
 
 @st.composite
-def memory_programs(draw, memory64: bool = False, multi_memory: bool = False) -> memory_ops.MemoryOpsProgram:
-    return memory_ops.program(HypothesisSource(draw), memory64=memory64, multi_memory=multi_memory)
+def memory_programs(draw, memory64: bool = False, multi_memory: bool = False,
+                    atomics: bool = False) -> memory_ops.MemoryOpsProgram:
+    return memory_ops.program(HypothesisSource(draw), memory64=memory64, multi_memory=multi_memory, atomics=atomics)

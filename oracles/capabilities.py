@@ -23,6 +23,8 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "pooling": ({"allocation_strategy": "pooling"}, ("", ())),
     "fuel": ({"consume_fuel": True}, ("set_fuel", (1,))),
     "epoch": ({"epoch_interruption": True}, ("set_epoch_deadline", (1,))),
+    "epoch_callback": ({"epoch_interruption": True}, ("epoch_deadline_callback", (lambda store: 1,))),
+    "epoch_async": ({"epoch_interruption": True}, ("epoch_deadline_async_yield_and_update", (1,))),
     "memory64": ({"wasm_memory64": True}, ("", ())),
     "multi_memory": ({"wasm_multi_memory": True}, ("", ())),
     "threads": ({"wasm_threads": True}, ("", ())),

@@ -117,12 +117,26 @@ def _check_exports(lv: _Live) -> None:
         raise _divergence(lv, "instantiation", "exports", "; ".join(map(str, a)), "; ".join(map(str, b)))
 
 
+def _read(lv: _Live, step: str, what: str):
+    """Both executions' exported ``what`` (globals, memories, tables), read
+    through the host API; an engine crashing there is a divergence too."""
+    out = []
+    for execution in (lv.reference, lv.candidate):
+        try:
+            out.append(getattr(execution, what)())
+        except Exception as e:  # the host API must not fail on a live instance: report which engine did
+            crash = execution.classify(e)
+            raise _divergence(lv, step, f"reading {what}", "readable", f"{execution.name}: {crash}",
+                              kind=crash.summary) from None
+    return out
+
+
 def _check_state(lv: _Live, step: str) -> None:
-    ga, gb = lv.reference.globals(), lv.candidate.globals()
+    ga, gb = _read(lv, step, "globals")
     for name in ga:
         if not allowed.values_equal(ga[name], gb.get(name, Value("missing"))):
             raise _divergence(lv, step, f"global {name!r}", str(ga[name]), str(gb.get(name)))
-    ma, mb = lv.reference.memories(), lv.candidate.memories()
+    ma, mb = _read(lv, step, "memories")
     for name, da in ma.items():
         db = mb.get(name, b"")
         if da != db:
@@ -130,7 +144,7 @@ def _check_state(lv: _Live, step: str) -> None:
 
 
 def _check_tables(lv: _Live, step: str) -> None:
-    ta, tb = lv.reference.tables(), lv.candidate.tables()
+    ta, tb = _read(lv, step, "tables")
     for name, ea in ta.items():
         eb = tb.get(name, ())
         if len(ea) != len(eb):

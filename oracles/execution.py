@@ -16,11 +16,14 @@ points on every engine, deterministically.
 
 Fuel and epoch deadlines are reset before every call (Wasmtime PR #4515:
 fuel must be reset per call when looping invocations), and fuel consumed is
-read after every call that returns.
+read after every call that returns. At an epoch deadline, wasmfuzz may also
+be asked to call back and continue, or (calls made with ``call_async``) to
+yield to the event loop and resume: both must end as if never interrupted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import traceback
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from .spec import ExecutionSpec
 from .values import Value
 
 TYPE_NAMES = ("i32", "i64", "f32", "f64", "funcref", "externref")
+NO_DEADLINE = 1 << 40  # more ticks than any module's imports make
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ class ApiExecution:
             setattr(config, setting, value)
         self.engine = self.api.Engine(config)
         self.store = self.api.Store(self.engine)
+        if spec.epoch_deadline is not None and spec.epoch_mode == "callback":
+            self.store.epoch_deadline_callback(lambda store: 1)
+        elif spec.epoch_deadline is not None and spec.epoch_mode == "yield":
+            self.store.epoch_deadline_async_yield_and_update(1)
         self.instance = None
         self._exports: dict[str, object] = {}
 
@@ -68,7 +76,7 @@ class ApiExecution:
         try:
             module = api.Module(self.engine, wasm)
             imports = [self._dummy(imp.type) for imp in module.imports]
-            self._before_call()
+            self._before_call(instantiating=True)
             self.instance = api.Instance(self.store, module, imports)
             self._exports = dict(self.instance.exports(self.store))
         except Exception as e:  # classified, never swallowed: see classify
@@ -83,7 +91,11 @@ class ApiExecution:
         results = [self.type_name(t) for t in func.type(self.store).results]
         try:
             self._before_call()
-            out = func(self.store, *(a.to_host() for a in args))
+            host_args = [a.to_host() for a in args]
+            if self.spec.epoch_mode == "yield":
+                out = asyncio.run(func.call_async(self.store, *host_args))
+            else:
+                out = func(self.store, *host_args)
         except Exception as e:  # classified, never swallowed: see classify
             return self.classify(e)
         out = [] if out is None else out if isinstance(out, list) else [out]
@@ -138,11 +150,13 @@ class ApiExecution:
             value = Value(type_, None, sig, _func_index(v))
         return value
 
-    def _before_call(self) -> None:
+    def _before_call(self, instantiating: bool = False) -> None:
         if self.spec.fuel is not None:
             self.store.set_fuel(self.spec.fuel)
         if self.spec.epoch_deadline is not None:
-            self.store.set_epoch_deadline(self.spec.epoch_deadline)
+            # Instantiation is synchronous: a start function may not yield.
+            yielding = instantiating and self.spec.epoch_mode == "yield"
+            self.store.set_epoch_deadline(NO_DEADLINE if yielding else self.spec.epoch_deadline)
 
     def _export_info(self, name: str, item) -> ExportInfo:
         api = self.api

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .capabilities import supports
+from .execution import NO_DEADLINE
 from .spec import ExecutionSpec
 
 # Enough fuel that a module built with wasm-smith's --ensure-termination
 # never runs out: running out with this much is a divergence.
 AMPLE_FUEL = 1 << 40
-# An epoch deadline no module's imports can reach by ticking.
-FAR_DEADLINE = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,22 @@ FUEL_ON_VS_OFF = Pair(
 EPOCHS_VS_NONE = Pair(
     "no epochs vs far deadline", ("epoch",),
     lambda b: b.with_(epoch_deadline=None),
-    lambda b: b.with_(epoch_deadline=FAR_DEADLINE))
+    lambda b: b.with_(epoch_deadline=NO_DEADLINE))
+# Deadline 0: every check that sees the epoch at the deadline calls back (or
+# yields) and goes on one tick later, so the run is interrupted at every
+# import call's next check, and must end as the uninterrupted run does.
+EPOCH_CALLBACKS = Pair(
+    "no epochs vs deadline callbacks", ("epoch_callback",),
+    lambda b: b.with_(epoch_deadline=None),
+    lambda b: b.with_(epoch_deadline=0, epoch_mode="callback"))
+EPOCH_ASYNC_YIELDS = Pair(
+    "no epochs vs async yields", ("epoch_async",),
+    lambda b: b.with_(epoch_deadline=None),
+    lambda b: b.with_(epoch_deadline=0, epoch_mode="yield"))
 ON_DEMAND_VS_POOLING = Pair(
     "on-demand vs pooling", ("pooling",),
     lambda b: b.with_(pooling=False),
     lambda b: b.with_(pooling=True))
 
-PAIRS = {p.name: p for p in (WASMTIME, LAZY_VS_EAGER, FUEL_ON_VS_OFF, EPOCHS_VS_NONE, ON_DEMAND_VS_POOLING)}
+PAIRS = {p.name: p for p in (WASMTIME, LAZY_VS_EAGER, FUEL_ON_VS_OFF, EPOCHS_VS_NONE, EPOCH_CALLBACKS,
+                              EPOCH_ASYNC_YIELDS, ON_DEMAND_VS_POOLING)}

@@ -25,6 +25,8 @@ class ExecutionSpec:
     pooling: bool = False  # wasmfuzz Config.allocation_strategy = "pooling"
     fuel: int | None = None  # fuel given before every call; None: fuel off
     epoch_deadline: int | None = None  # set_epoch_deadline before every call; None: epochs off
+    epoch_mode: str = "trap"  # at the deadline: "trap", "callback" (continue 1 tick later) or
+    #                           "yield" (async call yields to the event loop, then continues); wasmfuzz only
 
     @property
     def name(self) -> str:
@@ -37,7 +39,7 @@ class ExecutionSpec:
         if self.fuel is not None:
             parts.append(f"fuel={self.fuel}")
         if self.epoch_deadline is not None:
-            parts.append(f"epoch={self.epoch_deadline}")
+            parts.append(f"epoch={self.epoch_deadline}" + ("" if self.epoch_mode == "trap" else f"/{self.epoch_mode}"))
         return f"{self.engine}[{','.join(parts)}]" if parts else self.engine
 
     def settings(self) -> dict[str, object]:

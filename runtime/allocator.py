@@ -10,7 +10,8 @@
   slots. A memory slot's buffer is kept when its store goes away and reset
   for the next instance (its bytes rewritten from the module's image), which
   saves the large allocation, its page faults and its release; exceeding a
-  limit is a ``WasmtimeError`` naming it. Slots return to the pool when their
+  limit is a ``WasmtimeError`` naming it. Table slots are only counted: a
+  Python list is cheaper to make afresh than to refill (measured). Slots return to the pool when their
   store is garbage-collected or ``Store.close()`` is called; on exhaustion the
   pool runs one garbage collection to reclaim stores that are only
   unreachable through reference cycles before giving up.
@@ -57,14 +58,18 @@ class OnDemandAllocator:
 
 
 class _StoreSlots:
-    """The pooled slots one store holds, returned when the store goes away."""
+    """The pooled slots one store holds, returned when the store goes away.
 
-    __slots__ = ("instances", "memories", "tables", "__weakref__")
+    The counts are what ``begin`` reserved, not what was allocated, so an
+    instantiation that fails half way still gives every slot back."""
+
+    __slots__ = ("instances", "memories", "tables", "buffers", "__weakref__")
 
     def __init__(self):
         self.instances = 0
-        self.memories: list[membuf.Buffer] = []
-        self.tables: list[list] = []
+        self.memories = 0
+        self.tables = 0
+        self.buffers: list[membuf.Buffer] = []
 
 
 class PoolingAllocator:
@@ -77,7 +82,6 @@ class PoolingAllocator:
         self._memories = 0
         self._tables = 0
         self._free_buffers: list[membuf.Buffer] = []
-        self._free_lists: list[list] = []
 
     def _slots(self, store) -> _StoreSlots:
         slots = store._pool_slots
@@ -89,13 +93,11 @@ class PoolingAllocator:
     def _release(self, slots: _StoreSlots) -> None:
         with self._lock:
             self._instances -= slots.instances
-            self._memories -= len(slots.memories)
-            self._tables -= len(slots.tables)
-            self._free_buffers.extend(slots.memories)
-            self._free_lists.extend(slots.tables)
-            slots.instances = 0
-            slots.memories = []
-            slots.tables = []
+            self._memories -= slots.memories
+            self._tables -= slots.tables
+            self._free_buffers.extend(slots.buffers)
+            slots.instances = slots.memories = slots.tables = 0
+            slots.buffers = []
 
     def begin(self, store, info) -> None:
         """Reserve an instance slot and the memory and table slots ``info`` defines."""
@@ -113,7 +115,10 @@ class PoolingAllocator:
             self._instances += 1
             self._memories += need[1]
             self._tables += need[2]
-        self._slots(store).instances += 1
+        slots = self._slots(store)
+        slots.instances += 1
+        slots.memories += need[1]
+        slots.tables += need[2]
 
     def _fits(self, need) -> bool:
         cfg = self.config
@@ -132,7 +137,7 @@ class PoolingAllocator:
             buf = membuf.reuse(buf, size, image, sig.shared)
         except MemoryError as e:
             raise WasmtimeError(f"cannot allocate a memory slot: {e}") from None
-        self._slots(store).memories.append(buf)
+        self._slots(store).buffers.append(buf)
         return MemoryInstance(sig.min, sig.max, sig.is64, sig.shared, sig.page_size_log2, store._limits,
                               max_bytes=min(self.config.max_memory_size, MAX_MEMORY_BYTES), data=buf)
 
@@ -141,8 +146,4 @@ class PoolingAllocator:
             raise WasmtimeError(f"table minimum size of {sig.min} elements exceeds the pooling "
                                 f"allocator's table_elements of {self.config.table_elements}")
         cap = self.config.table_elements if sig.max is None else min(sig.max, self.config.table_elements)
-        with self._lock:
-            elems = self._free_lists.pop() if self._free_lists else []
-        table = TableInstance(sig.elem, sig.min, cap, init, sig.is64, store._limits, lazy, elems=elems)
-        self._slots(store).tables.append(elems)
-        return table
+        return TableInstance(sig.elem, sig.min, cap, init, sig.is64, store._limits, lazy)

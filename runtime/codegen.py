@@ -873,29 +873,29 @@ class FunctionEmitter:
         shift = self.mem_sigs[ins[1]].page_size_log2
         self.push_slot_value(f"len({m}) >> {shift}")
 
-    def bulk(self, emit) -> None:
+    def bulk(self, emit, fail: str | None = None) -> None:
         """Emit a bulk operation (``emit()``, which pops its operands) with its
-        fuel and epoch accounting: its length is the operand on top."""
+        fuel and epoch accounting: its length is the operand on top. For the
+        grows, ``fail`` is the result that means it failed (and is not charged)."""
         length, length_def = self.st[-1], self.cdefs[-1]
-        if self.meter.fuel and not (length.isdigit() or length.isidentifier()):
-            self.materialize(len(self.st) - 1)
-            length = self.st[-1]
+        if self.meter.fuel and not length.isdigit() and not _is_local(length):
+            # Keep the length for after the operation in a temporary of its own:
+            # its stack slot may receive the result (memory.grow, table.grow).
+            self.w(f"_n = {length}")
+            self.st[-1] = length = "_n"
         self.meter.before_bulk(length_def)
         emit()
-        self.meter.after_bulk(length, length_def)
+        only_if = f"{self.st[-1]} != {fail}" if fail is not None else None
+        self.meter.after_bulk(length, length_def, only_if)
 
     def i_memory_grow(self, ins):
         mi, m = self.mem(ins[1])
-        length, length_def = self.st[-1], self.cdefs[-1]
-        if self.meter.fuel and not (length.isdigit() or length.isidentifier()):
-            self.materialize(len(self.st) - 1)
-            length = self.st[-1]
-        self.meter.before_bulk(length_def)
-        n, _ = self.pop()
-        self.push_slot_value(f"{self.need('_memory_grow')}({mi}, {n})")
-        self.w(f"{m} = {mi}.data")
-        fail = M64 if self.mem_sigs[ins[1]].is64 else M32
-        self.meter.after_bulk(length, length_def, only_if=f"{self.st[-1]} != {fail}")
+
+        def emit():
+            n, _ = self.pop()
+            self.push_slot_value(f"{self.need('_memory_grow')}({mi}, {n})")
+            self.w(f"{m} = {mi}.data")
+        self.bulk(emit, fail=M64 if self.mem_sigs[ins[1]].is64 else M32)
 
     def i_memory_fill(self, ins):
         _, m = self.mem(ins[1])
@@ -923,7 +923,8 @@ class FunctionEmitter:
 
     def i_table_grow(self, ins):
         ti, _ = self.table(ins[1])
-        self.bulk(lambda: self.call_trapping_with(["_table_grow", ti], 2))
+        is64 = self.info.table_sigs()[ins[1]].is64
+        self.bulk(lambda: self.call_trapping_with(["_table_grow", ti], 2), fail=M64 if is64 else M32)
 
     def i_table_fill(self, ins):
         ti, _ = self.table(ins[1])
@@ -984,6 +985,11 @@ class FunctionEmitter:
         pro += [f"        {line}" for line in self.entry_lines]
         tail = [f"    return {self.pyname}"]
         return "\n".join(head + pro + self.lines + tail) + "\n"
+
+
+def _is_local(text: str) -> bool:
+    """Whether ``text`` names a Wasm local (which no instruction but local.set changes)."""
+    return text[:1] == "l" and text[1:].isdigit()
 
 
 def _arity(o: int) -> int:

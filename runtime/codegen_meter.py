@@ -12,19 +12,20 @@ The cost model and check points were measured on Wasmtime 50 (through the
   calls, so costs since the last write are lost when something else traps,
   as in Wasmtime.
 - Checks (``fc >= 0`` traps OUT_OF_FUEL) happen on function entry (after the
-  entry charge), at every loop header, and after a bulk operation
-  (``memory.fill/copy/init``, ``table.fill/copy/init/grow``, ``memory.grow``)
-  unless its length is an SSA constant of at most 128. Bulk operations
-  charge their length (bytes, elements, pages) after they run;
-  ``memory.grow`` is charged and checked only when it succeeds,
-  ``table.grow`` always.
+  entry charge) and at every loop header.
+- Bulk operations (``memory.fill/copy/init``, ``table.fill/copy/init/grow``,
+  ``memory.grow``) also cost their length (bytes, elements, pages). A length
+  that is an SSA constant of at most 128 is charged statically, like any
+  other cost, even when a grow fails. Any other length is charged after the
+  operation, and only if it succeeded (a grow that returns -1 is free), and
+  is then followed by a fuel check and an epoch check.
 - "SSA constant" follows Cranelift's view at translation time: a length
   produced by a constant instruction, also through locals, as long as every
   path to the use carries that same definition and the use is not inside a
   loop that reads the local from before the loop (``ConstLocals``).
 - Epoch checks (engine epoch >= store deadline) happen on function entry,
-  at every loop header, and before a bulk operation whose length is not a
-  small constant. Each is one test of the store's ``hit`` flag, which the
+  at every loop header, and after a successful bulk operation whose length
+  is not a small constant. Each is one test of the store's ``hit`` flag, which the
   engine sets when its epoch moves (see ``interrupts``).
 """
 
@@ -138,24 +139,28 @@ class Meter:
             self.epoch_check()
 
     @staticmethod
-    def needs_check(length_def) -> bool:
-        return length_def is None or length_def[1] > BULK_CONSTANT_LIMIT
+    def is_static(length_def) -> bool:
+        """Whether a bulk length is charged at compile time (a constant <= 128)."""
+        return length_def is not None and length_def[1] <= BULK_CONSTANT_LIMIT
 
     def before_bulk(self, length_def) -> None:
         self.flush()
-        if self.epochs and self.needs_check(length_def):
-            self.epoch_check()
+        if self.fuel and self.is_static(length_def):
+            self.pending += length_def[1]
 
     def after_bulk(self, length: str, length_def, only_if: str | None = None) -> None:
-        """Charge ``length`` units after a bulk operation ran (when ``only_if`` holds)."""
-        if not self.fuel:
+        """After a bulk operation with a run-time length: charge it and check,
+        when the operation succeeded (``only_if``, for the grows)."""
+        if self.is_static(length_def) or not (self.fuel or self.epochs):
             return
         em = self.em
         if only_if is not None:
             em.w(f"if {only_if}:")
             em.indent += 1
-        em.w(f"fc += {length}")
-        if self.needs_check(length_def):
+        if self.fuel:
+            em.w(f"fc += {length}")
             self.fuel_check()
+        if self.epochs:
+            self.epoch_check()
         if only_if is not None:
             em.indent -= 1

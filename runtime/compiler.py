@@ -70,6 +70,7 @@ class ModuleCode:
         # generated reads must check for them (Config.table_lazy_init).
         self.lazy_tables = options.lazy_tables
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
+        self.func_sigs = [info.types[t] for t in info.func_type_indices()]
         self.plan = compute_plan(info)
         self.sig_ids = {sig: sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
@@ -110,11 +111,14 @@ class ModuleCode:
             ref.code = fn
             return
         with self._lock:
-            ref.code = self.namespace[f"f{j}"]
-            if j not in self._compiled:
-                self._waiting.setdefault(j, weakref.WeakSet()).add(ref)
-            else:
+            if j in self._compiled:
                 ref.code = self._compiled[j]
+                return
+            ref.code = self.namespace[f"f{j}"]
+            waiting = self._waiting.get(j)
+            if waiting is None:
+                waiting = self._waiting[j] = weakref.WeakSet()
+            waiting.add(ref)
 
     def compile_all(self) -> None:
         for j in range(self.num_imported, self.num_imported + len(self.info.funcs)):

@@ -13,10 +13,12 @@ re-raised unchanged to the caller, as wasmtime-py does.
 from __future__ import annotations
 
 import struct
+import weakref
 
 from .errors import Frame, Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
 from .module_info import FuncSig
+from .opcodes import F32, F64, I32, I64
 from .types import FuncType
 from .value import from_wasm, to_wasm
 
@@ -149,13 +151,39 @@ class Caller:
         return item
 
 
+def _signed32(v) -> int:
+    v = int(v)
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def _signed64(v) -> int:
+    v = int(v)
+    return v - 0x10000000000000000 if v & 0x8000000000000000 else v
+
+
+# Wasm -> host conversions that need no store, by value type; others go through from_wasm.
+_PLAIN_FROM_WASM = {I32: _signed32, I64: _signed64, F32: float, F64: float}
+
+
 def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None) -> FuncRef:
-    """A FuncRef whose code runs the host callable ``func`` with converted values."""
+    """A FuncRef whose code runs the host callable ``func`` with converted values.
+
+    Argument conversions are chosen once here, per parameter type, since a
+    host function may be called millions of times (WASI calls are). The store
+    is held weakly: instances hold their imports, and a store that instances
+    pointed back to could only be freed by the cycle collector (see ``Store``)."""
     params, results = sig.params, sig.results
+    store_ref = weakref.ref(store)
+    plain = all(t in _PLAIN_FROM_WASM for t in params)
+    converters = [_PLAIN_FROM_WASM.get(t) for t in params]
 
     def code(vm, *args):
+        store = store_ref()
         try:
-            pyargs = [from_wasm(t, a, store) for t, a in zip(params, args)]
+            if plain:
+                pyargs = [c(a) for c, a in zip(converters, args)]
+            else:
+                pyargs = [from_wasm(t, a, store) for t, a in zip(params, args)]
             if access_caller:
                 out = func(Caller(vm, store), *pyargs)
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .constexpr import eval_const
+from .interrupts import new_epoch, out_of_fuel
 from .opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .func import Func, call_wasm
@@ -80,33 +81,40 @@ def _bind_import(store, vm: VMContext, imp, item, checked: bool) -> None:
         vm.globals.append(item._cell)
 
 
-class _InitFuel:
-    """Fuel charged while instantiating, as Wasmtime charges it (measured on
-    Wasmtime 50): nothing for what the module's init plan already folded
-    (numeric-constant globals, folded element segments, a static memory
-    image); otherwise 1 once, then checked, when the first evaluation is
-    needed, 1 per operator of each evaluated constant expression (function
-    indices are free, expression-encoded items are not), 1 per element or byte a segment
-    writes (checked after every data segment, and after an element segment
-    of more than 128 elements), and 1 for calling the start function."""
+class _InitMeter:
+    """Fuel and epoch checks while instantiating, as Wasmtime makes them
+    (measured on Wasmtime 50). Nothing for what the module's init plan
+    already folded (numeric-constant globals, folded element segments, a
+    static memory image). Otherwise, when the first evaluation is needed, 1
+    fuel then a fuel check and an epoch check, as on a function's entry; then
+    1 per operator of each evaluated constant expression (function indices
+    are free, expression-encoded items are not), 1 per element or byte a
+    segment writes (checked after every data segment, and after an element
+    segment of more than 128 elements), and 1 for calling the start function."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, fuel: bool, epochs: bool):
         self.ctx = ctx
+        self.fuel = fuel
+        self.epochs = epochs
         self.started = False
 
     def charge(self, units: int, check: bool = False) -> None:
         ctx = self.ctx
         if not self.started:
             self.started = True
-            ctx.fuel += 1
-            self._check()
-        ctx.fuel += units
-        if check:
-            self._check()
+            if self.fuel:
+                ctx.fuel += 1
+                self._check()
+            if self.epochs and ctx.hit:
+                new_epoch(ctx)
+        if self.fuel:
+            ctx.fuel += units
+            if check:
+                self._check()
 
     def _check(self) -> None:
         if self.ctx.fuel >= 0:
-            raise Trap.from_code(TrapCode.OUT_OF_FUEL)
+            out_of_fuel(self.ctx, self.ctx.fuel)
 
     def segments(self, info, first_elem: int, charge_data: bool) -> None:
         for idx, seg in enumerate(info.elems):
@@ -148,11 +156,13 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     allocator = store.engine._allocator
     allocator.begin(store, info)
     vm = VMContext(code, store._ctx)
+    store._vms.append(vm)
     for imp, item in zip(info.imports, imports):
         _bind_import(store, vm, imp, item, checked)
     lazy = code.lazy_tables
     plan = code.plan
-    fuel = _InitFuel(store._ctx) if code.options.fuel else None
+    options = code.options
+    fuel = _InitMeter(store._ctx, options.fuel, options.epochs) if options.fuel or options.epochs else None
     for g in info.globals:
         if fuel is not None and not _is_numeric_const(g.init):
             fuel.charge(len(g.init))

@@ -110,9 +110,11 @@ def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -
         else:
             buf.madvise(mmap.MADV_DONTNEED)
     elif isinstance(buf, bytearray) and not _has_views(buf):
+        dirty = min(len(buf), nbytes)  # what the image does not overwrite is zeroed up to here
         del buf[nbytes:]
         _extend_with_zeros(buf, nbytes - len(buf))
-        fill(buf, len(image), 0, nbytes - len(image))
+        if dirty > len(image):
+            buf[len(image):dirty] = bytes(dirty - len(image))
     else:
         buf = allocate(nbytes, shared)
     buf[:len(image)] = image

@@ -26,6 +26,12 @@ def _ensure_recursion_limit() -> None:
 _ensure_recursion_limit()
 
 
+def _release_instances(vms: list) -> None:
+    for vm in vms:
+        vm.release()
+    vms.clear()
+
+
 class Store:
     """Holds instances, their memories, tables and globals, and host data."""
 
@@ -38,6 +44,12 @@ class Store:
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
         self._pool_slots = None  # set by the pooling allocator
         self._pool_finalizer = None
+        # Instances refer to each other and to their function references in
+        # cycles; nothing in them refers back to the store, so the store is
+        # freed as soon as the program drops it, and this takes their state
+        # (memories above all) apart at once instead of at the next collection.
+        self._vms: list = []
+        self._vm_finalizer = weakref.finalize(self, _release_instances, self._vms)
         self._ctx = StoreContext(self.engine._epoch, weakref.ref(self))
 
     def data(self):
@@ -57,6 +69,7 @@ class Store:
         """Release what this store holds from a pooling allocator now, rather
         than when the store is garbage-collected. The store's instances must
         not be used afterwards."""
+        self._vm_finalizer()
         if self._pool_finalizer is not None:
             self._pool_finalizer()
 

@@ -92,6 +92,17 @@ class Val:
 
 def to_wasm(code: int, v, store=None):
     """A host value (plain or ``Val``) as the Wasm value of type ``code``."""
+    kind = type(v)
+    if kind is int:  # the common cases first: this runs for every argument of every call
+        if code == I32:
+            return v & 0xFFFFFFFF
+        if code == I64:
+            return v & 0xFFFFFFFFFFFFFFFF
+    elif kind is float:
+        if code == F64:
+            return v
+        if code == F32:
+            return to_f32(v)
     if isinstance(v, Val):
         if v._type.code != code:
             raise TypeError(f"expected a {TYPE_NAMES[code]} value, got {v._type}")

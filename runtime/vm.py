@@ -138,20 +138,13 @@ class TableInstance:
     __slots__ = ("elems", "elem_type", "max", "is64", "limits", "lazy")
 
     def __init__(self, elem_type: int, size: int, max_size: int | None, init=None,
-                 is64: bool = False, limits: ResourceLimits | None = None, lazy=None,
-                 elems: list | None = None):
-        """``elems``, when given, is a list to reuse (a pooled slot); it is refilled."""
+                 is64: bool = False, limits: ResourceLimits | None = None, lazy=None):
         self.elem_type = elem_type
         self.max = max_size
         self.is64 = is64
         self.limits = limits
         self.lazy = lazy
-        fill = [UNINIT if lazy is not None else init] * size
-        if elems is None:
-            self.elems = fill
-        else:
-            elems[:] = fill
-            self.elems = elems
+        self.elems = [UNINIT if lazy is not None else init] * size
 
     def resolve(self, i: int):
         """Element ``i``, initialising it from the plan if it was never read."""
@@ -224,7 +217,7 @@ class VMContext:
             return self.imported_funcs[idx]
         ref = self._funcrefs.get(idx)
         if ref is None:
-            ref = FuncRef(None, self, self.info.func_sig(idx), idx)
+            ref = FuncRef(None, self, self.code.func_sigs[idx], idx)
             self.code.bind_ref(idx, ref)
             self._funcrefs[idx] = ref
         return ref
@@ -239,6 +232,15 @@ class VMContext:
             items = tuple(eval_const(e, self) for e in self.info.elems[idx].items)
             self._elem_cache[idx] = items
         return items
+
+    def release(self) -> None:
+        """Drop this instance's state; only when its store is gone or closed."""
+        self.memories.clear()
+        self.tables.clear()
+        self.globals.clear()
+        self.imported_funcs.clear()
+        self._funcrefs.clear()
+        self._elem_cache.clear()
 
     def drop_elem(self, idx: int) -> None:
         self._dropped_elems.add(idx)

@@ -92,6 +92,17 @@ PROGRAMS = {
           (drop (table.grow $t (ref.null func) (i32.const 100)))
           (table.copy $t $t (i32.const 0) (i32.const 1) (i32.const 1))
           (table.size $t)))""", [("f", (3,))]),
+    "failing_grows": ("""(module (memory 1 2) (table 1 10 funcref)
+        (func (export "f") (param i32) (result i32)
+          (drop (memory.grow (i32.const 5)))
+          (drop (memory.grow (local.get 0)))
+          (drop (memory.grow (i32.const 200)))
+          (drop (table.grow (ref.null func) (i32.const 50)))
+          (drop (table.grow (ref.null func) (local.get 0)))
+          (table.grow (ref.null func) (i32.const 3))))""", [("f", (50,)), ("f", (1,))]),
+    "computed_grow": ("""(module (memory 34)
+        (func (export "f") (param i32) (result i32) (memory.grow (i32.shr_u (local.get 0) (i32.const 16)))))""",
+                      [("f", (65536,)), ("f", (0,))]),
     "traps": ("""(module (memory 1)
         (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 10) (local.get 0)))
         (func (export "oob") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 200)))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -138,6 +140,21 @@ def test_input_crashing_the_harness_becomes_a_finding(tmp_path, monkeypatch, cap
     assert "libFuzzer stopped at startup" in capsys.readouterr().err
     (report,) = (tmp_path / "f" / "memory" / "crash").glob("*/report.txt")
     assert "RuntimeError: planted harness crash" in report.read_text()
+
+
+def test_ctrl_c_stops_the_campaign_and_keeps_its_corpus(tmp_path):
+    pytest.importorskip("atheris")
+    campaign_proc = subprocess.Popen([sys.executable, "-m", "wasmfuzz", "fuzz", "memory", "--findings", str(tmp_path)],
+                                     cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "memory" / "campaign.log"
+    deadline = time.monotonic() + 60
+    while not (log.exists() and "INITED" in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    campaign_proc.send_signal(signal.SIGINT)
+    _, err = campaign_proc.communicate(timeout=60)
+    assert campaign_proc.returncode == 130 and "interrupted" in err
+    assert (tmp_path / "corpus" / "memory").is_dir()
+    assert subprocess.run(["pgrep", "-f", f"artifact_prefix={tmp_path}"], capture_output=True).returncode == 1
 
 
 def test_target_modules_start_atheris_when_run_as_scripts():

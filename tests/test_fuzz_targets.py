@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from wasmfuzz.fuzz import strategies, targets
+from wasmfuzz.fuzz.memory_ops import MemoryOpsProgram
 from wasmfuzz.fuzz.table_ops import TableOpsProgram
 from wasmfuzz.runtime.wat import wat2wasm
 
@@ -31,6 +32,15 @@ def test_target_under_hypothesis(name):
 @given(strategies.table_programs())
 def test_table_programs_are_valid_modules(program: TableOpsProgram):
     assert wat2wasm(program.wat()).startswith(b"\0asm")
+
+
+@SMALL
+@given(strategies.memory_programs(memory64=True, multi_memory=True, atomics=True))
+def test_memory_programs_with_every_proposal_are_valid_for_wasmtime(program: MemoryOpsProgram):
+    import wasmtime
+    config = wasmtime.Config()
+    config.wasm_memory64 = config.wasm_multi_memory = config.wasm_threads = True
+    wasmtime.Module.validate(wasmtime.Engine(config), wat2wasm(program.wat()))
 
 
 @pytest.mark.parametrize("name", targets.NAMES)

@@ -108,3 +108,14 @@ def test_outcome_text():
 def _call(name, *ints):
     from wasmfuzz.oracles.compare import Call
     return Call(name, tuple(Value("i32", i) for i in ints))
+
+
+def test_engine_crashing_while_state_is_read_is_a_divergence(monkeypatch):
+    from wasmfuzz.runtime import Table
+
+    def broken_get(self, store, idx):
+        raise KeyError(idx)
+    monkeypatch.setattr(Table, "get", broken_get)
+    with pytest.raises(Divergence) as info:
+        compare(wat2wasm(WAT), ExecutionSpec(), [WASMTIME], lambda exports: [])
+    assert info.value.aspect == "reading tables" and info.value.kind.startswith("crashed (KeyError")

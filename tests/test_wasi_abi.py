@@ -26,7 +26,7 @@ wasmtime = pytest.importorskip("wasmtime")
 # Strings in memory, by name: (offset, length). Results are written at 8 (and 512 for filestats).
 STRINGS = {"f.txt": 100, "sub": 120, "link": 140, "new": 160, "sub/": 200, "f.txt/": 210, "new/": 220,
            "link/": 230, "sub2/": 240, "g": 250, "x": 260, "sub/.": 270, "sub/..": 280, "g/": 290,
-           "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350}
+           "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350, "big": 360}
 NOT_UTF8, WITH_NUL = "\\ff\\fe", "a\\00b"  # as WAT string literals
 HEADER = "\n".join(
     f'(import "wasi_snapshot_preview1" "{name}" (func ${name} (param {" ".join(map(str, f.type.params))})'
@@ -171,6 +171,13 @@ CASES = [
     "(call $sched_yield)",
 ]
 
+# Reads through streams (stdin, fd_pread) stop at 64 KiB; a file read fills the
+# buffer. These run with 5 pages of memory (the others with 1, for bounds).
+BIG = 200_000
+BIG_READS = [f"{iov(1024, BIG)} (call $fd_read {i(0, 0, 1, 8)})",
+             "(drop " + open_("big") + ") " + f"{iov(1024, BIG)} (call $fd_pread {i(5, 0, 1)} {j(0)} {i(8)})",
+             "(drop " + open_("big") + ") " + f"{iov(1024, BIG)} (call $fd_read {i(5, 0, 1, 8)})"]
+
 # Offsets and sizes beyond what the host's off_t holds (EINVAL), on f.txt opened read-write as fd 5.
 OPENED = "(drop " + open_("f.txt", rights=66) + ") " + iov(512, 10, at=16)
 SEEK_FAR = f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)}))"
@@ -233,15 +240,17 @@ for path, oflags in [("new/", 1), ("new/", 3), ("sub/", 0), ("link/", 0), ("f.tx
 
 def fixture(root) -> None:
     (root / "f.txt").write_text("hello")
+    (root / "big").write_bytes(bytes(range(256)) * 1000)
     (root / "sub").mkdir()
     os.symlink("f.txt", root / "link")
 
 
-def call(api, body: str, root) -> tuple:
-    wat = f'(module {HEADER} (memory (export "memory") 1) {DATA} (func (export "go") (result i32) {body}))'
+def call(api, body: str, root, pages: int = 1) -> tuple:
+    wat = f'(module {HEADER} (memory (export "memory") {pages}) {DATA} (func (export "go") (result i32) {body}))'
     engine = api.Engine()
     store = api.Store(engine)
     wasi = api.WasiConfig()
+    wasi.stdin_file = str(root / "big")
     wasi.preopen_dir(str(root), "/dir")
     wasi.preopen_dir(str(root), "/ro", False)
     store.set_wasi(wasi)
@@ -265,12 +274,21 @@ def _events(data: bytes) -> list[tuple]:
 
 @pytest.mark.parametrize("body", CASES)
 def test_call_answers_as_on_wasmtime(body, tmp_path):
+    assert_same(body, tmp_path, pages=1)
+
+
+@pytest.mark.parametrize("body", BIG_READS)
+def test_large_read_answers_as_on_wasmtime(body, tmp_path):
+    assert_same(body, tmp_path, pages=5)
+
+
+def assert_same(body: str, tmp_path, pages: int) -> None:
     outcomes = []
     for api in (wasmfuzz.runtime, wasmtime):
         root = tmp_path / api.__name__
         root.mkdir()
         fixture(root)
-        outcomes.append(call(api, body, root))
+        outcomes.append(call(api, body, root, pages))
     assert outcomes[0] == outcomes[1]
 
 

@@ -113,6 +113,22 @@ def test_custom_outputs_get_the_bytes(api):
 
 
 @pytest.mark.parametrize("api", APIS)
+def test_custom_output_comes_in_4k_pieces_offered_until_taken(api):
+    writes = module("""
+      (func (export "_start")
+        (drop (call $write (i32.const 1) (i32.const 1024) (i32.const 10000)))
+        (drop (call $write (i32.const 1) (i32.const 1024) (i32.const 250))))
+    """)
+    seen = []
+
+    def take_at_most_100(data):
+        seen.append(len(data))
+        return min(100, len(data)) if len(data) <= 250 else None
+    start(api, writes, lambda wasi: setattr(wasi, "stdout_custom", take_at_most_100))
+    assert seen == [4096, 4096, 1808, 250, 150, 50]
+
+
+@pytest.mark.parametrize("api", APIS)
 def test_a_failing_custom_output_fails_the_write_with_eio(api, capsys):
     def fail(data):
         raise RuntimeError("no room")

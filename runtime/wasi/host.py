@@ -224,6 +224,11 @@ PREOPEN_INHERITING = PREOPEN_RIGHTS | rights(
     "poll_fd_readwrite")
 
 
+# Wasmtime reads stdin and fd_pread through streams, at most this much a call
+# (fd_read of a file goes straight to the file, for all the buffer asks).
+STREAM_READ_MAX = 64 * 1024
+
+
 def _seekable(ctx, fd: int) -> File:
     desc = ctx.fds.get(fd)
     if isinstance(desc, File):
@@ -360,7 +365,7 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
         data = os.pread(desc.fd, length, desc.position)
         desc.position += len(data)
     else:
-        data = desc.stream.read(length) if length else b""
+        data = desc.stream.read(min(length, STREAM_READ_MAX)) if length else b""
     mem.write(buf, data)
     mem.put_u32(out, len(data))
 
@@ -373,7 +378,7 @@ def fd_pread(ctx, mem, fd, iovs, iovs_len, offset, out):
     if not isinstance(desc, File):
         raise WasiError(Errno.BADF)
     buf, length = mem.first_buffer(iovs, iovs_len)
-    data = os.pread(desc.fd, length, offset)
+    data = os.pread(desc.fd, min(length, STREAM_READ_MAX), offset)
     mem.write(buf, data)
     mem.put_u32(out, len(data))
 

@@ -90,10 +90,9 @@ class FdOutput(HostFd):
         return cls(1 if which == "stdout" else 2, owned=False, python_stream=which)
 
     def write(self, data: bytes) -> int:
-        if self.python_stream is not None:
-            stream = getattr(sys, self.python_stream, None)
-            if stream is not None:
-                stream.flush()
+        stream = getattr(sys, self.python_stream, None) if self.python_stream else None
+        if stream is not None and not getattr(stream, "closed", False):
+            stream.flush()
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view):]
@@ -102,9 +101,12 @@ class FdOutput(HostFd):
 
 class CustomOutput:
     """Hands every write to a Python callable, as wasmtime-py's ``stdout_custom``:
-    it returns how many bytes it took (None for all of them)."""
+    in pieces of at most 4 KiB (Wasmtime's), each offered again from where
+    the callable stopped until it has taken all (it returns how many bytes
+    it took, or None for all of them)."""
 
     isatty = False
+    PIECE = 4096
 
     def __init__(self, callback):
         if not callable(callback):
@@ -112,18 +114,19 @@ class CustomOutput:
         self.callback = callback
 
     def write(self, data: bytes) -> int:
-        rest = bytes(data)
-        while rest:
-            try:
-                taken = self.callback(rest)
-            except Exception as e:  # wasmtime-py reports it and the write fails with EIO
-                print("failed custom output, required to catch exception:", e)
-                raise WasiError(Errno.IO) from None
-            if taken is None:
-                break
-            if not isinstance(taken, int) or taken <= 0:
-                raise WasiError(Errno.IO)
-            rest = rest[taken:]
+        for start in range(0, len(data), self.PIECE):
+            rest = bytes(data[start:start + self.PIECE])
+            while rest:
+                try:
+                    taken = self.callback(rest)
+                except Exception as e:  # wasmtime-py reports it and the write fails with EIO
+                    print("failed custom output, required to catch exception:", e)
+                    raise WasiError(Errno.IO) from None
+                if taken is None:
+                    break
+                if not isinstance(taken, int) or taken <= 0:
+                    raise WasiError(Errno.IO)
+                rest = rest[taken:]
         return len(data)
 
     def close(self) -> None:
