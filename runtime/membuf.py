@@ -102,23 +102,32 @@ def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -
     (one a released memory used, i.e. a pooled slot, or None) when it is of
     the kind ``allocate`` would choose: the buffer to use. An ``mmap`` is
     reset by dropping its pages (``MADV_DONTNEED``: they read as zero again,
-    at no cost until written), a ``bytearray`` by writing zeros, keeping its
-    pages. MemoryError if a new buffer is needed and refused."""
+    at no cost until written), a ``bytearray`` by writing zeros where the
+    image does not cover, keeping its pages. MemoryError if a new buffer is
+    needed and refused."""
     if _wants_mmap(nbytes, shared):
-        if not isinstance(buf, mmap.mmap) or resize(buf, nbytes) is None:
-            buf = allocate(nbytes, shared)
-        else:
+        if isinstance(buf, mmap.mmap) and resize(buf, nbytes) is buf:
             buf.madvise(mmap.MADV_DONTNEED)
-    elif isinstance(buf, bytearray) and not _has_views(buf):
-        dirty = min(len(buf), nbytes)  # what the image does not overwrite is zeroed up to here
-        del buf[nbytes:]
-        _extend_with_zeros(buf, nbytes - len(buf))
-        if dirty > len(image):
-            buf[len(image):dirty] = bytes(dirty - len(image))
-    else:
+        else:
+            buf = allocate(nbytes, shared)
+    elif not (isinstance(buf, bytearray) and _reset(buf, nbytes, len(image))):
         buf = allocate(nbytes, shared)
     buf[:len(image)] = image
     return buf
+
+
+def _reset(buf: bytearray, nbytes: int, keep: int) -> bool:
+    """Make ``buf`` ``nbytes`` long, zero past its first ``keep`` bytes;
+    False if a live view of it forbids resizing."""
+    dirty = min(len(buf), nbytes)
+    try:
+        del buf[nbytes:]
+        _extend_with_zeros(buf, nbytes - len(buf))
+    except BufferError:
+        return False
+    if dirty > keep:
+        buf[keep:dirty] = bytes(dirty - keep)
+    return True
 
 
 def _extend_with_zeros(buf: bytearray, n: int) -> None:
