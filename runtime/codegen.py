@@ -996,14 +996,6 @@ def _arity(o: int) -> int:
     return len(op.OPS[o].sig[0])
 
 
-def _s32(x: str) -> str:
-    return f"({x} ^ 0x80000000)"
-
-
-def _s64(x: str) -> str:
-    return f"({x} ^ 0x8000000000000000)"
-
-
 # op -> (kind, format or libcall). kind: u/b = inline unary/binary expression,
 # p = pure libcall, t = trapping libcall.
 _SIMPLE: dict[int, tuple[str, str]] = {}

@@ -119,7 +119,3 @@ class ModuleCode:
             if waiting is None:
                 waiting = self._waiting[j] = weakref.WeakSet()
             waiting.add(ref)
-
-    def compile_all(self) -> None:
-        for j in range(self.num_imported, self.num_imported + len(self.info.funcs)):
-            self.function(j)

@@ -17,9 +17,6 @@ from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
 from .features import Features
 
-USAGE_ERROR = 2
-
-
 def add_arguments(parser) -> None:
     parser.add_argument("module", help="a .wasm or .wat file")
     parser.add_argument("--emit-python", action="store_true",

@@ -198,11 +198,6 @@ def promote(a: float) -> float:
     return a if a == a else a + a
 
 
-def f32_demote(a: float) -> float:
-    """f32.demote_f64: round to f32."""
-    return f32_round(a)
-
-
 def _trunc_checked(a: float, lo: float, hi: float, mask: int) -> int:
     if a != a:
         trap(8)

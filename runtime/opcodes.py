@@ -22,7 +22,6 @@ V128 = 0x7B
 FUNCREF = 0x70
 EXTERNREF = 0x6F
 
-NUM_TYPES = (I32, I64, F32, F64)
 REF_TYPES = (FUNCREF, EXTERNREF)
 VALUE_TYPES = (I32, I64, F32, F64, V128, FUNCREF, EXTERNREF)
 
@@ -363,8 +362,7 @@ for _i, (_t, _bits, _c, _size) in enumerate(_ATOMIC_WIDTHS):
     for _code in (0xFE10, 0xFE17, 0xFE1E, 0xFE25, 0xFE2C, 0xFE33, 0xFE3A, 0xFE41, 0xFE48):
         MEMARG_SIZES[_code + _i] = _size
 
-# Instructions allowed in constant expressions (Wasm 2.0 plus extended-const).
-CONST_OPS = frozenset({I32_CONST, I64_CONST, F32_CONST, F64_CONST, REF_NULL, REF_FUNC, GLOBAL_GET})
+# Extended-const adds these to constant expressions.
 EXTENDED_CONST_OPS = frozenset({0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E})
 
 
