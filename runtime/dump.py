@@ -9,13 +9,12 @@ layout (see ``codegen``).
 from __future__ import annotations
 
 import sys
-from dataclasses import fields
-
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from .codegen import LAYOUTS, emit_function
 from .errors import WasmtimeError
 from .features import Features
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("module", help="a .wasm or .wat file")

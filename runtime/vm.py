@@ -5,11 +5,12 @@ except through the shared, immutable ``ModuleCode``. Generated code reaches
 this state through the ``vm`` argument every compiled function takes
 (``vm.memories[i].data``, ``vm.tables[i].elems``, ``vm.globals[i].value``).
 
-A memory's bytes are a ``membuf`` buffer, grown in place without copying, so
-a buffer bound in a running function stays valid across ``memory.grow``
-(except for a memory that starts empty, see ``membuf``); a bounds error
-surfaces as the ``IndexError``/``struct.error`` the API boundary turns into a
-trap. Tables are Python lists, likewise grown in place.
+A memory's bytes are a ``membuf`` buffer, grown without copying; its length
+is the memory's size, so a bounds error surfaces as the
+``IndexError``/``struct.error`` the API boundary turns into a trap. The
+buffer object may change once, at the memory's first growth (``membuf``),
+which generated code allows for (``codegen``). Tables are Python lists,
+grown in place.
 """
 
 from __future__ import annotations
@@ -71,14 +72,14 @@ class MemoryInstance:
         self.max_bytes = max_bytes
         self.lock = threading.Lock()
         self.waiters: dict = {}  # address -> queue of waiting threads (shared memories only)
+        too_big = f"memory minimum size of {min_pages} pages exceeds memory limits"
+        if min_pages << page_size_log2 > self._cap_bytes():
+            raise WasmtimeError(too_big)
         if data is None:
-            nbytes = min_pages << page_size_log2
-            if nbytes > self._cap_bytes():
-                raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits")
             try:
-                data = membuf.allocate(nbytes, shared)
+                data = membuf.allocate(min_pages << page_size_log2, shared)
             except MemoryError:
-                raise WasmtimeError(f"memory minimum size of {min_pages} pages exceeds memory limits") from None
+                raise WasmtimeError(too_big) from None
         self.data = data
 
     @property

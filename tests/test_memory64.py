@@ -294,3 +294,15 @@ def test_store_memory_limit_applies_to_64_bit_memories():
     assert ex["grow"](store, 1) == 2
     with pytest.raises(wf.WasmtimeError, match="exceeds memory limits"):
         instance(wat.replace("i64 2", "i64 4"), store)
+
+
+def test_store_memory_limit_applies_to_pooled_memories_too():
+    from wasmfuzz.runtime.allocator import PoolingAllocationConfig
+    config = wf.Config()
+    config.allocation_strategy = "pooling"
+    config.pooling_allocation_config = PoolingAllocationConfig(total_core_instances=4, total_memories=4,
+                                                               total_tables=4)
+    store = wf.Store(wf.Engine(config))
+    store.set_limits(memory_size=PAGE)
+    with pytest.raises(wf.WasmtimeError, match="exceeds memory limits"):
+        wf.Instance(store, wf.Module(store.engine, "(module (memory 2))"), [])
