@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
 from .errors import WasmtimeError
-from .features import Features
+from .features import DEFAULTS, Features
 from .interrupts import EpochCounter
 
 # wasm_* switch -> Features field, for the proposals implemented.
@@ -23,6 +23,7 @@ _FEATURE_SWITCHES = {
     "wasm_memory64": "memory64",
     "wasm_multi_memory": "multi_memory",
     "wasm_threads": "threads",
+    "wasm_extended_const": "extended_const",
 }
 # Proposals not implemented yet: turning them on is an error.
 _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "wasm_function_references",
@@ -46,7 +47,7 @@ class Config:
     ``pooling_allocation_config`` (a ``PoolingAllocationConfig``)."""
 
     def __init__(self):
-        self._features = Features()
+        self._features = DEFAULTS
         self._consume_fuel = False
         self._epoch_interruption = False
         self._max_wasm_stack = 512 * 1024
