@@ -38,6 +38,7 @@ WAT = """(module
     (local.get 1)))"""
 
 CONFIGS = ("plain", "fuel", "epochs", "both")
+NOISE = 0.01  # overhead ratios below this are within this machine's noise
 WORKLOADS = {"loop-heavy": ("loop", {"full": 2_000_000, "quick": 600_000, "smoke": 2_000}),
              "call-heavy": ("fib", {"full": 25, "quick": 22, "smoke": 10})}
 
@@ -103,11 +104,12 @@ def main(argv=None) -> int:
         print(f"\nwasmtime-py skipped: {e}")
     loop = "loop-heavy"
     epoch_cost = max(ours[w, "epochs"] for w in WORKLOADS) - 1
-    fuel_vs_epoch = (ours[loop, "fuel"] - 1) / max(ours[loop, "epochs"] - 1, 1e-9)
+    # Overheads below 1% are noise here; counting them as 1% keeps the ratio meaningful.
+    fuel_vs_epoch = max(ours[loop, "fuel"] - 1, NOISE) / max(ours[loop, "epochs"] - 1, NOISE)
     print(f"\nepoch overhead (worst workload): {epoch_cost:+.1%} "
           f"(target <= 15%: {'met' if epoch_cost <= 0.15 else 'not met'})")
-    print(f"fuel overhead / epoch overhead on {loop}: {fuel_vs_epoch:.2f}x "
-          f"(target >= 1.5x: {'met' if fuel_vs_epoch >= 1.5 else 'not met'})")
+    print(f"fuel overhead / epoch overhead on {loop}: {fuel_vs_epoch:.2f}x, overheads below "
+          f"{NOISE:.0%} counted as {NOISE:.0%} (target >= 1.5x: {'met' if fuel_vs_epoch >= 1.5 else 'not met'})")
     return 0
 
 

@@ -47,11 +47,17 @@ class OnDemandAllocator:
     def begin(self, store, info) -> None:
         """Reserve what instantiating ``info`` needs in ``store`` (no-op here)."""
 
-    def memory(self, store, sig: MemSig, image: bytes) -> MemoryInstance:
-        mem = MemoryInstance(sig.min, sig.max, sig.is64, sig.shared, sig.page_size_log2, store._limits)
-        if image:
-            mem.data[:len(image)] = image
-        return mem
+    def memory(self, store, sig: MemSig, image: membuf.MemoryImage | None) -> MemoryInstance:
+        """A fresh memory, starting from ``image`` (the module's folded data
+        segments, mapped copy-on-write when large) or zeroed."""
+        data = None
+        if image is not None and image.data:
+            try:
+                data = image.buffer(sig.shared)
+            except MemoryError as e:
+                raise WasmtimeError(f"cannot allocate a memory: {e}") from None
+        return MemoryInstance(sig.min, sig.max, sig.is64, sig.shared, sig.page_size_log2, store._limits,
+                              data=data)
 
     def table(self, store, sig: TableSig, init, lazy) -> TableInstance:
         return TableInstance(sig.elem, sig.min, sig.max, init, sig.is64, store._limits, lazy)
@@ -126,7 +132,7 @@ class PoolingAllocator:
                 and self._memories + need[1] <= cfg.total_memories
                 and self._tables + need[2] <= cfg.total_tables)
 
-    def memory(self, store, sig: MemSig, image: bytes) -> MemoryInstance:
+    def memory(self, store, sig: MemSig, image: membuf.MemoryImage | None) -> MemoryInstance:
         size = sig.min << sig.page_size_log2
         if size > self.config.max_memory_size:
             raise WasmtimeError(f"memory minimum size of {size} bytes exceeds the pooling allocator's "
@@ -134,7 +140,10 @@ class PoolingAllocator:
         with self._lock:
             buf = self._free_buffers.pop() if self._free_buffers else None
         try:
-            buf = membuf.reuse(buf, size, image, sig.shared)
+            if image is not None:
+                buf = membuf.reuse_image(buf, image, sig.shared)
+            else:
+                buf = membuf.reuse(buf, size, b"", sig.shared)
         except MemoryError as e:
             raise WasmtimeError(f"cannot allocate a memory slot: {e}") from None
         self._slots(store).buffers.append(buf)

@@ -20,6 +20,7 @@ from .codegen import LAYOUTS, CodegenOptions, emit_function
 from .errors import WasmtimeError
 from .funcref import sig_id
 from .init_plan import compute_plan
+from .membuf import MemoryImage
 from .libcalls import LIBCALLS
 from .module_info import ModuleInfo
 from .pycompile import compile_and_load, unique_filename
@@ -72,6 +73,9 @@ class ModuleCode:
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
         self.func_sigs = [info.types[t] for t in info.func_type_indices()]
         self.plan = compute_plan(info)
+        sigs = info.memory_sigs()
+        self.memory_images = {i: MemoryImage(data, sigs[i].min << sigs[i].page_size_log2)
+                              for i, data in self.plan.images.items()}
         self.sig_ids = {sig: sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
         self.num_imported = info.num_imported_funcs

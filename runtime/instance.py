@@ -178,7 +178,7 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for m in info.memories:
         if m.shared:
             check_shared_memory_enabled(store.engine)
-        vm.memories.append(allocator.memory(store, m, plan.images[len(vm.memories)] if lazy else b""))
+        vm.memories.append(allocator.memory(store, m, code.memory_images[len(vm.memories)] if lazy else None))
     first_elem = plan.first_elem if lazy else 0
     if fuel is not None:
         # Wasmtime initialises memory segment by segment (charging all of them)

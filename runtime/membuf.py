@@ -37,7 +37,10 @@ alive, so that no view is silently left on a buffer the memory has left.
 from __future__ import annotations
 
 import mmap
+import os
 import sys
+import threading
+import weakref
 
 _MAP_NORESERVE = 0x4000  # Linux; not exposed by the mmap module before Python 3.12
 _USE_MMAP = sys.platform.startswith("linux")
@@ -50,6 +53,64 @@ SMALL = 1 << 20  # memories up to this size start as a bytearray
 MAX_BYTES = 1 << 46 if _USE_MMAP else 1 << 32
 
 Buffer = bytearray | mmap.mmap
+
+
+class _CowMap(mmap.mmap):
+    """A private mapping of a ``MemoryImage``'s memfd: pages read from the image
+    until written, then copied (copy-on-write, as Wasmtime's memory images).
+
+    Never ``resize``d: on a file mapping CPython would also truncate the file,
+    which every instance of the module maps. Its first growth moves it into an
+    anonymous mapping instead, like a ``bytearray``'s (see ``resize``)."""
+
+    image: "MemoryImage"
+
+
+COW_MIN_BYTES = 64 << 10  # smaller images are cheaper to copy than to map
+
+
+class MemoryImage:
+    """A defined memory's initial contents, shared by every instance of a module.
+
+    On Linux, an image of at least ``COW_MIN_BYTES`` is written once into a
+    memfd sized to the memory's initial size (zeros past the image take no
+    space) and each instance maps it privately: instantiating costs one
+    ``mmap``, whatever the image's size, and a pooled slot is reset by
+    dropping its pages (``MADV_DONTNEED``), after which they read from the
+    image again. Elsewhere, or for small images, the bytes are copied."""
+
+    def __init__(self, data: bytes, nbytes: int):
+        self.data = data
+        self.nbytes = nbytes
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def cow(self) -> bool:
+        return _USE_MMAP and len(self.data) >= COW_MIN_BYTES and hasattr(os, "memfd_create")
+
+    def _memfd(self) -> int:
+        with self._lock:
+            if self._fd is None:
+                fd = os.memfd_create("wasmfuzz-memory-image", os.MFD_CLOEXEC)
+                os.ftruncate(fd, self.nbytes)
+                os.pwrite(fd, self.data, 0)
+                self._fd = fd
+                weakref.finalize(self, os.close, fd)
+            return self._fd
+
+    def buffer(self, shared: bool = False) -> Buffer:
+        """A new buffer of ``nbytes`` starting with the image; MemoryError if refused."""
+        if self.cow and not shared:
+            try:
+                buf = _CowMap(self._memfd(), self.nbytes, flags=mmap.MAP_PRIVATE)
+            except (OSError, OverflowError) as e:
+                raise MemoryError(f"cannot map a memory image of {self.nbytes} bytes: {e}") from None
+            buf.image = self
+            return buf
+        buf = allocate(self.nbytes, shared)
+        buf[:len(self.data)] = self.data
+        return buf
 
 
 def allocate(nbytes: int, shared: bool = False) -> Buffer:
@@ -72,6 +133,10 @@ def resize(buf: Buffer, nbytes: int) -> Buffer | None:
     on (``buf`` itself, or on a ``bytearray``'s first growth its ``mmap``
     successor), or None on failure."""
     try:
+        if isinstance(buf, _CowMap):
+            grown = mmap.mmap(-1, nbytes, flags=_FLAGS)
+            grown[:len(buf)] = buf
+            return grown
         if isinstance(buf, mmap.mmap):
             buf.resize(nbytes)
             return buf
@@ -95,6 +160,18 @@ def _has_views(buf: bytearray) -> bool:
         return True
     del buf[-1]
     return False
+
+
+def reuse_image(buf: Buffer | None, image: MemoryImage, shared: bool = False) -> Buffer:
+    """A buffer starting with ``image`` for a pooled slot, made from ``buf`` (the
+    slot's last buffer, or None): a copy-on-write mapping of the same image is
+    reset by dropping its pages, which then read from the image again."""
+    if isinstance(buf, _CowMap) and buf.image is image and not shared:
+        buf.madvise(mmap.MADV_DONTNEED)
+        return buf
+    if image.cow and not shared:
+        return image.buffer()
+    return reuse(buf if not isinstance(buf, _CowMap) else None, image.nbytes, image.data, shared)
 
 
 def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -> Buffer:
