@@ -19,9 +19,9 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
-import weakref
 from dataclasses import dataclass
 
 from . import membuf
@@ -93,7 +93,7 @@ class PoolingAllocator:
         slots = store._pool_slots
         if slots is None:
             slots = store._pool_slots = _StoreSlots()
-            store._pool_finalizer = weakref.finalize(store, self._release, slots)
+            store._owned.pool = functools.partial(self._release, slots)
         return slots
 
     def _release(self, slots: _StoreSlots) -> None:

@@ -156,7 +156,7 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     allocator = store.engine._allocator
     allocator.begin(store, info)
     vm = VMContext(code, store._ctx)
-    store._vms.append(vm)
+    store._owned.vms.append(vm)
     for imp, item in zip(info.imports, imports):
         _bind_import(store, vm, imp, item, checked)
     lazy = code.lazy_tables

@@ -26,10 +26,25 @@ def _ensure_recursion_limit() -> None:
 _ensure_recursion_limit()
 
 
-def _release_instances(vms: list) -> None:
-    for vm in vms:
-        vm.release()
-    vms.clear()
+class _Owned:
+    """What a store releases when it goes away: its instances' state, and the
+    pooled slots it holds (``pool`` is the allocator's release callback). One
+    finalizer per store does both; making one costs as much as a small
+    instantiation."""
+
+    __slots__ = ("vms", "pool")
+
+    def __init__(self):
+        self.vms: list = []
+        self.pool = None
+
+    def release(self) -> None:
+        for vm in self.vms:
+            vm.release()
+        self.vms.clear()
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            pool()
 
 
 class Store:
@@ -43,13 +58,12 @@ class Store:
         self._limits = ResourceLimits()
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
         self._pool_slots = None  # set by the pooling allocator
-        self._pool_finalizer = None
         # Instances refer to each other and to their function references in
         # cycles; nothing in them refers back to the store, so the store is
         # freed as soon as the program drops it, and this takes their state
         # (memories above all) apart at once instead of at the next collection.
-        self._vms: list = []
-        self._vm_finalizer = weakref.finalize(self, _release_instances, self._vms)
+        self._owned = _Owned()
+        self._finalizer = weakref.finalize(self, self._owned.release)
         self._ctx = StoreContext(self.engine._epoch, weakref.ref(self))
 
     def data(self):
@@ -69,9 +83,7 @@ class Store:
         """Release what this store holds from a pooling allocator now, rather
         than when the store is garbage-collected. The store's instances must
         not be used afterwards."""
-        self._vm_finalizer()
-        if self._pool_finalizer is not None:
-            self._pool_finalizer()
+        self._finalizer()
 
     def set_fuel(self, fuel: int) -> None:
         """Set the fuel left for Wasm running in this store. Only with
