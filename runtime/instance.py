@@ -89,8 +89,13 @@ class _InitMeter:
     fuel then a fuel check and an epoch check, as on a function's entry; then
     1 per operator of each evaluated constant expression (function indices
     are free, expression-encoded items are not), 1 per element or byte a
-    segment writes (checked after every data segment, and after an element
-    segment of more than 128 elements), and 1 for calling the start function."""
+    segment writes, after its bounds check and the write (checked after
+    every data segment, and after an element segment of more than 128
+    elements), and 1 for calling the start function. Data segments are
+    charged only if Wasmtime would initialise memory segment by segment (some
+    active segment does not fold into a static image); with a static image
+    and more than one memory it still runs its initialisation code, which
+    costs the first unit and its checks."""
 
     def __init__(self, ctx, fuel: bool, epochs: bool):
         self.ctx = ctx
@@ -115,21 +120,6 @@ class _InitMeter:
     def _check(self) -> None:
         if self.ctx.fuel >= 0:
             out_of_fuel(self.ctx, self.ctx.fuel)
-
-    def segments(self, info, first_elem: int, charge_data: bool) -> None:
-        for idx, seg in enumerate(info.elems):
-            folded = seg.mode == "active" and idx < first_elem
-            if seg.mode == "declarative" or folded:
-                continue
-            ops = sum(len(item) for item in seg.items) if seg.exprs else 0
-            if seg.mode == "passive":
-                self.charge(ops)
-            else:
-                self.charge(ops + len(seg.offset) + len(seg.items), check=len(seg.items) > 128)
-        if charge_data:
-            for seg in info.datas:
-                if seg.mode == "active":
-                    self.charge(len(seg.offset) + len(seg.data), check=True)
 
 
 def _is_numeric_const(expr) -> bool:
@@ -162,10 +152,10 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     lazy = code.lazy_tables
     plan = code.plan
     options = code.options
-    fuel = _InitMeter(store._ctx, options.fuel, options.epochs) if options.fuel or options.epochs else None
+    meter = _InitMeter(store._ctx, options.fuel, options.epochs) if options.fuel or options.epochs else None
     for g in info.globals:
-        if fuel is not None and not _is_numeric_const(g.init):
-            fuel.charge(len(g.init))
+        if meter is not None and not _is_numeric_const(g.init):
+            meter.charge(len(g.init))
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
     limits = store._limits
     for t in info.tables:
@@ -179,46 +169,61 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
         if m.shared:
             check_shared_memory_enabled(store.engine)
         vm.memories.append(allocator.memory(store, m, code.memory_images[len(vm.memories)] if lazy else None))
-    first_elem = plan.first_elem if lazy else 0
-    if fuel is not None:
-        # Wasmtime initialises memory segment by segment (charging all of them)
-        # unless every active data segment folds into a static image.
-        fuel.segments(info, first_elem, charge_data=plan.first_data < len(info.datas))
-    _apply_segments(vm, first_elem, plan.first_data if lazy else 0)
+    _apply_segments(vm, plan.first_elem if lazy else 0, plan.first_data if lazy else 0, meter)
     if not lazy:
         for idx in range(info.num_imported_funcs + len(info.funcs)):
             vm.funcref(idx)
     if info.start is not None:
-        if fuel is not None:
-            fuel.charge(1)
+        if meter is not None:
+            meter.charge(1)
         call_wasm(vm.funcref(info.start), [])
     return vm
 
 
-def _apply_segments(vm: VMContext, first_elem: int, first_data: int) -> None:
+def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _InitMeter | None) -> None:
     """Active element then data segments, in order, from the first ones the
     module's init plan did not fold; a segment out of bounds traps (earlier
-    ones stay applied). Active and declarative segments are then dropped."""
+    ones stay applied). Active and declarative segments are then dropped.
+    ``meter`` charges fuel and checks epochs in Wasmtime's order."""
     info = vm.info
     for idx, seg in enumerate(info.elems):
-        if seg.mode == "active" and idx >= first_elem:
+        if seg.mode == "declarative":
+            vm.drop_elem(idx)
+            continue
+        folded = seg.mode == "active" and idx < first_elem
+        if meter is not None and not folded:
+            ops = sum(len(item) for item in seg.items) if seg.exprs else 0
+            meter.charge(ops + (len(seg.offset) if seg.mode == "active" else 0))
+        if seg.mode == "passive":
+            continue
+        if not folded:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)
             items = vm.elem_items(idx)
             if offset + len(items) > len(table.elems):
                 raise Trap.from_code(TrapCode.TABLE_OUT_OF_BOUNDS)
             table.elems[offset:offset + len(items)] = items
-        if seg.mode != "passive":
-            vm.drop_elem(idx)
-    for idx, seg in enumerate(info.datas):
-        if seg.mode == "active":
-            if idx >= first_data:
-                mem = vm.memories[seg.memory]
-                offset = eval_const(seg.offset, vm)
-                if offset + len(seg.data) > len(mem.data):
-                    raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
-                mem.data[offset:offset + len(seg.data)] = seg.data
-            vm.datas[idx] = b""
+            if meter is not None:
+                meter.charge(len(items), check=len(items) > 128)
+        vm.drop_elem(idx)
+    active = [idx for idx, seg in enumerate(info.datas) if seg.mode == "active"]
+    static_image = vm.code.plan.first_data == len(info.datas)
+    if meter is not None and static_image and active and len(info.memories) > 1:
+        meter.charge(0)
+    charge = meter is not None and not static_image
+    for idx in active:
+        seg = info.datas[idx]
+        if charge:
+            meter.charge(len(seg.offset))
+        if idx >= first_data:
+            mem = vm.memories[seg.memory]
+            offset = eval_const(seg.offset, vm)
+            if offset + len(seg.data) > len(mem.data):
+                raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+            mem.data[offset:offset + len(seg.data)] = seg.data
+        if charge:
+            meter.charge(len(seg.data), check=True)
+        vm.datas[idx] = b""
 
 
 def export_extern(store, vm: VMContext, name: str):
