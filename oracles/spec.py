@@ -45,6 +45,8 @@ class ExecutionSpec:
     def settings(self) -> dict[str, object]:
         """Config attribute -> value for this spec's engine."""
         out: dict[str, object] = {FEATURE_SWITCHES[f]: True for f in sorted(self.features)}
+        if "threads" in self.features:
+            out["shared_memory"] = True  # Wasmtime refuses shared memories without it
         if self.fuel is not None:
             out["consume_fuel"] = True
         if self.epoch_deadline is not None:
