@@ -34,6 +34,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasmfuzz.oracles.capabilities import supported
+
 from . import findings, targets
 from .atheris_main import launcher_source
 
@@ -86,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     corpus.mkdir(parents=True, exist_ok=True)
     seeds = Path("corpus") / args.target
     progress = Progress(args.target, findings.count(root, args.target))
+    print(f"wasmfuzz fuzz {args.target}: runtime features fuzzed: {', '.join(supported()) or 'Wasm 2.0 only'}",
+          file=sys.stderr)
     try:
         if _have_atheris():
             _libfuzzer(args, root, corpus, [seeds] if seeds.is_dir() else [], progress)

@@ -65,6 +65,7 @@ def test_fuzz_without_atheris_runs_random_inputs(tmp_path, monkeypatch, capsys):
     status = main(["fuzz", "memory", "--runs", "5", "--findings", str(tmp_path)])
     err = capsys.readouterr().err
     assert "no coverage guidance" in err and "memory:" in err and "5 execs" in err
+    assert "runtime features fuzzed: " in err
     assert status == (1 if findings.count(tmp_path) else 0)  # random inputs may meet a real runtime bug
 
 
