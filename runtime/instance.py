@@ -184,30 +184,35 @@ def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _Ini
     """Active element then data segments, in order, from the first ones the
     module's init plan did not fold; a segment out of bounds traps (earlier
     ones stay applied). Active and declarative segments are then dropped.
-    ``meter`` charges fuel and checks epochs in Wasmtime's order."""
+
+    ``meter`` charges fuel and checks epochs in Wasmtime's order, and always
+    as for the module's plan: eager mode applies every segment itself, but it
+    is the reference lazy mode is checked against, so nothing observable,
+    fuel included, may differ between the two."""
     info = vm.info
+    plan = vm.code.plan
     for idx, seg in enumerate(info.elems):
         if seg.mode == "declarative":
             vm.drop_elem(idx)
             continue
-        folded = seg.mode == "active" and idx < first_elem
-        if meter is not None and not folded:
+        metered = meter is not None and not (seg.mode == "active" and idx < plan.first_elem)
+        if metered:
             ops = sum(len(item) for item in seg.items) if seg.exprs else 0
             meter.charge(ops + (len(seg.offset) if seg.mode == "active" else 0))
         if seg.mode == "passive":
             continue
-        if not folded:
+        if idx >= first_elem:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)
             items = vm.elem_items(idx)
             if offset + len(items) > len(table.elems):
                 raise Trap.from_code(TrapCode.TABLE_OUT_OF_BOUNDS)
             table.elems[offset:offset + len(items)] = items
-            if meter is not None:
+            if metered:
                 meter.charge(len(items), check=len(items) > 128)
         vm.drop_elem(idx)
     active = [idx for idx, seg in enumerate(info.datas) if seg.mode == "active"]
-    static_image = vm.code.plan.first_data == len(info.datas)
+    static_image = plan.first_data == len(info.datas)
     if meter is not None and static_image and active and len(info.memories) > 1:
         meter.charge(0)
     charge = meter is not None and not static_image
