@@ -43,7 +43,7 @@ EXECS = re.compile(r"^#(\d+)")
 COVERAGE = re.compile(r"cov: (\d+)")
 CORPUS = re.compile(r"corp: (\d+)")
 RATE = re.compile(r"exec/s:? (\d+)")
-ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-")  # not slow-unit-: slow is not wrong
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
