@@ -23,7 +23,7 @@ from .init_plan import compute_plan
 from .membuf import MemoryImage
 from .libcalls import LIBCALLS
 from .module_info import ModuleInfo
-from .pycompile import compile_and_load, unique_filename
+from .pycompile import compile_and_load, forget, unique_filename
 
 
 class Compiler(Protocol):
@@ -56,6 +56,7 @@ class PythonCompiler:
         bindings = {n: LIBCALLS[n] for n in needs}
         bindings.update(consts)
         filename = unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
+        code.filenames.append(filename)
         return compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
 
 
@@ -84,6 +85,8 @@ class ModuleCode:
         # are pointed at the compiled code when it exists.
         self._waiting: dict[int, weakref.WeakSet] = {}
         self._lock = threading.Lock()
+        self.filenames: list[str] = []  # generated source registered in linecache
+        weakref.finalize(self, forget, self.filenames)
         for j in range(self.num_imported, self.num_imported + len(info.funcs)):
             self.namespace[f"f{j}"] = self._stub(j)
 

@@ -3,7 +3,9 @@
 Source is entered in ``linecache`` under a readable, unique filename
 (``wasm://<module>/func[<index>]``) before it is compiled, so tracebacks,
 debuggers and profilers show the generated lines. No mtime is stored, so
-``linecache.checkcache`` never evicts the entry.
+``linecache.checkcache`` never evicts the entry; ``forget`` removes a
+module's entries when the module itself is freed (a long fuzz campaign
+compiles many thousands of modules).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ def unique_filename(module_name: str, funcidx: int, func_name: str | None = None
     while name in linecache.cache:
         name = f"{base}#{next(_seq)}"
     return name
+
+
+def forget(filenames: list[str]) -> None:
+    """Drop generated source from ``linecache`` (called when its module is freed)."""
+    for name in filenames:
+        linecache.cache.pop(name, None)
 
 
 def compile_and_load(source: str, filename: str, namespace: dict, factory: str, bindings: dict):
