@@ -93,9 +93,9 @@ class _InitMeter:
     every data segment, and after an element segment of more than 128
     elements), and 1 for calling the start function. Data segments are
     charged only if Wasmtime would initialise memory segment by segment (some
-    active segment does not fold into a static image); with a static image
-    and more than one memory it still runs its initialisation code, which
-    costs the first unit and its checks."""
+    active segment does not fold into a static image); with a static image,
+    more than one memory and some non-empty segment it still runs its
+    initialisation code, which costs the first unit and its checks."""
 
     def __init__(self, ctx, fuel: bool, epochs: bool):
         self.ctx = ctx
@@ -213,7 +213,8 @@ def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _Ini
         vm.drop_elem(idx)
     active = [idx for idx, seg in enumerate(info.datas) if seg.mode == "active"]
     static_image = plan.first_data == len(info.datas)
-    if meter is not None and static_image and active and len(info.memories) > 1:
+    if meter is not None and static_image and len(info.memories) > 1 \
+            and any(info.datas[idx].data for idx in active):
         meter.charge(0)
     charge = meter is not None and not static_image
     for idx in active:
