@@ -69,7 +69,7 @@ class _StoreSlots:
     The counts are what ``begin`` reserved, not what was allocated, so an
     instantiation that fails half way still gives every slot back."""
 
-    __slots__ = ("instances", "memories", "tables", "buffers", "__weakref__")
+    __slots__ = ("instances", "memories", "tables", "buffers")
 
     def __init__(self):
         self.instances = 0

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from . import opcodes as op
 from .codegen_meter import ConstLocals, Meter, locals_set_in
 from .module_info import FuncSig, ModuleInfo
-from .opcodes import F32, F64, FUNCREF, I32, I64
+from .opcodes import F32, F64, I32, I64
 from .values import f32_from_bits, f64_from_bits
 
 M32 = "0xFFFFFFFF"

@@ -50,7 +50,6 @@ class Config:
         self._features = DEFAULTS
         self._consume_fuel = False
         self._epoch_interruption = False
-        self._max_wasm_stack = 512 * 1024
         self._shared_memory = False
         self._table_lazy_init = True
         self._allocation_strategy = "on-demand"
@@ -73,9 +72,11 @@ class Config:
         elif name == "shared_memory":
             self._shared_memory = _bool(name, value)
         elif name == "max_wasm_stack":
+            # Checked like wasmtime-py's, but without effect: Wasm recursion runs on
+            # Python frames and is bounded by store.WASM_RECURSION_LIMIT, a
+            # process-wide setting that no one engine can change.
             if not isinstance(value, int) or value <= 0:
                 raise WasmtimeError("max_wasm_stack must be a positive int")
-            self._max_wasm_stack = value
         elif name == "table_lazy_init":
             self._table_lazy_init = _bool(name, value)
         elif name == "allocation_strategy":
@@ -115,7 +116,6 @@ class Engine:
         self._features = config._features
         self._consume_fuel = config._consume_fuel
         self._epoch_interruption = config._epoch_interruption
-        self._max_wasm_stack = config._max_wasm_stack
         # As in Wasmtime, shared memories (module-defined or SharedMemory)
         # need Config.shared_memory on top of wasm_threads.
         self._shared_memory = config._shared_memory

@@ -196,7 +196,7 @@ class VMContext:
     """The state of one instance, as generated code sees it."""
 
     __slots__ = ("code", "info", "ctx", "memories", "tables", "globals", "imported_funcs",
-                 "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports", "__weakref__")
+                 "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports")
 
     def __init__(self, code, ctx):
         self.code = code

@@ -10,13 +10,12 @@ wasmtime-py answers, also beside other threads; that every target got a
 verdict; and that a broken instance is reported, not timed.
 """
 
-import importlib.util
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from bench_support import load_script
+from bench_support import smoke_report as run_smoke
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "instantiation.py"
 TARGETS = {"lazy >= 10x faster than eager", "lazy within 2x, 30,000 vs 1,000 functions",
@@ -25,20 +24,12 @@ TARGETS = {"lazy >= 10x faster than eager", "lazy within 2x, 30,000 vs 1,000 fun
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_instantiation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script("instantiation")
 
 
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench") / "smoke.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(out.read_text())
+    return run_smoke("instantiation", tmp_path_factory.mktemp("bench"))
 
 
 def measured(report, threads):

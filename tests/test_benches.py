@@ -6,13 +6,15 @@ are noisy. What is checked is that every engine agrees with wasmtime on every
 workload, and that an engine which does not is reported, not timed.
 """
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bench_support import load_script
+from bench_support import smoke_report as run_smoke
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "execution.py"
 WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot"}
@@ -21,20 +23,12 @@ NOT_WRITTEN_YET = "ImportError: wasmfuzz.runtime has no"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_execution", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script("execution")
 
 
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench") / "smoke.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(out.read_text())
+    return run_smoke("execution", tmp_path_factory.mktemp("bench"))
 
 
 def workloads_run_by(report, engine):
