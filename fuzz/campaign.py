@@ -224,7 +224,7 @@ def _random_inputs(args, root: Path, progress: Progress) -> None:
         data = rng.randbytes(rng.randint(0, 4096))
         try:
             targets.run_input(args.target, data)
-        except Exception as e:  # a harness or runtime crash: kept as a finding, then onwards
+        except Exception:  # a harness or runtime crash: kept as a finding, then onwards
             findings.save_crash(root, args.target, data, "crash", traceback.format_exc())
         progress.execs += 1
         if time.monotonic() - window[0] >= 5:
