@@ -124,8 +124,9 @@ def git_commit() -> str:
 def wasmfuzz_engine() -> Engine:
     # Benchmark the checkout this script lives in, installed or not.
     sys.path.insert(0, str(BENCHES.parent))
-    import wasmfuzz
     import wasmfuzz.runtime as api
+
+    import wasmfuzz
 
     missing = [n for n in ("Engine", "Store", "Module", "Instance") if not hasattr(api, n)]
     if missing:

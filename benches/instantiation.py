@@ -98,10 +98,11 @@ BENCHES = Path(__file__).resolve().parent
 # execution benchmark provides the commit stamp.
 sys.path[:0] = [str(BENCHES.parent), str(BENCHES)]
 
-import wasmfuzz  # noqa: E402
 import wasmfuzz.runtime as wf  # noqa: E402
 from execution import git_commit  # noqa: E402
-from wasmfuzz.runtime.allocator import PoolingAllocationConfig  # noqa: E402
+from wasmfuzz.runtime import PoolingAllocationConfig  # noqa: E402
+
+import wasmfuzz  # noqa: E402
 
 PAGE = 65536
 STRIDE = 7919  # prime: table slot i holds function i * STRIDE % funcs, so the slots spread over all functions

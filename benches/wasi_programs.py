@@ -52,10 +52,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+import wasmfuzz.runtime  # noqa: E402
 import wasmtime  # noqa: E402
 
-import wasmfuzz.runtime  # noqa: E402
-from wasmfuzz.runtime.run import Preopen, RunOptions, execute  # noqa: E402
+from wasmfuzz.cli.run import Preopen, RunOptions, execute  # noqa: E402
 
 CACHE = Path(os.environ.get("WASMFUZZ_WASI_CACHE", ROOT / "build" / "wasi-programs"))
 FUEL = 1 << 62  # more than any program here consumes

@@ -31,7 +31,10 @@ def main(argv: list[str]) -> None:
     else:
         with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
             import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
-            from wasmfuzz.runtime import codegen, compiler, decode, libcalls, validate  # noqa: F401
+            from wasmfuzz.runtime.binary import decode, validate  # noqa: F401
+            from wasmfuzz.runtime.compile import compiler  # noqa: F401
+            from wasmfuzz.runtime.compile.python import codegen  # noqa: F401
+            from wasmfuzz.runtime.vm import libcalls  # noqa: F401
     from wasmfuzz.fuzz import targets
 
     targets.load(name)

@@ -181,8 +181,8 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
                 raise
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
-                findings.save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
-                                    f"libFuzzer artifact {artifact}\n\n" + _tail(log_path))
+                _save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
+                            f"libFuzzer artifact {artifact}\n\n" + _tail(log_path))
         if runs_left is not None:
             runs_left -= progress.execs - started_execs
         out_of_budget = (deadline is not None and time.monotonic() >= deadline - 1) or \
@@ -192,6 +192,21 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
         if progress.execs == started_execs:  # it crashed before fuzzing anything: a corpus input crashes
             print(f"\nwasmfuzz fuzz: libFuzzer stopped at startup (see {log_path})", file=sys.stderr)
             return
+
+
+def _save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
+    """Save a crashing, hanging or out-of-memory input as a finding, with its
+    test case when the target can still make one. A crash is replayed here for
+    its traceback; a hang or an out-of-memory input is not replayed (it would
+    do the same to this process)."""
+    case, replay = None, ""
+    try:
+        case = targets.make_case(target, data)
+        if case is not None and kind == "crash":
+            case.check()
+    except Exception:  # the input may crash the generator or the oracles: that is the report
+        replay = "\n\nreplayed here:\n" + traceback.format_exc()
+    return findings.save_crash(root, target, data, kind, details, case, replay)
 
 
 def _stop(child: subprocess.Popen) -> None:
@@ -225,7 +240,7 @@ def _random_inputs(args, root: Path, progress: Progress) -> None:
         try:
             targets.run_input(args.target, data)
         except Exception:  # a harness or runtime crash: kept as a finding, then onwards
-            findings.save_crash(root, args.target, data, "crash", traceback.format_exc())
+            _save_crash(root, args.target, data, "crash", traceback.format_exc())
         progress.execs += 1
         if time.monotonic() - window[0] >= 5:
             progress.rate = int((progress.execs - window[1]) / (time.monotonic() - window[0]))

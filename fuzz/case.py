@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 
 from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
-from wasmfuzz.oracles.validation import PAIR as VALIDATION, check_validation
+from wasmfuzz.oracles.validation import PAIR as VALIDATION
+from wasmfuzz.oracles.validation import check_validation
 
 from .calls import call_plan
 

@@ -18,11 +18,10 @@ import os
 import re
 import subprocess
 import tempfile
-import traceback
 from pathlib import Path
 
 from wasmfuzz.oracles import Divergence
-from wasmfuzz.runtime.wat import wasm_tools
+from wasmfuzz.runtime.binary.wat import wasm_tools
 
 from .case import TestCase
 
@@ -51,23 +50,15 @@ def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes |
     return final
 
 
-def save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
+def save_crash(root: Path, target: str, data: bytes, kind: str, details: str,
+               case: TestCase | None = None, replay: str = "") -> Path:
     """Keep an input that crashed, hung or exhausted memory: the input, the
-    module and test case when the target can still make them, and for a crash
-    the traceback of replaying it here (a hang or an out-of-memory input is
-    not replayed: it would do the same to this process)."""
+    test case when the target could still make it, the campaign's
+    ``details`` and, for a crash, ``replay``: what replaying it here showed."""
     directory = root / target / kind / hashlib.sha1(data).hexdigest()[:16]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "input.bin").write_bytes(data)
     (directory / "finding.json").write_text(json.dumps({"target": target, "signature": kind}, indent=2) + "\n")
-    from .targets import make_case
-    case, replay = None, ""
-    try:
-        case = make_case(target, data)
-        if case is not None and kind == "crash":
-            case.check()
-    except Exception:  # the input may crash the generator or the oracles: that is the report
-        replay = "\n\nreplayed here:\n" + traceback.format_exc()
     if case is not None:
         write_case(directory, case)
     (directory / "report.txt").write_text(f"{kind} in target {target}\n\n{details}{replay}\n")

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from wasmfuzz.oracles import Divergence
-from wasmfuzz.runtime.wat import wasm_tools
+from wasmfuzz.runtime.binary.wat import wasm_tools
 
 from . import entries, findings
 

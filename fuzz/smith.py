@@ -18,7 +18,7 @@ from __future__ import annotations
 import subprocess
 
 from wasmfuzz.oracles.spec import ExecutionSpec
-from wasmfuzz.runtime.wat import wasm_tools
+from wasmfuzz.runtime.binary.wat import wasm_tools
 
 from .source import Source, boolean
 

@@ -18,8 +18,9 @@ PAIR = "wasmfuzz validator vs wasm-tools validate"
 
 def check_validation(wasm: bytes, spec: ExecutionSpec) -> None:
     """Raise Divergence if wasmfuzz and wasm-tools disagree on whether ``wasm`` is valid."""
+    from wasmfuzz.runtime.binary.wat import wasm_tools
+
     from wasmfuzz import runtime
-    from wasmfuzz.runtime.wat import wasm_tools
 
     config = runtime.Config()
     for setting, value in spec.settings().items():

@@ -10,10 +10,10 @@ are accepted and have no effect here, since there is no native code.
 
 from __future__ import annotations
 
-from .allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
+from .binary.features import DEFAULTS, Features
 from .errors import WasmtimeError
-from .features import DEFAULTS, Features
-from .interrupts import EpochCounter
+from .vm.allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
+from .vm.interrupts import EpochCounter
 
 # wasm_* switch -> Features field, for the proposals implemented.
 _FEATURE_SWITCHES = {

@@ -1,4 +1,4 @@
-"""``Func`` and ``Caller``, and the boundary where the host calls into Wasm.
+"""``Func`` and ``Caller``: the boundary where host and Wasm call each other.
 
 ``Func.__call__`` is the one place a Wasm call starts from the host. It
 converts arguments, runs the code, and turns what can only be guest
@@ -7,7 +7,9 @@ generated code as ``IndexError``/``struct.error``/``OverflowError`` (bounds
 checks are the buffer's own), unbounded recursion as ``RecursionError``.
 Exceptions raised by host functions are carried across Wasm frames wrapped
 in ``HostError`` so they are never mistaken for guest behaviour, and
-re-raised unchanged to the caller, as wasmtime-py does.
+re-raised unchanged to the caller, as wasmtime-py does. The value
+conversions of that boundary (``to_wasm``, ``from_wasm``) are here too,
+since a funcref crosses it as a ``Func``.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from __future__ import annotations
 import struct
 import weakref
 
+from .binary.module_info import FuncSig
+from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES
+from .binary.values import to_f32
 from .errors import Frame, Trap, TrapCode, WasmtimeError
-from .funcref import FuncRef
-from .module_info import FuncSig
-from .opcodes import F32, F64, I32, I64
 from .types import FuncType
-from .value import from_wasm, to_wasm
+from .value import Val
+from .vm.funcref import FuncRef
 
 _GUEST_MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
 
@@ -115,7 +118,7 @@ class Func:
         with ``Store.epoch_deadline_async_yield_and_update``, yields to the
         event loop at each epoch deadline and resumes later with the result an
         uninterrupted call would have had."""
-        from .async_call import run_async
+        from .vm.async_call import run_async
         return await run_async(self.__call__, store, *params)
 
     def __eq__(self, other) -> bool:
@@ -141,8 +144,7 @@ class Caller:
     def get(self, name: str):
         if self._vm is None:
             return None
-        from .instance import export_extern
-        return export_extern(self._store, self._vm, name)
+        return self._store._export(self._vm, name)
 
     def __getitem__(self, name: str):
         item = self.get(name)
@@ -208,3 +210,54 @@ def _host_results(results: tuple, out, store):
     if not isinstance(out, (list, tuple)) or len(out) != len(results):
         raise WasmtimeError(f"host function must return {len(results)} values")
     return tuple(to_wasm(t, v, store) for t, v in zip(results, out))
+
+
+def to_wasm(code: int, v, store=None):
+    """A host value (plain or ``Val``) as the Wasm value of type ``code``."""
+    kind = type(v)
+    if kind is int:  # the common cases first: this runs for every argument of every call
+        if code == I32:
+            return v & 0xFFFFFFFF
+        if code == I64:
+            return v & 0xFFFFFFFFFFFFFFFF
+    elif kind is float:
+        if code == F64:
+            return v
+        if code == F32:
+            return to_f32(v)
+    if isinstance(v, Val):
+        if v._type.code != code:
+            raise TypeError(f"expected a {TYPE_NAMES[code]} value, got {v._type}")
+        v = v._value
+    if code == I32 or code == I64:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
+        return v & (0xFFFFFFFF if code == I32 else 0xFFFFFFFFFFFFFFFF)
+    if code == F32 or code == F64:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
+        return to_f32(float(v)) if code == F32 else float(v)
+    if code == FUNCREF:
+        if v is None:
+            return None
+        if isinstance(v, Func):
+            return v._ref
+        raise TypeError(f"don't know how to convert {v!r} to funcref")
+    if code == EXTERNREF:
+        return v
+    raise WasmtimeError(f"values of type {TYPE_NAMES.get(code, hex(code))} are not supported")
+
+
+def from_wasm(code: int, v, store=None):
+    """A Wasm value of type ``code`` as the host sees it."""
+    if code == I32:
+        v = int(v)
+        return v - 0x100000000 if v & 0x80000000 else v
+    if code == I64:
+        v = int(v)
+        return v - 0x10000000000000000 if v & 0x8000000000000000 else v
+    if code == FUNCREF:
+        if v is None:
+            return None
+        return Func._from_ref(store, v)
+    return v

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .binary.module_info import GlobalSig
 from .errors import WasmtimeError
+from .func import from_wasm, to_wasm
 from .types import GlobalType
-from .value import from_wasm, to_wasm
-from .vm import GlobalCell
+from .vm.context import GlobalCell
 
 
 class Global:
@@ -27,7 +28,6 @@ class Global:
         return g
 
     def type(self, store=None) -> GlobalType:
-        from .module_info import GlobalSig
         return GlobalType._from_sig(GlobalSig(self._cell.type, self._cell.mutable))
 
     def value(self, store=None):

@@ -8,19 +8,25 @@ first use (``VMContext.funcref``) and code is compiled on first call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from .constexpr import eval_const
-from .interrupts import new_epoch, out_of_fuel
-from .opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
+from .binary.constexpr import eval_const
+from .binary.module_info import (
+    EXTERN_FUNC,
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_NAMES,
+    EXTERN_TABLE,
+)
+from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
+from .exports import InstanceExports
 from .func import Func, call_wasm
-from .funcref import FuncRef
 from .globals import Global
 from .memory import Memory, SharedMemory, check_shared_memory_enabled
-from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
+from .module import Module
 from .table import Table
-from .vm import GlobalCell, VMContext
+from .vm.context import GlobalCell, VMContext
+from .vm.funcref import FuncRef
+from .vm.interrupts import new_epoch, out_of_fuel
 
 _EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: (Memory, SharedMemory),
                    EXTERN_GLOBAL: Global}
@@ -168,7 +174,7 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for m in info.memories:
         if m.shared:
             check_shared_memory_enabled(store.engine)
-        vm.memories.append(allocator.memory(store, m, code.memory_images[len(vm.memories)] if lazy else None))
+        vm.memories.append(allocator.memory(store, m, module._memory_images[len(vm.memories)] if lazy else None))
     _apply_segments(vm, plan.first_elem if lazy else 0, plan.first_data if lazy else 0, meter)
     if not lazy:
         for idx in range(info.num_imported_funcs + len(info.funcs)):
@@ -232,58 +238,12 @@ def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _Ini
         vm.datas[idx] = b""
 
 
-def export_extern(store, vm: VMContext, name: str):
-    """The host object for export ``name`` of ``vm``, or None."""
-    entry = vm.exports.get(name)
-    if entry is None:
-        return None
-    kind, index = entry
-    if kind == EXTERN_FUNC:
-        return Func._from_ref(store, vm.funcref(index))
-    if kind == EXTERN_TABLE:
-        return Table._from_instance(store, vm.tables[index])
-    if kind == EXTERN_MEMORY:
-        mem = vm.memories[index]
-        return SharedMemory._from_instance(mem) if mem.shared else Memory._from_instance(store, mem)
-    return Global._from_cell(store, vm.globals[index])
-
-
-class InstanceExports(Mapping):
-    """An instance's exports by name (``exports["f"]``) and by index (``by_index``)."""
-
-    def __init__(self, store, vm: VMContext):
-        self._store = store
-        self._vm = vm
-        self._names = list(vm.exports)
-        self._cache: dict[str, object] = {}
-
-    def __getitem__(self, name: str):
-        item = self._cache.get(name)
-        if item is None:
-            item = export_extern(self._store, self._vm, name)
-            if item is None:
-                raise KeyError(name)
-            self._cache[name] = item
-        return item
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __iter__(self):
-        return iter(self._names)
-
-    @property
-    def by_index(self) -> list:
-        return [self[n] for n in self._names]
-
-
 class Instance:
     """``Instance(store, module, imports)``: imports are Func/Table/Memory/Global in
     the module's import order. Raises LinkError for mismatched imports and Trap
     if a segment is out of bounds or the start function traps."""
 
     def __init__(self, store, module, imports):
-        from .module import Module
         if not isinstance(module, Module):
             raise TypeError("expected a Module")
         if module.engine is not store.engine and module.engine._features != store.engine._features:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from .binary.module_info import EXTERN_FUNC
 from .config import Engine
 from .errors import LinkError, Trap, WasmtimeError
 from .func import Func, host_funcref
 from .globals import Global
 from .instance import Instance, check_import, instantiate
 from .memory import Memory, SharedMemory
-from .module_info import EXTERN_FUNC
 from .table import Table
 from .types import FuncType
 from .value import default_value
+from .wasi import define_wasi
 
 _EXTERNS = (Func, Table, Memory, SharedMemory, Global)
 
@@ -69,7 +70,6 @@ class Linker:
     def define_wasi(self) -> None:
         """Define every ``wasi_snapshot_preview1`` function; each acts on the
         WASI context of the store it is called in (``Store.set_wasi``)."""
-        from .wasi import define_wasi
         define_wasi(self)
 
     def define_module(self, store, name: str, module) -> None:

@@ -11,10 +11,10 @@ import the same ``SharedMemory``, as with wasmtime-py.
 
 from __future__ import annotations
 
+from .binary.module_info import MemSig
 from .errors import WasmtimeError
-from .module_info import MemSig
 from .types import MemoryType
-from .vm import M32, M64, MemoryInstance
+from .vm.context import M32, M64, MemoryInstance
 
 _U64_LIMIT = 1 << 64
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import hashlib
 
-from .codegen import CodegenOptions
-from .compiler import ModuleCode, PythonCompiler, default_layout
+from .binary.decode import decode_module
+from .binary.module_info import (
+    EXTERN_FUNC,
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_TABLE,
+    ModuleInfo,
+)
+from .binary.validate import validate
+from .binary.wat import to_wasm
+from .compile import CodegenOptions, ModuleCode, PythonCompiler, default_layout
 from .config import Engine
-from .decode import decode_module
 from .errors import WasmtimeError
-from .module_info import ModuleInfo
 from .types import ExportType, ImportType, extern_type
-from .validate import validate
-from .wat import to_wasm
+from .vm.libcalls import LIBCALLS
+from .vm.membuf import MemoryImage
 
 _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
 
@@ -31,7 +38,11 @@ class Module:
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
                                  epochs=engine._epoch_interruption, layout=default_layout())
-        self._code = ModuleCode(self._info, name, PythonCompiler(), options)
+        self._code = ModuleCode(self._info, name, PythonCompiler(), options, LIBCALLS)
+        sigs = self._info.memory_sigs()
+        # The copy-on-write images of the memories the init plan folded, by memory index.
+        self._memory_images = {i: MemoryImage(data, sigs[i].min << sigs[i].page_size_log2)
+                               for i, data in self._code.plan.images.items()}
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":
@@ -80,7 +91,6 @@ class Module:
 
 
 def _export_desc(info: ModuleInfo, kind: int, index: int):
-    from .module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE
     if kind == EXTERN_FUNC:
         return info.func_sig(index)
     if kind == EXTERN_TABLE:

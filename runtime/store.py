@@ -7,8 +7,10 @@ import weakref
 
 from .config import Engine
 from .errors import WasmtimeError
-from .interrupts import StoreContext
-from .vm import ResourceLimits
+from .exports import export_extern
+from .vm.context import ResourceLimits
+from .vm.interrupts import StoreContext
+from .wasi import context_for
 
 # Wasm recursion runs on Python frames (CPython 3.11 does not use the C stack
 # for Python-to-Python calls). This many frames lets deep but finite guest
@@ -73,7 +75,6 @@ class Store:
     def set_wasi(self, wasi) -> None:
         """Give this store the WASI context configured by ``wasi`` (a
         ``WasiConfig``, consumed here) for ``Linker.define_wasi``'s functions."""
-        from .wasi import context_for
         self._wasi = context_for(wasi)
 
     def gc(self) -> None:
@@ -129,6 +130,11 @@ class Store:
             raise WasmtimeError("delta must be a non-negative int")
         self._ctx.on_deadline = "yield"
         self._ctx.yield_delta = delta
+
+    def _export(self, vm, name: str):
+        """Export ``name`` of an instance of this store, as a ``Caller`` asks
+        for it (None if there is none)."""
+        return export_extern(self, vm, name)
 
     def _require(self, enabled: bool, what: str) -> None:
         if not enabled:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .binary.module_info import TableSig
 from .errors import WasmtimeError
+from .func import from_wasm, to_wasm
 from .types import TableType
-from .value import from_wasm, to_wasm
-from .vm import M32, M64, TableInstance
+from .vm.context import M32, M64, TableInstance
 
 
 class Table:
@@ -32,7 +33,6 @@ class Table:
         return t
 
     def type(self, store=None) -> TableType:
-        from .module_info import TableSig
         t = self._table
         return TableType._from_sig(TableSig(t.elem_type, len(t.elems), t.max, t.is64))
 

@@ -3,9 +3,8 @@
 import gc
 
 import pytest
-
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, WasmtimeError
-from wasmfuzz.runtime.allocator import PoolingAllocationConfig
+from wasmfuzz.runtime import PoolingAllocationConfig
 
 WAT = """(module
   (memory (export "m") 1 4)

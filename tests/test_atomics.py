@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 import wasmfuzz.runtime as wf
 
 wasmtime = pytest.importorskip("wasmtime")

@@ -13,7 +13,6 @@ verdict; and that a broken instance is reported, not timed.
 from pathlib import Path
 
 import pytest
-
 from bench_support import load_script
 from bench_support import smoke_report as run_smoke
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from bench_support import load_script
 from bench_support import smoke_report as run_smoke
 

@@ -4,10 +4,9 @@ import linecache
 import traceback
 
 import pytest
-
 import wasmfuzz.runtime as rt
 from wasmfuzz.runtime import Instance, Module, Store, Trap
-from wasmfuzz.runtime.codegen import CodegenOptions, emit_function
+from wasmfuzz.runtime.compile.python.codegen import CodegenOptions, emit_function
 
 
 def nested_blocks(depth: int) -> str:

@@ -1,7 +1,6 @@
 """Config, Engine and Store: switches, unsupported features, limits."""
 
 import pytest
-
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, WasmtimeError
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from wasmfuzz.fuzz import entries
 from wasmfuzz.fuzz.check import all_oracles
 

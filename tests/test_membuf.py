@@ -11,8 +11,7 @@ from __future__ import annotations
 import mmap
 
 import pytest
-
-from wasmfuzz.runtime import membuf
+from wasmfuzz.runtime.vm import membuf
 
 PAGE = 65536
 BIG = membuf.SMALL + PAGE

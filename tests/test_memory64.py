@@ -15,11 +15,10 @@ import hashlib
 import struct
 
 import pytest
+import wasmfuzz.runtime as wf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import wasmfuzz.runtime as wf
-from wasmfuzz.runtime import membuf
+from wasmfuzz.runtime.vm import membuf
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -297,7 +296,7 @@ def test_store_memory_limit_applies_to_64_bit_memories():
 
 
 def test_store_memory_limit_applies_to_pooled_memories_too():
-    from wasmfuzz.runtime.allocator import PoolingAllocationConfig
+    from wasmfuzz.runtime import PoolingAllocationConfig
     config = wf.Config()
     config.allocation_strategy = "pooling"
     config.pooling_allocation_config = PoolingAllocationConfig(total_core_instances=4, total_memories=4,

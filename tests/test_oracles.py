@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import pytest
-
 from wasmfuzz.fuzz.calls import call_plan
-from wasmfuzz.oracles import PAIRS, Divergence, ExecutionSpec, compare, supports
-from wasmfuzz.oracles import allowed, capabilities
+from wasmfuzz.oracles import (
+    PAIRS,
+    Divergence,
+    ExecutionSpec,
+    allowed,
+    capabilities,
+    compare,
+    supports,
+)
 from wasmfuzz.oracles.outcome import CRASHED, RETURNED, TRAPPED, Outcome
 from wasmfuzz.oracles.pairs import WASMTIME
 from wasmfuzz.oracles.values import Value
-from wasmfuzz.runtime import libcalls
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
+from wasmfuzz.runtime.vm import libcalls
 
 NAN_BITS = (0x7FC00000, 0x7FC00001, 0xFFC00000, 0x7F800001)
 

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-
 from wasmfuzz.fuzz import targets
 from wasmfuzz.oracles import Divergence, supports
-from wasmfuzz.runtime import codegen, codegen_meter, compiler, funcref, libcalls, opcodes, vm
-from wasmfuzz.runtime.libcalls import LIBCALLS
+from wasmfuzz.runtime.binary import opcodes, type_registry
+from wasmfuzz.runtime.compile.python import codegen
+from wasmfuzz.runtime.compile.python import meter as codegen_meter
+from wasmfuzz.runtime.vm import context as vm
+from wasmfuzz.runtime.vm import libcalls
+from wasmfuzz.runtime.vm.libcalls import LIBCALLS
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,7 @@ def memory_fill_off_by_one(mp):
 
 
 def call_indirect_without_signature_check(mp):
-    mp.setattr(compiler, "sig_id", lambda sig: 0)  # every signature looks the same
-    mp.setattr(funcref, "sig_id", lambda sig: 0)
+    mp.setattr(type_registry, "sig_id", lambda sig: 0)  # every signature looks the same
 
 
 def table_copy_forward_only(mp):

@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-
 from wasi_wat import ARGS_ENV, CAT, MATH, exits, module
-from wasmfuzz import cli
 from wasmfuzz.runtime import Config, WasmtimeError
+
+from wasmfuzz import cli
 
 ENGINES = ["wasmfuzz", pytest.param("wasmtime", marks=pytest.mark.skipif(
     pytest.importorskip("wasmtime") is None, reason="wasmtime-py not installed"))]

@@ -21,11 +21,11 @@ import os
 from pathlib import Path
 
 import pytest
-
-from wasmfuzz.runtime import wast
+from wasmfuzz.runtime.binary.features import WASM2
+from wasmfuzz.runtime.binary.values import f32_from_bits, f64_from_bits
 from wasmfuzz.runtime.errors import Trap, TrapCode
-from wasmfuzz.runtime.features import WASM2
-from wasmfuzz.runtime.values import f32_from_bits, f64_from_bits
+
+from wasmfuzz.cli import wast
 
 SUITE = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE")
              or Path(__file__).parents[2] / "shared" / "spec-testsuite")

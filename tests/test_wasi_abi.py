@@ -17,7 +17,6 @@ import os
 import struct
 
 import pytest
-
 import wasmfuzz.runtime
 from wasmfuzz.runtime.wasi.host import FUNCTIONS
 

@@ -7,7 +7,6 @@ opened, a config consumed by the store it is given to, and the stdio choices
 from __future__ import annotations
 
 import pytest
-
 import wasmfuzz.runtime
 from wasi_wat import ARGS_ENV, exits, module
 

@@ -12,7 +12,6 @@ saying what to install.
 from __future__ import annotations
 
 import pytest
-
 from wasi_support import SOURCES, Scenario, build, run_both, toolchain_problem
 
 _problem = toolchain_problem()

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import wasmfuzz.runtime
 
 wasmtime = pytest.importorskip("wasmtime")

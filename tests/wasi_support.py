@@ -4,7 +4,7 @@ Used by the WASI tests: C programs from ``tests/wasi`` are built here with
 Debian's clang, lld and wasi-libc (cached under ``build/wasi-tests`` by a
 hash of their sources), and a ``Scenario`` (arguments, environment, stdin,
 the files in the preopened directories) runs on both runtimes through
-``wasmfuzz.runtime.run.execute``, each in its own copy of the files. The
+``wasmfuzz.cli.run.execute``, each in its own copy of the files. The
 ``Outcome``\\ s are equal when the exit status, stdout, stderr and the final
 file trees are.
 """
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 import wasmfuzz.runtime
-from wasmfuzz.runtime.run import Preopen, RunOptions, execute
+
+from wasmfuzz.cli.run import Preopen, RunOptions, execute
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "wasi"

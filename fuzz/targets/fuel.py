@@ -9,8 +9,7 @@ loop programs (``interrupt_ops``), where the check points are.
 """
 
 from wasmfuzz.oracles.pairs import FUEL_ON_VS_OFF, WASMTIME
-
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import interrupt_ops, smith, toggles
 from ..case import TestCase

@@ -4,7 +4,7 @@ runtime supports them, compared with Wasmtime after every operation.
 """
 
 from wasmfuzz.oracles.pairs import ON_DEMAND_VS_POOLING, WASMTIME
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import memory_ops, toggles
 from ..case import TestCase

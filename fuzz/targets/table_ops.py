@@ -6,7 +6,7 @@ wasmfuzz against Wasmtime, and the tables at the end.
 """
 
 from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, ON_DEMAND_VS_POOLING, WASMTIME
-from wasmfuzz.runtime.wat import wat2wasm
+from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import table_ops, toggles
 from ..case import TestCase

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from dataclasses import fields, replace
 
-from .codegen import LAYOUTS, emit_function
-from .errors import WasmtimeError
-from .features import Features
+from wasmfuzz.runtime.binary.features import Features
+from wasmfuzz.runtime.compile.python.codegen import LAYOUTS, emit_function
+from wasmfuzz.runtime.errors import WasmtimeError
 
 
 def add_arguments(parser) -> None:
@@ -47,7 +47,7 @@ def _function_indices(info, which: str | None) -> list[int]:
 
 
 def run(args) -> int:
-    from . import Config, Engine, Module
+    from wasmfuzz.runtime import Config, Engine, Module
     try:
         config = Config()
         for proposal in args.enable:

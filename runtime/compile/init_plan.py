@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .module_info import ModuleInfo
-from .opcodes import FUNCREF, I32_CONST, I64_CONST
+from ..binary.module_info import ModuleInfo
+from ..binary.opcodes import FUNCREF, I32_CONST, I64_CONST
 
 MAX_LAZY_TABLE = 1 << 20
 MAX_SPARSE_IMAGE = 1 << 20

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import threading
 
+from ..binary.module_info import ModuleInfo
+from ..errors import WasmtimeError
 from . import membuf
-from .errors import WasmtimeError
 from .funcref import FuncRef
-from .module_info import ModuleInfo
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -229,7 +229,7 @@ class VMContext:
             return ()
         items = self._elem_cache.get(idx)
         if items is None:
-            from .constexpr import eval_const
+            from ..binary.constexpr import eval_const
             items = tuple(eval_const(e, self) for e in self.info.elems[idx].items)
             self._elem_cache[idx] = items
         return items

@@ -45,11 +45,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import opcodes as op
-from .codegen_meter import ConstLocals, Meter, locals_set_in
-from .module_info import FuncSig, ModuleInfo
-from .opcodes import F32, F64, I32, I64
-from .values import f32_from_bits, f64_from_bits
+from ...binary import opcodes as op
+from ...binary.module_info import FuncSig, ModuleInfo
+from ...binary.opcodes import F32, F64, I32, I64
+from ...binary.values import f32_from_bits, f64_from_bits
+from .meter import ConstLocals, Meter, locals_set_in
 
 M32 = "0xFFFFFFFF"
 M64 = "0xFFFFFFFFFFFFFFFF"

@@ -31,7 +31,7 @@ The cost model and check points were measured on Wasmtime 50 (through the
 
 from __future__ import annotations
 
-from . import opcodes as op
+from ...binary import opcodes as op
 
 FREE_OPS = frozenset({op.NOP, op.DROP, op.BLOCK, op.LOOP, op.UNREACHABLE, op.RETURN, op.ELSE, op.END})
 BULK_CONSTANT_LIMIT = 128  # a constant length up to this needs no check afterwards

@@ -35,7 +35,7 @@ import struct
 import threading
 from collections import deque
 
-from .errors import Trap, TrapCode
+from ..errors import Trap, TrapCode
 
 _UNSIGNED = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"), 8: struct.Struct("<Q")}
 _MASKS = {size: (1 << (8 * size)) - 1 for size in _UNSIGNED}

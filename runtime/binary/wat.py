@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import subprocess
 
-from .errors import WasmtimeError
+from ..errors import WasmtimeError
 
 
 @functools.lru_cache(maxsize=1)

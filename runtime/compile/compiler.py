@@ -1,83 +1,57 @@
 """The compiler interface, and the module's table of compiled functions.
 
 A backend turns one validated function into a Python callable with the
-calling convention ``fn(vm, *params)`` (see ``codegen``). ``ModuleCode`` is
-what a ``Module`` owns: the namespace every generated function of the module
-shares as its globals, where function ``j`` is bound as ``f<j>``. Functions
-are compiled on first use: until then ``f<j>`` is a small stub that compiles
-and replaces itself, so a large module costs nothing for functions that never
-run, and instantiation never compiles.
+calling convention ``fn(vm, *params)``; it writes code against the run-time
+contract (the ``vm`` argument's fields and the named libcalls) without
+importing the run-time itself, which is why it receives the libcall table
+from whoever builds the module. ``ModuleCode`` is what a ``Module`` owns: the
+namespace every generated function of the module shares as its globals,
+where function ``j`` is bound as ``f<j>``. Functions are compiled on first
+use: until then ``f<j>`` is a small stub that compiles and replaces itself,
+so a large module costs nothing for functions that never run, and
+instantiation never compiles.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
-from .codegen import LAYOUTS, CodegenOptions, emit_function
-from .errors import WasmtimeError
-from .funcref import sig_id
+from ..binary import type_registry
+from ..binary.module_info import ModuleInfo
 from .init_plan import compute_plan
-from .membuf import MemoryImage
-from .libcalls import LIBCALLS
-from .module_info import ModuleInfo
-from .pycompile import compile_and_load, forget, unique_filename
 
 
 class Compiler(Protocol):
-    """A backend: compile one defined function of a validated module."""
+    """A backend: compile one defined function of a validated module, binding
+    the libcalls it uses from ``code.libcalls``."""
+
+    name: str
 
     def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable: ...
 
-
-def default_layout() -> str:
-    """The code layout to generate: ``WASMFUZZ_CODEGEN_LAYOUT`` ("auto",
-    "structured" or "flat") for a whole process, which is how the flat
-    fallback is run over the spec suite; "auto" otherwise."""
-    layout = os.environ.get("WASMFUZZ_CODEGEN_LAYOUT", "auto")
-    if layout not in LAYOUTS:
-        raise WasmtimeError(f"unknown code layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
-    return layout
-
-
-class PythonCompiler:
-    """The first backend: Python source through ``compile()``."""
-
-    name = "python"
-
-    def compile_function(self, code: "ModuleCode", funcidx: int) -> Callable:
-        pyname = f"f{funcidx}"
-        try:
-            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, options=code.options)
-        except RecursionError:
-            raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
-        bindings = {n: LIBCALLS[n] for n in needs}
-        bindings.update(consts)
-        filename = unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
-        code.filenames.append(filename)
-        return compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
+    def forget(self, filenames: list[str]) -> None:
+        """Release what the backend registered under ``filenames`` (called
+        when the module is freed)."""
 
 
 class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
-    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options: CodegenOptions):
+    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options, libcalls: Mapping[str, Callable]):
         self.info = info
         self.name = name
         self.compiler = compiler
-        self.options = options
+        self.options = options  # the backend's code-generation options
+        self.libcalls = libcalls
         # Whether tables of this module's instances may hold UNINIT elements, so
         # generated reads must check for them (Config.table_lazy_init).
         self.lazy_tables = options.lazy_tables
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
         self.func_sigs = [info.types[t] for t in info.func_type_indices()]
         self.plan = compute_plan(info)
-        sigs = info.memory_sigs()
-        self.memory_images = {i: MemoryImage(data, sigs[i].min << sigs[i].page_size_log2)
-                              for i, data in self.plan.images.items()}
-        self.sig_ids = {sig: sig_id(sig) for sig in info.types}
+        self.sig_ids = {sig: type_registry.sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
         self.num_imported = info.num_imported_funcs
         self._compiled: dict[int, Callable] = {}
@@ -85,8 +59,8 @@ class ModuleCode:
         # are pointed at the compiled code when it exists.
         self._waiting: dict[int, weakref.WeakSet] = {}
         self._lock = threading.Lock()
-        self.filenames: list[str] = []  # generated source registered in linecache
-        weakref.finalize(self, forget, self.filenames)
+        self.filenames: list[str] = []  # what the backend registered (generated source in linecache)
+        weakref.finalize(self, compiler.forget, self.filenames)
         for j in range(self.num_imported, self.num_imported + len(info.funcs)):
             self.namespace[f"f{j}"] = self._stub(j)
 

@@ -1,26 +1,15 @@
-"""Function references ("anyfuncs") and the process-wide signature ids.
+"""Function references ("anyfuncs"): what a funcref is at run time.
 
 A ``FuncRef`` is what a funcref value, a table element and an imported
 function are at run time: the code to call, the context to call it with, and
-an interned signature id that ``call_indirect`` compares with one integer
-test. Signature ids are interned per process, so references from different
-modules and stores compare structurally equal types as equal, as Wasm's
-structural function types require.
+the interned signature id (``binary.type_registry``) that ``call_indirect``
+compares with one integer test.
 """
 
 from __future__ import annotations
 
-from .module_info import FuncSig
-
-_SIG_IDS: dict[FuncSig, int] = {}
-
-
-def sig_id(sig: FuncSig) -> int:
-    """The process-wide id of a function type; equal types get equal ids."""
-    try:
-        return _SIG_IDS[sig]
-    except KeyError:
-        return _SIG_IDS.setdefault(sig, len(_SIG_IDS))
+from ..binary import type_registry
+from ..binary.module_info import FuncSig
 
 
 class FuncRef:
@@ -36,7 +25,7 @@ class FuncRef:
         self.code = code
         self.vm = vm
         self.type = type_
-        self.sig = sig_id(type_)
+        self.sig = type_registry.sig_id(type_)
         self.index = index
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ import asyncio
 
 import greenlet
 
-from .errors import WasmtimeError
+from ..errors import WasmtimeError
 
 
 class _AsyncCallGreenlet(greenlet.greenlet):

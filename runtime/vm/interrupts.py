@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import weakref
 
-from .errors import Trap, TrapCode, WasmtimeError
+from ..errors import Trap, TrapCode, WasmtimeError
 
 
 class EpochCounter:

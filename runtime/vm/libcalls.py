@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 import struct
 
+from ..binary.values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from ..errors import Trap, TrapCode
 from . import atomics, membuf
-from .errors import Trap, TrapCode
-from .values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from .context import UNINIT
 from .interrupts import new_epoch, out_of_fuel
-from .vm import UNINIT
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF

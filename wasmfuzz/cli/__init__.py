@@ -26,9 +26,9 @@ class Subcommand(NamedTuple):
 
 
 SUBCOMMANDS = [
-    Subcommand("wast", "wasmfuzz.runtime.wast", "run WebAssembly spec-test scripts (.wast)"),
-    Subcommand("compile", "wasmfuzz.runtime.dump", "compile a module and show the generated Python"),
-    Subcommand("run", "wasmfuzz.runtime.run", "run a WebAssembly program with WASI, like `wasmtime run`"),
+    Subcommand("wast", "wasmfuzz.cli.wast", "run WebAssembly spec-test scripts (.wast)"),
+    Subcommand("compile", "wasmfuzz.cli.compile", "compile a module and show the generated Python"),
+    Subcommand("run", "wasmfuzz.cli.run", "run a WebAssembly program with WASI, like `wasmtime run`"),
     Subcommand("fuzz", "wasmfuzz.fuzz.campaign", "run a fuzz campaign on one target, saving findings"),
     Subcommand("repro", "wasmfuzz.fuzz.repro", "replay one finding or input and print its report"),
     Subcommand("shrink", "wasmfuzz.fuzz.shrink", "minimise a finding's module, keeping its divergence"),

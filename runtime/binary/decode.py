@@ -21,12 +21,26 @@ the tuples of immediate-free instructions.
 
 from __future__ import annotations
 
+from ..errors import DecodeError
 from . import opcodes as ops
-from .errors import DecodeError
 from .features import WASM2, Features
 from .module_info import (
-    EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, DataSegment, ElemSegment, Export,
-    FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table, TableSig,
+    EXTERN_FUNC,
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_TABLE,
+    DataSegment,
+    ElemSegment,
+    Export,
+    FuncBody,
+    FuncSig,
+    Global,
+    GlobalSig,
+    Import,
+    MemSig,
+    ModuleInfo,
+    Table,
+    TableSig,
 )
 
 MAGIC = b"\x00asm"

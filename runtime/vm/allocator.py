@@ -24,10 +24,10 @@ import gc
 import threading
 from dataclasses import dataclass
 
+from ..binary.module_info import MemSig, TableSig
+from ..errors import WasmtimeError
 from . import membuf
-from .errors import WasmtimeError
-from .module_info import MemSig, TableSig
-from .vm import MAX_MEMORY_BYTES, MemoryInstance, TableInstance
+from .context import MAX_MEMORY_BYTES, MemoryInstance, TableInstance
 
 
 @dataclass
