@@ -1,6 +1,6 @@
 """Real WASI programs compiled by others, on wasmfuzz and on wasmtime-py.
 
-Why this exists: the C programs in ``tests/wasi`` check each WASI call, but
+Why this exists: the C programs in ``tests/wasi/programs`` check each WASI call, but
 only programs built by other people's toolchains (Rust, C++, Zig, CPython's
 own build) show that wasmfuzz runs what users actually have, and how fast.
 Each program here comes from a package on PyPI or npm; nothing is
@@ -28,7 +28,7 @@ Wasmtime's cost model, so the two should be equal.
 
 Programs marked slow (CPython: a 26 MB interpreter that executes about
 200 million instructions to print one line) run only with ``--all``.
-``tests/test_wasi_real_programs.py`` runs the same programs on small inputs
+``tests/wasi/test_wasi_real_programs.py`` runs the same programs on small inputs
 and checks only the agreement.
 """
 

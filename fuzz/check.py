@@ -7,7 +7,7 @@ diverges or crashes, 0 otherwise (a regression whose bug is still open,
 marked by ``xfail.txt``, is reported as known and fails only once it
 passes); prints one line per failure and a summary, and writes JUnit XML with ``--junit FILE`` (one test case per
 entry) for CI to display. pytest collects the same entries as test items
-(tests/test_corpus.py).
+(tests/harness/test_corpus.py).
 """
 
 from __future__ import annotations

@@ -18,16 +18,7 @@ from .memory import Memory, SharedMemory
 from .module import Module
 from .store import Store
 from .table import Table
-from .types import (
-    ExportType,
-    FuncType,
-    GlobalType,
-    ImportType,
-    Limits,
-    MemoryType,
-    TableType,
-    ValType,
-)
+from .types import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType, ValType
 from .value import Val
 from .vm.allocator import PoolingAllocationConfig
 from .wasi import WasiConfig

@@ -9,13 +9,7 @@ first use (``VMContext.funcref``) and code is compiled on first call.
 from __future__ import annotations
 
 from .binary.constexpr import eval_const
-from .binary.module_info import (
-    EXTERN_FUNC,
-    EXTERN_GLOBAL,
-    EXTERN_MEMORY,
-    EXTERN_NAMES,
-    EXTERN_TABLE,
-)
+from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
 from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .exports import InstanceExports

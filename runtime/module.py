@@ -5,13 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from .binary.decode import decode_module
-from .binary.module_info import (
-    EXTERN_FUNC,
-    EXTERN_GLOBAL,
-    EXTERN_MEMORY,
-    EXTERN_TABLE,
-    ModuleInfo,
-)
+from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, ModuleInfo
 from .binary.validate import validate
 from .binary.wat import to_wasm
 from .compile import CodegenOptions, ModuleCode, PythonCompiler, default_layout

@@ -7,16 +7,8 @@ Each wraps the internal description from ``module_info`` (``FuncSig``,
 
 from __future__ import annotations
 
-from .binary.module_info import (
-    EXTERN_FUNC,
-    EXTERN_GLOBAL,
-    EXTERN_MEMORY,
-    EXTERN_TABLE,
-    FuncSig,
-    GlobalSig,
-    MemSig,
-    TableSig,
-)
+from .binary.module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig, GlobalSig, MemSig,
+                                 TableSig)
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
 from .errors import WasmtimeError
 

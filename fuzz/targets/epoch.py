@@ -11,12 +11,7 @@ programs (``interrupt_ops``: the places where the checks are). Until the
 runtime has epochs, this is a differential target over such modules.
 """
 
-from wasmfuzz.oracles.pairs import (
-    EPOCH_ASYNC_YIELDS,
-    EPOCH_CALLBACKS,
-    EPOCHS_VS_NONE,
-    WASMTIME,
-)
+from wasmfuzz.oracles.pairs import EPOCH_ASYNC_YIELDS, EPOCH_CALLBACKS, EPOCHS_VS_NONE, WASMTIME
 from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import interrupt_ops, smith, toggles

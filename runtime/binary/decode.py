@@ -24,24 +24,8 @@ from __future__ import annotations
 from ..errors import DecodeError
 from . import opcodes as ops
 from .features import WASM2, Features
-from .module_info import (
-    EXTERN_FUNC,
-    EXTERN_GLOBAL,
-    EXTERN_MEMORY,
-    EXTERN_TABLE,
-    DataSegment,
-    ElemSegment,
-    Export,
-    FuncBody,
-    FuncSig,
-    Global,
-    GlobalSig,
-    Import,
-    MemSig,
-    ModuleInfo,
-    Table,
-    TableSig,
-)
+from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, DataSegment, ElemSegment, Export,
+                          FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table, TableSig)
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"

@@ -22,35 +22,11 @@ from typing import Callable, NamedTuple
 from ..errors import ExitTrap, WasmtimeError
 from ..types import FuncType, ValType
 from . import filesystem as fs
-from .abi import (
-    ADVICE_COUNT,
-    CLOCK_COUNT,
-    CLOCK_MONOTONIC,
-    CLOCK_REALTIME,
-    DIRENT,
-    FDFLAGS_ALL,
-    FDFLAGS_APPEND,
-    FDFLAGS_NONBLOCK,
-    FDSTAT,
-    FILESTAT,
-    FILETYPE_CHARACTER_DEVICE,
-    FILETYPE_DIRECTORY,
-    FILETYPE_UNKNOWN,
-    FSTFLAGS_ALL,
-    LOOKUPFLAGS_SYMLINK_FOLLOW,
-    MODULE,
-    OFLAGS_ALL,
-    PREOPENTYPE_DIR,
-    PRESTAT,
-    RIFLAGS_ALL,
-    RIGHTS,
-    RIGHTS_ALL,
-    SDFLAGS_ALL,
-    SIGNAL_COUNT,
-    WHENCE_CUR,
-    WHENCE_SET,
-    rights,
-)
+from .abi import (ADVICE_COUNT, CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, DIRENT, FDFLAGS_ALL,
+                  FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FDSTAT, FILESTAT, FILETYPE_CHARACTER_DEVICE,
+                  FILETYPE_DIRECTORY, FILETYPE_UNKNOWN, FSTFLAGS_ALL, LOOKUPFLAGS_SYMLINK_FOLLOW, MODULE,
+                  OFLAGS_ALL, PREOPENTYPE_DIR, PRESTAT, RIFLAGS_ALL, RIGHTS, RIGHTS_ALL, SDFLAGS_ALL,
+                  SIGNAL_COUNT, WHENCE_CUR, WHENCE_SET, rights)
 from .context import WasiContext, context_of
 from .errno import Errno, WasiError, from_oserror
 from .fdtable import Directory, File, Output, Stdin

@@ -13,21 +13,9 @@ from __future__ import annotations
 import os
 import time
 
-from .abi import (
-    CLOCK_COUNT,
-    CLOCK_MONOTONIC,
-    CLOCK_REALTIME,
-    EVENT,
-    EVENTRWFLAGS_HANGUP,
-    EVENTTYPE_CLOCK,
-    EVENTTYPE_FD_READ,
-    EVENTTYPE_FD_WRITE,
-    SUBCLOCKFLAGS_ABSTIME,
-    SUBSCRIPTION_CLOCK,
-    SUBSCRIPTION_FD,
-    SUBSCRIPTION_HEAD,
-    SUBSCRIPTION_SIZE,
-)
+from .abi import (CLOCK_COUNT, CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT, EVENTRWFLAGS_HANGUP, EVENTTYPE_CLOCK,
+                  EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE, SUBCLOCKFLAGS_ABSTIME, SUBSCRIPTION_CLOCK,
+                  SUBSCRIPTION_FD, SUBSCRIPTION_HEAD, SUBSCRIPTION_SIZE)
 from .errno import Errno, WasiError
 from .fdtable import File, Output, Stdin
 from .guest import GuestMemory

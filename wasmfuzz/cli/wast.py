@@ -51,17 +51,8 @@ from types import ModuleType
 from typing import Any, Callable, Mapping, NamedTuple
 
 from wasmfuzz.runtime.binary.features import WASM2, Features
-from wasmfuzz.runtime.binary.values import (
-    MASK32,
-    MASK64,
-    f32_bits,
-    f32_from_bits,
-    f32_round,
-    f64_bits,
-    f64_from_bits,
-    i32_signed,
-    i64_signed,
-)
+from wasmfuzz.runtime.binary.values import (MASK32, MASK64, f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits,
+                                            i32_signed, i64_signed)
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 

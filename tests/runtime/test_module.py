@@ -1,16 +1,7 @@
 """Module: text and binary input, errors for bad modules, imports/exports, serialize."""
 
 import pytest
-from wasmfuzz.runtime import (
-    Engine,
-    FuncType,
-    GlobalType,
-    MemoryType,
-    Module,
-    TableType,
-    ValType,
-    WasmtimeError,
-)
+from wasmfuzz.runtime import Engine, FuncType, GlobalType, MemoryType, Module, TableType, ValType, WasmtimeError
 
 WAT = """(module
   (import "env" "f" (func (param i32) (result i64)))

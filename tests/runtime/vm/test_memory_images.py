@@ -3,9 +3,8 @@
 import sys
 
 import pytest
-from wasmfuzz.runtime import Config, Engine, Instance, Module, Store
+from wasmfuzz.runtime import Config, Engine, Instance, Module, PoolingAllocationConfig, Store
 from wasmfuzz.runtime.vm import membuf
-from wasmfuzz.runtime import PoolingAllocationConfig
 
 DATA = bytes(range(256)) * 512  # 128 KiB: large enough to be mapped, not copied
 WAT_DATA = "".join("\\%02x" % b for b in DATA)

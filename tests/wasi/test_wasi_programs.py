@@ -1,6 +1,6 @@
 """C programs built for wasm32-wasi behave the same on wasmfuzz as on Wasmtime.
 
-Each program in ``tests/wasi`` exercises one area of WASI preview1 and
+Each program in ``tests/wasi/programs`` exercises one area of WASI preview1 and
 prints what every call returned; between them they call every preview1
 function. A test runs one program in one scenario on both runtimes and
 requires the same exit status, stdout, stderr and files left in the

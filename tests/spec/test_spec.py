@@ -28,7 +28,7 @@ from wasmfuzz.runtime.errors import Trap, TrapCode
 from wasmfuzz.cli import wast
 
 SUITE = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE")
-             or Path(__file__).parents[2] / "shared" / "spec-testsuite")
+             or Path(__file__).parents[3] / "shared" / "spec-testsuite")
 
 # {"file.wast": {line: "why wasmfuzz fails this command"}}
 KNOWN_FAILURES: dict[str, dict[int, str]] = {}

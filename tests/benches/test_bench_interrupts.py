@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "interrupts.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "interrupts.py"
 
 
 def test_interrupts_benchmark_smoke():

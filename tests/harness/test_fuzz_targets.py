@@ -1,6 +1,6 @@
 """Every fuzz target runs the three ways it is meant to: under Hypothesis
-(here), on one saved input (``wasmfuzz repro``, tests/test_corpus.py) and
-under atheris (tests/test_fuzz_commands.py). Each Hypothesis run is small
+(here), on one saved input (``wasmfuzz repro``, tests/harness/test_corpus.py) and
+under atheris (tests/harness/test_fuzz_commands.py). Each Hypothesis run is small
 and derandomised, so this file stays fast and gives the same verdict every
 time; a failure here is a divergence to read with ``pytest -x``."""
 

@@ -3,8 +3,7 @@
 import gc
 
 import pytest
-from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, WasmtimeError
-from wasmfuzz.runtime import PoolingAllocationConfig
+from wasmfuzz.runtime import Config, Engine, Instance, Module, PoolingAllocationConfig, Store, WasmtimeError
 
 WAT = """(module
   (memory (export "m") 1 4)

@@ -20,7 +20,7 @@ from wasmfuzz.runtime.vm.libcalls import LIBCALLS
 
 from wasmfuzz.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # A bug planted in a child process (the shrink predicate runs in its own): a
 # sitecustomize on PYTHONPATH patches the runtime before anything runs.
 DIV_U_WRONG_TRAP = textwrap.dedent("""

@@ -1,22 +1,8 @@
 """Memory, Table and Global from the host side, shared with Wasm."""
 
 import pytest
-from wasmfuzz.runtime import (
-    Func,
-    FuncType,
-    Global,
-    GlobalType,
-    Instance,
-    Limits,
-    Memory,
-    MemoryType,
-    Module,
-    Store,
-    Table,
-    TableType,
-    ValType,
-    WasmtimeError,
-)
+from wasmfuzz.runtime import (Func, FuncType, Global, GlobalType, Instance, Limits, Memory, MemoryType, Module, Store,
+                              Table, TableType, ValType, WasmtimeError)
 
 i32 = ValType.i32()
 

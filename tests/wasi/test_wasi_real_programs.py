@@ -22,7 +22,7 @@ import wasmfuzz.runtime
 
 wasmtime = pytest.importorskip("wasmtime")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "wasi_programs.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "wasi_programs.py"
 _spec = importlib.util.spec_from_file_location("bench_wasi_programs", SCRIPT)
 bench = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = bench  # dataclasses look their module up there

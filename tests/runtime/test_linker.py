@@ -1,18 +1,7 @@
 """Linker: name-based linking, shadowing, instances as modules, link errors."""
 
 import pytest
-from wasmfuzz.runtime import (
-    Func,
-    FuncType,
-    Global,
-    GlobalType,
-    Linker,
-    Module,
-    Store,
-    Trap,
-    ValType,
-    WasmtimeError,
-)
+from wasmfuzz.runtime import Func, FuncType, Global, GlobalType, Linker, Module, Store, Trap, ValType, WasmtimeError
 
 i32 = ValType.i32()
 

@@ -1,6 +1,6 @@
 """Running one WASI program on wasmfuzz and on Wasmtime and comparing what each did.
 
-Used by the WASI tests: C programs from ``tests/wasi`` are built here with
+Used by the WASI tests: C programs from ``tests/wasi/programs`` are built here with
 Debian's clang, lld and wasi-libc (cached under ``build/wasi-tests`` by a
 hash of their sources), and a ``Scenario`` (arguments, environment, stdin,
 the files in the preopened directories) runs on both runtimes through
@@ -24,8 +24,8 @@ import wasmfuzz.runtime
 from wasmfuzz.cli.run import Preopen, RunOptions, execute
 
 HERE = Path(__file__).resolve().parent
-SOURCES = HERE / "wasi"
-BUILD = HERE.parent / "build" / "wasi-tests"
+SOURCES = HERE / "programs"
+BUILD = HERE.parents[1] / "build" / "wasi-tests"
 CFLAGS = ["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-Wno-unused-result"]
 TOOLCHAIN_HINT = "apt-get install clang lld wasi-libc libclang-rt-dev-wasm32"
 
@@ -44,7 +44,7 @@ def toolchain_problem() -> str | None:
 
 
 def build(name: str) -> bytes:
-    """The wasm32-wasi module built from ``tests/wasi/<name>.c``."""
+    """The wasm32-wasi module built from ``tests/wasi/programs/<name>.c``."""
     source = SOURCES / f"{name}.c"
     digest = hashlib.sha256(b"\0".join([source.read_bytes(), (SOURCES / "check.h").read_bytes(),
                                         " ".join(CFLAGS).encode()])).hexdigest()[:16]

@@ -15,7 +15,7 @@ import pytest
 from bench_support import load_script
 from bench_support import smoke_report as run_smoke
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "execution.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "execution.py"
 WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot"}
 NOT_WRITTEN_YET = "ImportError: wasmfuzz.runtime has no"
 

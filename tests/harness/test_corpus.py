@@ -11,7 +11,7 @@ import pytest
 from wasmfuzz.fuzz import entries
 from wasmfuzz.fuzz.check import all_oracles
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 ENTRIES = entries.walk(CORPUS)
 
 

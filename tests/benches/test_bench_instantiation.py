@@ -16,7 +16,7 @@ import pytest
 from bench_support import load_script
 from bench_support import smoke_report as run_smoke
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benches" / "instantiation.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "instantiation.py"
 TARGETS = {"lazy >= 10x faster than eager", "lazy within 2x, 30,000 vs 1,000 functions",
            "pooling faster than on-demand", "lazy within 10x of wasmtime-py"}
 

