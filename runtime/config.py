@@ -29,22 +29,28 @@ _FEATURE_SWITCHES = {
 _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "wasm_function_references",
                 "wasm_exceptions", "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
                 "wasm_stack_switching")
+DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
 # Native-code tuning with no meaning for a Python backend.
 _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_canonicalization",
               "strategy", "profiler", "cache", "debug_info", "parallel_compilation",
               "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
-              "memory_may_move", "memory_init_cow", "native_unwind_info", "macos_use_mach_ports",
+              "memory_may_move", "native_unwind_info", "macos_use_mach_ports",
               "signals_based_traps", "wasm_relaxed_simd_deterministic", "gc_support")
 
 
 class Config:
     """Engine-wide settings. Properties are write-only, as in wasmtime-py.
 
-    Beyond wasmtime-py's settings, three of Wasmtime's own (Rust API) are here:
+    Beyond wasmtime-py's settings, four of Wasmtime's own (Rust API) are here:
     ``table_lazy_init`` (default True: function references and funcref table
     elements are built on first use; False is the eager reference semantics),
-    ``allocation_strategy`` ("on-demand" or "pooling") and
-    ``pooling_allocation_config`` (a ``PoolingAllocationConfig``)."""
+    ``allocation_strategy`` ("on-demand" or "pooling"),
+    ``pooling_allocation_config`` (a ``PoolingAllocationConfig``) and
+    ``memory_guaranteed_dense_image_size`` (bytes, default 16 MiB: a memory's
+    data spanning less than this always becomes a static image, see
+    ``compile/init_plan.py``). ``memory_init_cow`` (default True) is
+    wasmtime-py's: off, no memory starts from a static image, and Wasmtime
+    then charges fuel for every data segment at instantiation."""
 
     def __init__(self):
         self._features = DEFAULTS
@@ -52,6 +58,8 @@ class Config:
         self._epoch_interruption = False
         self._shared_memory = False
         self._table_lazy_init = True
+        self._memory_init_cow = True
+        self._dense_image_size = DEFAULT_DENSE_IMAGE_SIZE
         self._allocation_strategy = "on-demand"
         self._pooling = PoolingAllocationConfig()
         self._tuning: dict[str, object] = {}
@@ -79,6 +87,12 @@ class Config:
                 raise WasmtimeError("max_wasm_stack must be a positive int")
         elif name == "table_lazy_init":
             self._table_lazy_init = _bool(name, value)
+        elif name == "memory_init_cow":
+            self._memory_init_cow = _bool(name, value)
+        elif name == "memory_guaranteed_dense_image_size":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 64:
+                raise WasmtimeError("memory_guaranteed_dense_image_size must be an int from 0 to 2**64-1")
+            self._dense_image_size = value
         elif name == "allocation_strategy":
             if value not in ("on-demand", "pooling"):
                 raise WasmtimeError("allocation_strategy must be 'on-demand' or 'pooling'")
@@ -120,6 +134,8 @@ class Engine:
         # need Config.shared_memory on top of wasm_threads.
         self._shared_memory = config._shared_memory
         self._table_lazy_init = config._table_lazy_init
+        self._memory_init_cow = config._memory_init_cow
+        self._dense_image_size = config._dense_image_size
         self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
                            else OnDemandAllocator())
         self._epoch = EpochCounter()

@@ -92,8 +92,8 @@ class _InitMeter:
     segment writes, after its bounds check and the write (checked after
     every data segment, and after an element segment of more than 128
     elements), and 1 for calling the start function. Data segments are
-    charged only if Wasmtime would initialise memory segment by segment (some
-    active segment does not fold into a static image); with a static image,
+    charged only if Wasmtime would initialise memory segment by segment (the
+    module's plan has no static memory: see ``init_plan``); with static memory,
     more than one memory and some non-empty segment it still runs its
     initialisation code, which costs the first unit and its checks."""
 
@@ -168,8 +168,8 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for m in info.memories:
         if m.shared:
             check_shared_memory_enabled(store.engine)
-        vm.memories.append(allocator.memory(store, m, module._memory_images[len(vm.memories)] if lazy else None))
-    _apply_segments(vm, plan.first_elem if lazy else 0, plan.first_data if lazy else 0, meter)
+        vm.memories.append(allocator.memory(store, m, module._memory_images.get(len(vm.memories)) if lazy else None))
+    _apply_segments(vm, plan.first_elem if lazy else 0, lazy and plan.static_memory, meter)
     if not lazy:
         for idx in range(info.num_imported_funcs + len(info.funcs)):
             vm.funcref(idx)
@@ -180,10 +180,12 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     return vm
 
 
-def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _InitMeter | None) -> None:
-    """Active element then data segments, in order, from the first ones the
-    module's init plan did not fold; a segment out of bounds traps (earlier
-    ones stay applied). Active and declarative segments are then dropped.
+def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMeter | None) -> None:
+    """Active element segments from the first the module's init plan did not
+    fold, then active data segments unless the memories started from the
+    plan's images (``imaged``), in order; a segment out of bounds traps
+    (earlier ones stay applied). Active and declarative segments are then
+    dropped.
 
     ``meter`` charges fuel and checks epochs in Wasmtime's order, and always
     as for the module's plan: eager mode applies every segment itself, but it
@@ -212,16 +214,15 @@ def _apply_segments(vm: VMContext, first_elem: int, first_data: int, meter: _Ini
                 meter.charge(len(items), check=len(items) > 128)
         vm.drop_elem(idx)
     active = [idx for idx, seg in enumerate(info.datas) if seg.mode == "active"]
-    static_image = plan.first_data == len(info.datas)
-    if meter is not None and static_image and len(info.memories) > 1 \
+    if meter is not None and plan.static_memory and len(info.memories) > 1 \
             and any(info.datas[idx].data for idx in active):
         meter.charge(0)
-    charge = meter is not None and not static_image
+    charge = meter is not None and not plan.static_memory
     for idx in active:
         seg = info.datas[idx]
         if charge:
             meter.charge(len(seg.offset))
-        if idx >= first_data:
+        if not imaged:
             mem = vm.memories[seg.memory]
             offset = eval_const(seg.offset, vm)
             if offset + len(seg.data) > len(mem.data):

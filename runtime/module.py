@@ -8,7 +8,7 @@ from .binary.decode import decode_module
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, ModuleInfo
 from .binary.validate import validate
 from .binary.wat import to_wasm
-from .compile import CodegenOptions, ModuleCode, PythonCompiler, default_layout
+from .compile import CodegenOptions, ModuleCode, PythonCompiler, compute_plan, default_layout
 from .config import Engine
 from .errors import WasmtimeError
 from .types import ExportType, ImportType, extern_type
@@ -32,11 +32,12 @@ class Module:
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
                                  epochs=engine._epoch_interruption, layout=default_layout())
-        self._code = ModuleCode(self._info, name, PythonCompiler(), options, LIBCALLS)
+        plan = compute_plan(self._info, engine._dense_image_size if engine._memory_init_cow else None)
+        self._code = ModuleCode(self._info, name, PythonCompiler(), options, LIBCALLS, plan)
         sigs = self._info.memory_sigs()
         # The copy-on-write images of the memories the init plan folded, by memory index.
-        self._memory_images = {i: MemoryImage(data, sigs[i].min << sigs[i].page_size_log2)
-                               for i, data in self._code.plan.images.items()}
+        self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
+                               for i, image in plan.images.items()}
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

@@ -20,7 +20,7 @@ from typing import Callable, Mapping, Protocol
 
 from ..binary import type_registry
 from ..binary.module_info import ModuleInfo
-from .init_plan import compute_plan
+from .init_plan import InitPlan
 
 
 class Compiler(Protocol):
@@ -39,7 +39,8 @@ class Compiler(Protocol):
 class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
-    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options, libcalls: Mapping[str, Callable]):
+    def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options, libcalls: Mapping[str, Callable],
+                 plan: InitPlan):
         self.info = info
         self.name = name
         self.compiler = compiler
@@ -50,7 +51,7 @@ class ModuleCode:
         self.lazy_tables = options.lazy_tables
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
         self.func_sigs = [info.types[t] for t in info.func_type_indices()]
-        self.plan = compute_plan(info)
+        self.plan = plan  # what instantiation need not do (init_plan.compute_plan)
         self.sig_ids = {sig: type_registry.sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
         self.num_imported = info.num_imported_funcs

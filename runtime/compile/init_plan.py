@@ -11,14 +11,18 @@ Two plans, both computed from the module alone (no instance state):
   instantiation as usual, which keeps the spec's partial-initialisation and
   trap order. An instance's table then starts with every element "not yet
   initialised" and builds an element from the plan on first read.
-- **Memory images**. For each *defined* memory, the bytes the active data
-  segments write, folded the same way (constant offset, within the minimum
-  size, in order, stopping at the first that is not). Instantiation copies
-  one image instead of zero-filling and copying segment by segment; the
-  remaining segments are applied afterwards. Folding also stops at a
-  segment that would make the image mostly zeros (past ``MAX_SPARSE_IMAGE``
-  bytes and more than twice the data), as Wasmtime's static initialisation
-  does: a memory64 segment terabytes in would otherwise cost an image as big.
+- **Memory images** (Wasmtime's static memory initialisation, decided by
+  the same rule as its ``try_static_init``, because the decision is
+  observable: Wasmtime charges no fuel for data segments it turns into an
+  image). All or nothing: every active data segment must target a defined
+  memory at a constant offset and fit its minimum size (empty segments
+  included), and for each memory the span from its lowest to its highest
+  initialised byte (empty segments ignored) must be under twice the bytes
+  its segments hold (overlaps counted twice) or under the engine's
+  ``memory_guaranteed_dense_image_size``. Then each memory starts from one
+  image and no data segment runs at instantiation; otherwise every one runs.
+  The span rule bounds an image by its data or by the dense size, whatever
+  the offset (a memory64 segment terabytes in costs only its own bytes).
 
 Both only fold segments into state nobody outside the instance can observe
 before instantiation succeeds (defined, not imported, tables and memories),
@@ -33,7 +37,6 @@ from ..binary.module_info import ModuleInfo
 from ..binary.opcodes import FUNCREF, I32_CONST, I64_CONST
 
 MAX_LAZY_TABLE = 1 << 20
-MAX_SPARSE_IMAGE = 1 << 20
 
 
 def _const_offset(expr) -> int | None:
@@ -43,22 +46,41 @@ def _const_offset(expr) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
+class StaticImage:
+    """A defined memory's initial contents: ``data`` at byte ``offset``, zeros
+    elsewhere (leading and trailing zeros trimmed, as Wasmtime does)."""
+
+    offset: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class InitPlan:
     """The folded initialisation of a module's defined tables and memories.
 
     ``tables`` maps a table index (in the table index space) to the function
     index of each element (None = null). ``first_elem`` is the first active
     element segment not folded into a plan (it and later active segments run
-    at instantiation). ``images`` maps a memory index to its initial bytes,
-    trailing zeros trimmed; ``first_data`` likewise for data segments."""
+    at instantiation). ``static_memory`` says whether the memories start from
+    ``images`` (by memory index; a memory without data has none) and no
+    active data segment runs at instantiation."""
 
     tables: dict[int, tuple[int | None, ...]]
     first_elem: int
-    images: dict[int, bytes]
-    first_data: int
+    static_memory: bool
+    images: dict[int, StaticImage]
 
 
-def compute_plan(info: ModuleInfo) -> InitPlan:
+def compute_plan(info: ModuleInfo, dense_image_size: int | None) -> InitPlan:
+    """The plan for ``info``; ``dense_image_size`` is the engine's
+    ``memory_guaranteed_dense_image_size``, or None for no static memory
+    images at all (``Config.memory_init_cow`` off)."""
+    tables, first_elem = _table_plans(info)
+    images = _static_images(info, dense_image_size) if dense_image_size is not None else None
+    return InitPlan(tables, first_elem, images is not None, images or {})
+
+
+def _table_plans(info: ModuleInfo) -> tuple[dict[int, tuple[int | None, ...]], int]:
     nimp_tables = info.num_imported_tables
     tables: dict[int, list[int | None]] = {}
     for i, t in enumerate(info.tables):
@@ -75,27 +97,35 @@ def compute_plan(info: ModuleInfo) -> InitPlan:
             first_elem = idx
             break
         plan[offset:offset + len(funcs)] = funcs
+    return {k: tuple(v) for k, v in tables.items()}, first_elem
 
+
+def _static_images(info: ModuleInfo, dense_image_size: int) -> dict[int, StaticImage] | None:
+    """Each defined memory's image, or None where Wasmtime would initialise
+    memory segment by segment (see the module docstring)."""
     nimp_mems = info.num_imported_memories
-    images: dict[int, bytearray] = {}
-    for i, m in enumerate(info.memories):
-        images[nimp_mems + i] = bytearray()
-    sizes = {nimp_mems + i: m.min << m.page_size_log2 for i, m in enumerate(info.memories)}
-    first_data = len(info.datas)
-    folded = dict.fromkeys(images, 0)  # bytes of segment data in each image
-    for idx, seg in enumerate(info.datas):
+    sigs = info.memory_sigs()
+    placed: dict[int, list[tuple[int, bytes]]] = {}
+    for seg in info.datas:
         if seg.mode != "active":
             continue
-        image = images.get(seg.memory)
         offset = _const_offset(seg.offset)
-        if image is None or offset is None or offset + len(seg.data) > sizes[seg.memory] \
-                or offset + len(seg.data) > max(MAX_SPARSE_IMAGE, 2 * (folded[seg.memory] + len(seg.data))):
-            first_data = idx
-            break
-        folded[seg.memory] += len(seg.data)
-        end = offset + len(seg.data)
-        if end > len(image):
-            image.extend(bytes(end - len(image)))
-        image[offset:end] = seg.data
-    return InitPlan({k: tuple(v) for k, v in tables.items()}, first_elem,
-                    {k: bytes(v) for k, v in images.items()}, first_data)
+        sig = sigs[seg.memory]
+        if seg.memory < nimp_mems or offset is None or offset + len(seg.data) > sig.min << sig.page_size_log2:
+            return None
+        if seg.data:
+            placed.setdefault(seg.memory, []).append((offset, seg.data))
+    images = {}
+    for memory, segments in placed.items():
+        lo = min(offset for offset, _ in segments)
+        hi = max(offset + len(data) for offset, data in segments)
+        if hi - lo >= 2 * sum(len(data) for _, data in segments) and hi - lo >= dense_image_size:
+            return None
+        image = bytearray(hi - lo)
+        for offset, data in segments:
+            image[offset - lo:offset - lo + len(data)] = data
+        data = bytes(image).rstrip(b"\0")
+        trimmed = data.lstrip(b"\0")
+        if trimmed:
+            images[memory] = StaticImage(lo + len(data) - len(trimmed), trimmed)
+    return images

@@ -70,16 +70,18 @@ COW_MIN_BYTES = 64 << 10  # smaller images are cheaper to copy than to map
 
 
 class MemoryImage:
-    """A defined memory's initial contents, shared by every instance of a module.
+    """A defined memory's initial contents (``data`` at byte ``offset``, zeros
+    elsewhere), shared by every instance of a module.
 
     On Linux, an image of at least ``COW_MIN_BYTES`` is written once into a
-    memfd sized to the memory's initial size (zeros past the image take no
+    memfd sized to the memory's initial size (zeros around the data take no
     space) and each instance maps it privately: instantiating costs one
     ``mmap``, whatever the image's size, and a pooled slot is reset by
     dropping its pages (``MADV_DONTNEED``), after which they read from the
     image again. Elsewhere, or for small images, the bytes are copied."""
 
-    def __init__(self, data: bytes, nbytes: int):
+    def __init__(self, offset: int, data: bytes, nbytes: int):
+        self.offset = offset
         self.data = data
         self.nbytes = nbytes
         self._fd: int | None = None
@@ -94,13 +96,13 @@ class MemoryImage:
             if self._fd is None:
                 fd = os.memfd_create("wasmfuzz-memory-image", os.MFD_CLOEXEC)
                 os.ftruncate(fd, self.nbytes)
-                os.pwrite(fd, self.data, 0)
+                os.pwrite(fd, self.data, self.offset)
                 self._fd = fd
                 weakref.finalize(self, os.close, fd)
             return self._fd
 
     def buffer(self, shared: bool = False) -> Buffer:
-        """A new buffer of ``nbytes`` starting with the image; MemoryError if refused."""
+        """A new buffer of ``nbytes`` holding the image; MemoryError if refused."""
         if self.cow and not shared:
             try:
                 buf = _CowMap(self._memfd(), self.nbytes, flags=mmap.MAP_PRIVATE)
@@ -109,7 +111,7 @@ class MemoryImage:
             buf.image = self
             return buf
         buf = allocate(self.nbytes, shared)
-        buf[:len(self.data)] = self.data
+        buf[self.offset:self.offset + len(self.data)] = self.data
         return buf
 
 
@@ -171,11 +173,11 @@ def reuse_image(buf: Buffer | None, image: MemoryImage, shared: bool = False) ->
         return buf
     if image.cow and not shared:
         return image.buffer()
-    return reuse(buf if not isinstance(buf, _CowMap) else None, image.nbytes, image.data, shared)
+    return reuse(buf if not isinstance(buf, _CowMap) else None, image.nbytes, image.data, shared, image.offset)
 
 
-def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -> Buffer:
-    """A buffer of ``nbytes`` holding ``image`` then zeros, made from ``buf``
+def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False, offset: int = 0) -> Buffer:
+    """A buffer of ``nbytes`` holding ``image`` at ``offset``, zeros elsewhere, made from ``buf``
     (one a released memory used, i.e. a pooled slot, or None) when it is of
     the kind ``allocate`` would choose: the buffer to use. An ``mmap`` is
     reset by dropping its pages (``MADV_DONTNEED``: they read as zero again,
@@ -187,23 +189,24 @@ def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False) -
             buf.madvise(mmap.MADV_DONTNEED)
         else:
             buf = allocate(nbytes, shared)
-    elif not (isinstance(buf, bytearray) and _reset(buf, nbytes, len(image))):
+    elif not (isinstance(buf, bytearray) and _reset(buf, nbytes, offset, offset + len(image))):
         buf = allocate(nbytes, shared)
-    buf[:len(image)] = image
+    buf[offset:offset + len(image)] = image
     return buf
 
 
-def _reset(buf: bytearray, nbytes: int, keep: int) -> bool:
-    """Make ``buf`` ``nbytes`` long, zero past its first ``keep`` bytes;
-    False if a live view of it forbids resizing."""
+def _reset(buf: bytearray, nbytes: int, keep_from: int, keep_to: int) -> bool:
+    """Make ``buf`` ``nbytes`` long, zero outside ``buf[keep_from:keep_to]``
+    (which the caller overwrites); False if a live view of it forbids resizing."""
     dirty = min(len(buf), nbytes)
     try:
         del buf[nbytes:]
         _extend_with_zeros(buf, nbytes - len(buf))
     except BufferError:
         return False
-    if dirty > keep:
-        buf[keep:dirty] = bytes(dirty - keep)
+    buf[:min(keep_from, dirty)] = bytes(min(keep_from, dirty))
+    if dirty > keep_to:
+        buf[keep_to:dirty] = bytes(dirty - keep_to)
     return True
 
 

@@ -76,3 +76,21 @@ def test_small_images_are_copied_into_a_bytearray():
     store, ex = instance(engine, module)
     assert isinstance(ex["m"]._mem.data, bytearray)
     assert ex["m"].read(store, 0, 3) == bytearray(b"abc")
+
+
+@pytest.mark.parametrize("size", [16, len(DATA)], ids=["copied", "mapped"])
+def test_a_pooled_slot_is_reset_around_an_image_that_starts_high(size):
+    config = Config()
+    config.allocation_strategy = "pooling"
+    config.pooling_allocation_config = PoolingAllocationConfig(total_core_instances=1)
+    engine = Engine(config)
+    module = Module(engine, WAT.replace("(i32.const 1000)", "(i32.const 70000)").replace(WAT_DATA, WAT_DATA[:3 * size]))
+    image, = module._memory_images.values()
+    assert (image.offset, len(image.data)) == (70001, size - 1)  # the leading zero byte is trimmed
+    store, ex = instance(engine, module)
+    for address in (5, 70000, 70001, 70000 + size + 5):
+        ex["poke"](store, address, 0xEE)
+    store.close()
+    store2, ex2 = instance(engine, module)
+    assert [ex2["peek"](store2, a) for a in (5, 70000, 70001, 70000 + size + 5)] == [0, 0, DATA[1], 0]
+    assert ex2["m"].read(store2, 70000, 70000 + size) == DATA[:size]
