@@ -101,17 +101,15 @@ class WasiError(Exception):
         self.errno = errno
 
 
-# Host errno names whose WASI error has a different name.
-_RENAMED = {"E2BIG": Errno.TOOBIG, "EOPNOTSUPP": Errno.NOTSUP, "EWOULDBLOCK": Errno.AGAIN,
-            "ENOTEMPTY": Errno.NOTEMPTY, "EDEADLOCK": Errno.DEADLK}
-_FROM_HOST: dict[int, Errno] = {}
-for _name, _code in host.__dict__.items():
-    if _name.startswith("E") and isinstance(_code, int):
-        _wasi = _RENAMED.get(_name) or Errno.__members__.get(_name[1:])
-        if _wasi is not None:
-            _FROM_HOST.setdefault(_code, _wasi)
+# The host errors Wasmtime names (its ``from_raw_os_error``, on Unix); every
+# other host error reaches the guest as EIO (ENXIO opening a socket file, EXDEV, ...).
+_KNOWN = ("EPIPE", "EPERM", "ENOENT", "ENOMEM", "EIO", "EBADF", "EBUSY", "EACCES", "ENOTDIR", "EISDIR",
+          "EINVAL", "EEXIST", "EFBIG", "ENOSPC", "ESPIPE", "EMLINK", "ENAMETOOLONG", "ENOTEMPTY", "ELOOP",
+          "EOVERFLOW", "EILSEQ", "ENOTSUP", "EALREADY", "EINPROGRESS", "EINTR", "EOPNOTSUPP")
+_FROM_HOST: dict[int, Errno] = {getattr(host, name): Errno.NOTSUP if name == "EOPNOTSUPP" else Errno[name[1:]]
+                                for name in _KNOWN if hasattr(host, name)}
 
 
 def from_oserror(error: OSError) -> Errno:
-    """The WASI errno for a host error; EIO for one WASI has no name for."""
+    """The WASI errno Wasmtime gives for a host error; EIO for one it does not name."""
     return _FROM_HOST.get(error.errno, Errno.IO)

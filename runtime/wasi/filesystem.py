@@ -14,7 +14,6 @@ import os
 import stat
 import time
 
-from ..errors import WasmtimeError
 from .abi import (FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC, FDFLAGS_SYNC,
                   FILETYPE_BLOCK_DEVICE, FILETYPE_CHARACTER_DEVICE, FILETYPE_DIRECTORY,
                   FILETYPE_REGULAR_FILE, FILETYPE_SYMBOLIC_LINK, FILETYPE_UNKNOWN, FSTFLAGS_ATIM,
@@ -22,24 +21,36 @@ from .abi import (FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC
                   OFLAGS_EXCL, OFLAGS_TRUNC)
 from .errno import Errno, WasiError
 from .fdtable import Directory, File
+from .inode import inode
 from .sandbox import beneath
 
 _FILETYPES = {stat.S_IFREG: FILETYPE_REGULAR_FILE, stat.S_IFDIR: FILETYPE_DIRECTORY,
               stat.S_IFLNK: FILETYPE_SYMBOLIC_LINK, stat.S_IFCHR: FILETYPE_CHARACTER_DEVICE,
-              stat.S_IFBLK: FILETYPE_BLOCK_DEVICE, stat.S_IFIFO: FILETYPE_UNKNOWN}
+              stat.S_IFBLK: FILETYPE_BLOCK_DEVICE}
 
 
 def filetype(mode: int) -> int:
-    kind = stat.S_IFMT(mode)
-    if kind == stat.S_IFSOCK:  # as Wasmtime: preview1 cannot describe a socket found on disk
-        raise WasmtimeError("sockets are not currently supported")
-    return _FILETYPES.get(kind, FILETYPE_UNKNOWN)
+    """The WASI file type; anything else (a FIFO, a socket file) is unknown, as in Wasmtime."""
+    return _FILETYPES.get(stat.S_IFMT(mode), FILETYPE_UNKNOWN)
 
 
 def filestat(st: os.stat_result) -> tuple:
-    """The ``filestat`` fields of a host stat (``dev`` is 1, as in Wasmtime)."""
-    return (1, st.st_ino, filetype(st.st_mode), st.st_nlink, st.st_size,
-            st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns)
+    """The ``filestat`` fields of a host stat as Wasmtime gives them: ``dev``
+    is 1, ``ino`` a hash (``inode``), and a time before 1970 is 0."""
+    return (1, inode(st), filetype(st.st_mode), st.st_nlink, st.st_size,
+            max(st.st_atime_ns, 0), max(st.st_mtime_ns, 0), max(st.st_ctime_ns, 0))
+
+
+# Wasmtime's cap-std hands the whole path of an open or a stat to the kernel
+# (openat2), which refuses one of PATH_MAX bytes or more, NUL included; the
+# other calls split off the last component first, and this walk always does.
+PATH_MAX = 4096
+
+
+def _whole_path(path: str) -> str:
+    if len(path.encode("utf-8")) >= PATH_MAX:
+        raise WasiError(Errno.NAMETOOLONG)
+    return path
 
 
 def _mutable(directory: Directory) -> Directory:
@@ -70,7 +81,7 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     host_write = write or bool(creates)
     if host_write:
         flags |= os.O_RDWR if read else os.O_WRONLY
-    with beneath(directory.fd, path, follow) as (dir_fd, name):
+    with beneath(directory.fd, _whole_path(path), follow) as (dir_fd, name):
         fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
     try:
         if stat.S_ISDIR(os.fstat(fd).st_mode):
@@ -83,7 +94,7 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
 
 
 def stat_at(directory: Directory, follow: bool, path: str) -> os.stat_result:
-    with beneath(directory.fd, path, follow) as (dir_fd, name):
+    with beneath(directory.fd, _whole_path(path), follow) as (dir_fd, name):
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
 
 
@@ -105,7 +116,10 @@ def unlink_file_at(directory: Directory, path: str) -> None:
 
 def readlink_at(directory: Directory, path: str) -> bytes:
     with beneath(directory.fd, path, False) as (dir_fd, name):
-        return os.fsencode(os.readlink(name, dir_fd=dir_fd))
+        target = os.fsencode(os.readlink(name, dir_fd=dir_fd))
+    if target.startswith(b"/"):  # a host path the guest may not see (Wasmtime's cap-std: EPERM)
+        raise WasiError(Errno.PERM)
+    return target
 
 
 def symlink_at(directory: Directory, target: str, path: str) -> None:
@@ -120,8 +134,11 @@ def symlink_at(directory: Directory, target: str, path: str) -> None:
 
 def link_at(src: Directory, follow: bool, src_path: str, dst: Directory, dst_path: str) -> None:
     _mutable(src)
-    with beneath(src.fd, src_path, follow) as (src_fd, src_name), \
-            beneath(_mutable(dst).fd, dst_path, False) as (dst_fd, dst_name):
+    _mutable(dst)
+    if follow:  # Wasmtime never links what a symlink points to: EINVAL, once permissions pass
+        raise WasiError(Errno.INVAL)
+    with beneath(src.fd, src_path, False) as (src_fd, src_name), \
+            beneath(dst.fd, dst_path, False) as (dst_fd, dst_name):
         os.link(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
 
 
@@ -166,7 +183,7 @@ def directory_entries(directory: Directory) -> list[tuple[bytes, int, int]]:
     """``fd_readdir``'s listing: ``.`` and ``..`` first (both with the
     directory's own inode, as Wasmtime), then the entries in the order the
     host lists them, each as (name, inode, filetype) of the entry itself."""
-    own = os.fstat(directory.fd).st_ino
+    own = inode(os.fstat(directory.fd))
     entries = [(b".", own, FILETYPE_DIRECTORY), (b"..", own, FILETYPE_DIRECTORY)]
     with os.scandir(directory.fd) as listing:
         for entry in listing:
@@ -175,5 +192,5 @@ def directory_entries(directory: Directory) -> list[tuple[bytes, int, int]]:
             except UnicodeEncodeError:  # a host name that is not UTF-8
                 raise WasiError(Errno.ILSEQ) from None
             st = entry.stat(follow_symlinks=False)
-            entries.append((name, st.st_ino, filetype(st.st_mode)))
+            entries.append((name, inode(st), filetype(st.st_mode)))
     return entries

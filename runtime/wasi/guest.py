@@ -6,6 +6,12 @@ the call fail, never read or write outside the guest's memory. As in
 Wasmtime (wiggle), a misaligned or out-of-bounds pointer is not an errno:
 the call fails with a ``WasmtimeError`` naming the region, which ends the
 guest's execution.
+
+Also as in Wasmtime, each call may copy at most ``HOSTCALL_FUEL`` bytes out of
+guest memory (paths, iovec arrays and the buffer chosen from them, poll
+subscriptions): Wasmtime refuses a call that asks for more with ENOMEM
+before reading any of it, so a guest length like 0xffffffff is an errno,
+not a trap.
 """
 
 from __future__ import annotations
@@ -18,15 +24,23 @@ from .errno import Errno, WasiError
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
+HOSTCALL_FUEL = 128 << 20  # Wasmtime's default budget of bytes per WASI call
 
 
 class GuestMemory:
     """The bytes of the caller's exported ``memory``, with checked reads and writes."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "fuel")
 
     def __init__(self, data: bytearray):
         self.data = data
+        self.fuel = HOSTCALL_FUEL  # one GuestMemory per call: the budget is per call
+
+    def consume(self, nbytes: int) -> None:
+        """Charge ``nbytes`` the host is about to copy; ENOMEM past the call's budget."""
+        if nbytes > self.fuel:
+            raise WasiError(Errno.NOMEM)
+        self.fuel -= nbytes
 
     @staticmethod
     def exported_by(caller):
@@ -52,6 +66,12 @@ class GuestMemory:
     def write(self, ptr: int, data: bytes) -> None:
         self.check(ptr, len(data))
         self.data[ptr:ptr + len(data)] = data
+
+    def path(self, ptr: int, length: int) -> str:
+        """``read_str``, charged to the call's budget (as Wasmtime copies every
+        path but ``path_unlink_file``'s)."""
+        self.consume(length)
+        return self.read_str(ptr, length)
 
     def read_str(self, ptr: int, length: int) -> str:
         """A path or name: UTF-8 (EILSEQ otherwise), without NUL bytes (EINVAL)."""
@@ -82,9 +102,12 @@ class GuestMemory:
     def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
         """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
         reads and writes one buffer per call and lets libc loop. The buffer
-        itself is not checked here: some calls only check the part they fill."""
+        itself is not checked here: some calls only check the part they fill.
+        The array and the chosen buffer are charged to the call's budget."""
+        self.consume(count * IOVEC.size)
         for i in range(count):
             buf, length = self.unpack(IOVEC, ptr + i * IOVEC.size, 4)
             if length:
+                self.consume(length)
                 return buf, length
         return 0, 0

@@ -343,7 +343,7 @@ def fd_seek(ctx, mem, fd, offset, whence, out):
         position = desc.position + offset
     else:
         position = os.fstat(desc.fd).st_size + offset
-    if position < 0:
+    if not 0 <= position < 1 << 64:  # as Wasmtime's checked u64 arithmetic
         raise WasiError(Errno.INVAL)
     desc.position = position
     mem.put_u64(out, position)
@@ -356,10 +356,10 @@ def fd_tell(ctx, mem, fd, out):
 
 @wasi(U32, U32, U32, U32)
 def fd_read(ctx, mem, fd, iovs, iovs_len, out):
+    buf, length = mem.first_buffer(iovs, iovs_len)  # before the descriptor, as in Wasmtime
     desc = ctx.fds.get(fd)
     if not isinstance(desc, (File, Stdin)):
         raise WasiError(Errno.BADF)
-    buf, length = mem.first_buffer(iovs, iovs_len)
     if isinstance(desc, File):
         mem.check(buf, length)  # a file is read straight into the whole buffer
         data = os.pread(desc.fd, length, desc.position)
@@ -372,12 +372,12 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
 
 @wasi(U32, U32, U32, U64, U32)
 def fd_pread(ctx, mem, fd, iovs, iovs_len, offset, out):
+    buf, length = mem.first_buffer(iovs, iovs_len)
     desc = ctx.fds.get(fd)
     if isinstance(desc, Stdin):
         raise WasiError(Errno.SPIPE)
     if not isinstance(desc, File):
         raise WasiError(Errno.BADF)
-    buf, length = mem.first_buffer(iovs, iovs_len)
     data = os.pread(desc.fd, min(length, STREAM_READ_MAX), offset)
     mem.write(buf, data)
     mem.put_u32(out, len(data))
@@ -385,15 +385,16 @@ def fd_pread(ctx, mem, fd, iovs, iovs_len, offset, out):
 
 def _write(ctx, mem, fd: int, iovs: int, iovs_len: int, offset: int | None) -> int:
     """``fd_write`` (``offset`` None) and ``fd_pwrite``: bytes written."""
+    buf, length = mem.first_buffer(iovs, iovs_len)
     desc = ctx.fds.get(fd)
     if isinstance(desc, Output):
         if offset is not None:
             raise WasiError(Errno.SPIPE)
-        data = mem.read(*mem.first_buffer(iovs, iovs_len))
+        data = mem.read(buf, length)
         return desc.stream.write(data) if data else 0
     if not isinstance(desc, File):
         raise WasiError(Errno.BADF)
-    data = mem.read(*mem.first_buffer(iovs, iovs_len))
+    data = mem.read(buf, length)
     if desc.append:
         written = _append(desc.fd, data)
         if offset is None:
@@ -470,31 +471,31 @@ def _dir(ctx, fd: int) -> Directory:
 @wasi(U32, U32, U32)
 def path_create_directory(ctx, mem, fd, path, path_len):
     directory = _dir(ctx, fd)
-    fs.create_directory_at(directory, mem.read_str(path, path_len))
+    fs.create_directory_at(directory, mem.path(path, path_len))
 
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, U32)
 def path_filestat_get(ctx, mem, fd, flags, path, path_len, out):
     directory = _dir(ctx, fd)
-    st = fs.stat_at(directory, bool(flags), mem.read_str(path, path_len))
+    st = fs.stat_at(directory, bool(flags), mem.path(path, path_len))
     mem.pack(FILESTAT, out, 8, *fs.filestat(st))
 
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, U64, U64, FSTFLAGS)
 def path_filestat_set_times(ctx, mem, fd, flags, path, path_len, atim, mtim, fst_flags):
     directory = _dir(ctx, fd)
-    fs.set_times_at(directory, bool(flags), mem.read_str(path, path_len), atim, mtim, fst_flags)
+    fs.set_times_at(directory, bool(flags), mem.path(path, path_len), atim, mtim, fst_flags)
 
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, U32, U32, U32)
 def path_link(ctx, mem, old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len):
     src, dst = _dir(ctx, old_fd), _dir(ctx, new_fd)
-    fs.link_at(src, bool(old_flags), mem.read_str(old_path, old_len), dst, mem.read_str(new_path, new_len))
+    fs.link_at(src, bool(old_flags), mem.path(old_path, old_len), dst, mem.path(new_path, new_len))
 
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, OFLAGS, RIGHTS_T, RIGHTS_T, FDFLAGS, U32)
 def path_open(ctx, mem, fd, dirflags, path, path_len, oflags, base, inheriting, fdflags, out):
-    name = mem.read_str(path, path_len)
+    name = mem.path(path, path_len)
     desc = ctx.fds.get(fd)
     if isinstance(desc, File):
         raise WasiError(Errno.NOTDIR)
@@ -508,7 +509,7 @@ def path_open(ctx, mem, fd, dirflags, path, path_len, oflags, base, inheriting, 
 @wasi(U32, U32, U32, U32, U32, U32)
 def path_readlink(ctx, mem, fd, path, path_len, buf, buf_len, out):
     directory = _dir(ctx, fd)
-    target = fs.readlink_at(directory, mem.read_str(path, path_len))[:buf_len]
+    target = fs.readlink_at(directory, mem.path(path, path_len))[:buf_len]
     mem.write(buf, target)
     mem.put_u32(out, len(target))
 
@@ -516,25 +517,25 @@ def path_readlink(ctx, mem, fd, path, path_len, buf, buf_len, out):
 @wasi(U32, U32, U32)
 def path_remove_directory(ctx, mem, fd, path, path_len):
     directory = _dir(ctx, fd)
-    fs.remove_directory_at(directory, mem.read_str(path, path_len))
+    fs.remove_directory_at(directory, mem.path(path, path_len))
 
 
 @wasi(U32, U32, U32, U32, U32, U32)
 def path_rename(ctx, mem, fd, old_path, old_len, new_fd, new_path, new_len):
     src, dst = _dir(ctx, fd), _dir(ctx, new_fd)
-    fs.rename_at(src, mem.read_str(old_path, old_len), dst, mem.read_str(new_path, new_len))
+    fs.rename_at(src, mem.path(old_path, old_len), dst, mem.path(new_path, new_len))
 
 
 @wasi(U32, U32, U32, U32, U32)
 def path_symlink(ctx, mem, old_path, old_len, fd, new_path, new_len):
     directory = _dir(ctx, fd)
-    fs.symlink_at(directory, mem.read_str(old_path, old_len), mem.read_str(new_path, new_len))
+    fs.symlink_at(directory, mem.path(old_path, old_len), mem.path(new_path, new_len))
 
 
 @wasi(U32, U32, U32)
 def path_unlink_file(ctx, mem, fd, path, path_len):
     directory = _dir(ctx, fd)
-    fs.unlink_file_at(directory, mem.read_str(path, path_len))
+    fs.unlink_file_at(directory, mem.read_str(path, path_len))  # the one path Wasmtime does not charge
 
 
 # --- sockets: preview1 can only use sockets it was given, and Wasmtime gives none --------------

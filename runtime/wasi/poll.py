@@ -21,6 +21,9 @@ from .fdtable import File, Output, Stdin
 from .guest import GuestMemory
 
 _LONGEST_SLEEP = 86_400 * 10**9  # ns: a longer wait is slept in pieces (time.sleep has a limit)
+# What Wasmtime charges a call's copy budget per subscription (its host copies
+# of the subscription and of the event), measured: ENOMEM from 2**21 + 1 on.
+_HOST_BYTES_PER_SUBSCRIPTION = 64
 
 
 def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
@@ -45,6 +48,7 @@ def poll_oneoff(ctx, mem: GuestMemory, subs: int, events: int, count: int) -> in
     """Wait until at least one subscription is ready; write their events; return how many."""
     if count == 0:
         raise WasiError(Errno.INVAL)  # waiting for nothing would be forever
+    mem.consume(count * _HOST_BYTES_PER_SUBSCRIPTION)
     waits = [_subscribe(ctx, *_read_subscription(mem, subs + i * SUBSCRIPTION_SIZE)) for i in range(count)]
     ready = _wait(ctx, waits)
     written = 0

@@ -14,18 +14,21 @@ match.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 
 import pytest
 import wasmfuzz.runtime
 from wasmfuzz.runtime.wasi.host import FUNCTIONS
+from wasmfuzz.runtime.wasi.inode import inode
 
 wasmtime = pytest.importorskip("wasmtime")
 
 # Strings in memory, by name: (offset, length). Results are written at 8 (and 512 for filestats).
 STRINGS = {"f.txt": 100, "sub": 120, "link": 140, "new": 160, "sub/": 200, "f.txt/": 210, "new/": 220,
            "link/": 230, "sub2/": 240, "g": 250, "x": 260, "sub/.": 270, "sub/..": 280, "g/": 290,
-           "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350, "big": 360}
+           "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350, "big": 360, "abs": 370,
+           "old": 380, "sock": 390}
 NOT_UTF8, WITH_NUL = "\\ff\\fe", "a\\00b"  # as WAT string literals
 HEADER = "\n".join(
     f'(import "wasi_snapshot_preview1" "{name}" (func ${name} (param {" ".join(map(str, f.type.params))})'
@@ -237,11 +240,51 @@ for path, oflags in [("new/", 1), ("new/", 3), ("sub/", 0), ("link/", 0), ("f.tx
     CASES.append(open_(path, oflags=oflags, dirflags=0))
 
 
+# Copying out of guest memory: Wasmtime allows 128 MiB a call (paths, iovec
+# arrays and the buffer chosen, poll subscriptions at 64 bytes each) and
+# answers ENOMEM past it, before reading; path_unlink_file is not counted.
+for n in [0xFFFFFF, 0x1000000, 0x7FFFFFFF, -1]:
+    CASES += [f"{iov(64, 4)} (call $fd_write {i(1, 0, n, 8)})", f"{iov(64, 4)} (call $fd_write {i(9, 0, n, 8)})",
+              f"{iov(64, 4)} (call $fd_read {i(0, 0, n, 8)})", f"(call $fd_write {i(1, 65528, n, 8)})",
+              OPENED + f"(call $fd_pread {i(5, 16, n)} {j(0)} {i(24)})"]
+for n in [0x8000000, 0x8000001, -1]:
+    CASES += [f"(call $path_filestat_get {i(3, 0, 100, n, 512)})", f"(call $path_filestat_get {i(9, 0, 100, n, 512)})",
+              f"(call $path_open {i(9, 0, 100, n, 0)} {j(2, 0)} {i(0, 8)})",
+              f"(call $path_symlink {s('x')} {i(3, 100, n)})", f"(call $path_unlink_file {i(3, 100, n)})"]
+CASES += [f"(call $poll_oneoff {i(0, 256, n, 8)})" for n in (0x200000, 0x200001, 0x7FFFFFFF, -1)]
+
+# Seeking past 2**64-1, from the current position or the end: EINVAL.
+SEEK_MAX = f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(0, 24)}))"
+CASES += [OPENED + SEEK_MAX + f"(drop (call $fd_seek {i(5)} {j(0x7fffffffffffffff)} {i(1, 24)}))"
+          + f"(call $fd_seek {i(5)} {j(n)} {i(1, 24)})" for n in (1, 2, -0x8000000000000000)]
+CASES += [OPENED + f"(call $fd_seek {i(5)} {j(0x7fffffffffffffff - k)} {i(2, 24)})" for k in (0, 5, 6)]
+
+# What the host must not show or do: an absolute symlink's target (EPERM), a
+# hard link through a symlink (always EINVAL in Wasmtime, after permissions).
+CASES += [f"(call $path_readlink {i(3)} {s('abs')} {i(300, 50, 8)})",
+          *(f"(call $path_link {i(fd, 1)} {s(src)} {i(fd)} {s('g')})"
+            for fd in (3, 4) for src in ("f.txt", "link", "x", "abs"))]
+
+# A path handed to the kernel whole (open, stat) of 4096 bytes or more: ENAMETOOLONG.
+for length in (4095, 4096, 5000):
+    long_dir = f"(i32.store (i32.const 4000) (i32.const 0x2f627573)) " \
+               f"(memory.fill (i32.const 4003) (i32.const 47) (i32.const {length - 4})) " \
+               f"(i32.store8 (i32.const {3999 + length}) (i32.const 46))"  # "sub" + "/" * (length - 4) + "."
+    CASES += [f"{long_dir} (call $path_filestat_get {i(3, 0, 4000, length, 512)})",
+              f"{long_dir} (call $path_open {i(3, 0, 4000, length, 0)} {j(2, 0)} {i(0, 8)})"]
+# A socket file is a file of unknown type (0); opening it fails with EIO.
+CASES += [open_("sock"), f"(call $fd_readdir {i(3, 4096, 4096)} {j(0)} {i(8)})"]
+
+
 def fixture(root) -> None:
     (root / "f.txt").write_text("hello")
     (root / "big").write_bytes(bytes(range(256)) * 1000)
     (root / "sub").mkdir()
     os.symlink("f.txt", root / "link")
+    os.symlink("/etc/passwd", root / "abs")
+    (root / "old").write_text("1969")
+    os.utime(root / "old", ns=(-1, -86_400 * 10**9))  # both before 1970
+    os.mknod(root / "sock", 0o600 | stat.S_IFSOCK)
 
 
 def call(api, body: str, root, pages: int = 1) -> tuple:
@@ -289,6 +332,57 @@ def assert_same(body: str, tmp_path, pages: int) -> None:
         fixture(root)
         outcomes.append(call(api, body, root, pages))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("path", ["f.txt", "old", "sock", "link", "sub", "abs"])
+def test_filestat_answers_as_on_wasmtime(path, tmp_path):
+    """A stat's fields as Wasmtime gives them: ``ino`` Wasmtime's hash of the
+    host's device and inode (never the host's own number), times before 1970
+    as 0, a socket file as type 0 (unknown). Each engine stats its own copy
+    of the tree, so ``ino`` and the times of files made now are checked
+    against that copy."""
+    seen = []
+    for api in (wasmfuzz.runtime, wasmtime):
+        root = tmp_path / api.__name__
+        root.mkdir()
+        fixture(root)
+        errno, memory, _ = call(api, f"(call $path_filestat_get {i(3, 0)} {s(path)} {i(8)})", root)
+        dev, ino, kind, nlink, size, atim, mtim = struct.unpack_from("<QQBxxxxxxxQQQQ", memory, 8)
+        host = os.lstat(root / path)
+        assert ino == inode(host) != host.st_ino
+        if path != "old":
+            atim, mtim = atim == host.st_atime_ns, mtim == host.st_mtime_ns
+        seen.append((errno, dev, kind, nlink, size, atim, mtim))
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("api", [wasmfuzz.runtime, wasmtime], ids=["wasmfuzz", "wasmtime"])
+def test_readdir_inodes_are_wasmtimes_hashes(api, tmp_path):
+    """``d_ino`` of every entry is the hash ``filestat`` gives (``.`` and
+    ``..`` both the directory's own), on both engines alike."""
+    fixture(tmp_path)
+    engine = api.Engine()
+    store = api.Store(engine)
+    wasi = api.WasiConfig()
+    wasi.preopen_dir(str(tmp_path), "/dir")
+    store.set_wasi(wasi)
+    linker = api.Linker(engine)
+    linker.define_wasi()
+    wat = f'''(module {HEADER} (memory (export "memory") 1)
+        (func (export "go") (result i32) (call $fd_readdir {i(3, 4096, 4096)} {j(0)} {i(8)})))'''
+    exports = linker.instantiate(store, api.Module(engine, wat)).exports(store)
+    assert exports["go"](store) == 0
+    memory = exports["memory"]
+    used = struct.unpack("<I", bytes(memory.read(store, 8, 12)))[0]
+    data = bytes(memory.read(store, 4096, 4096 + used))
+    inodes, at = {}, 0
+    while at < len(data):
+        _next, ino, namlen = struct.unpack_from("<QQI", data, at)
+        inodes[data[at + 24:at + 24 + namlen].decode()] = ino
+        at += 24 + namlen
+    assert inodes["."] == inodes[".."] == inode(os.stat(tmp_path))
+    assert {name: inodes[name] for name in ("f.txt", "sock", "abs", "sub", "old")} == \
+        {name: inode(os.lstat(tmp_path / name)) for name in ("f.txt", "sock", "abs", "sub", "old")}
 
 
 def test_a_call_without_memory_export_fails():
