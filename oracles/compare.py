@@ -22,7 +22,8 @@ from typing import Callable, Sequence
 
 from . import allowed
 from .divergence import Divergence
-from .execution import ApiExecution, ExportInfo
+from .execution import ApiExecution, Engines, ExportInfo
+from .memcmp import same_bytes
 from .outcome import CRASHED, RETURNED, Outcome
 from .pairs import Pair
 from .spec import ExecutionSpec
@@ -62,6 +63,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
     """Compare ``pairs`` on ``wasm``; raise ``Divergence`` at the first disagreement."""
     verdict = Verdict()
     execs: dict[ExecutionSpec, ApiExecution] = {}
+    engines = Engines()
     live: list[_Live] = []
     for pair in pairs:
         if not pair.available():
@@ -70,7 +72,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
         ref, cand = pair.reference(base), pair.candidate(base)
         for spec in (ref, cand):
             if spec not in execs:
-                execs[spec] = ApiExecution(spec)
+                execs[spec] = ApiExecution(spec, engines)
         live.append(_Live(pair, execs[ref], execs[cand]))
         verdict.compared.append(pair.name)
     outcomes = {spec: e.instantiate(wasm) for spec, e in execs.items()}
@@ -86,29 +88,35 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
         live = _step(live, results, f"call {verdict.steps}: {call}", verdict)
         if not live:
             return verdict
-    for lv in live:
-        _check_tables(lv, "the end")
+    with _Reads() as reads:
+        for lv in live:
+            _check_tables(lv, "the end", reads)
     return verdict
 
 
 def _step(live: list[_Live], outcomes: dict[ExecutionSpec, Outcome], step: str, verdict: Verdict) -> list[_Live]:
     """Compare every live pair after one step; return the pairs still worth comparing."""
-    still = []
-    for lv in live:
-        a, b = outcomes[lv.reference.spec], outcomes[lv.candidate.spec]
-        reason = allowed.non_deterministic(a) or allowed.non_deterministic(b)
-        if reason:
-            verdict.poisoned[lv.pair.name] = f"{step}: {reason}"
-            continue
-        if not allowed.outcomes_agree(a, b):
-            crash = next((o.summary for o in (b, a) if o.status == CRASHED), None)
-            raise _divergence(lv, step, "outcome", str(a), str(b), crash or f"{a.summary} vs {b.summary}")
-        if lv.pair.compare_fuel and allowed.fuel_comparable(a, b) and a.fuel_consumed != b.fuel_consumed:
-            raise _divergence(lv, step, "fuel consumed", str(a.fuel_consumed), str(b.fuel_consumed))
-        if a.status == RETURNED or step != "instantiation":
-            _check_state(lv, step)
-            still.append(lv)
-    return still
+    with _Reads() as reads:
+        return [lv for lv in live if _step_pair(lv, outcomes, step, verdict, reads)]
+
+
+def _step_pair(lv: _Live, outcomes: dict[ExecutionSpec, Outcome], step: str, verdict: Verdict,
+               reads: "_Reads") -> bool:
+    """Compare one pair after one step; whether it is still worth comparing."""
+    a, b = outcomes[lv.reference.spec], outcomes[lv.candidate.spec]
+    reason = allowed.non_deterministic(a) or allowed.non_deterministic(b)
+    if reason:
+        verdict.poisoned[lv.pair.name] = f"{step}: {reason}"
+        return False
+    if not allowed.outcomes_agree(a, b):
+        crash = next((o.summary for o in (b, a) if o.status == CRASHED), None)
+        raise _divergence(lv, step, "outcome", str(a), str(b), crash or f"{a.summary} vs {b.summary}")
+    if lv.pair.compare_fuel and allowed.fuel_comparable(a, b) and a.fuel_consumed != b.fuel_consumed:
+        raise _divergence(lv, step, "fuel consumed", str(a.fuel_consumed), str(b.fuel_consumed))
+    if a.status == RETURNED or step != "instantiation":
+        _check_state(lv, step, reads)
+        return True
+    return False
 
 
 def _check_exports(lv: _Live) -> None:
@@ -117,34 +125,56 @@ def _check_exports(lv: _Live) -> None:
         raise _divergence(lv, "instantiation", "exports", "; ".join(map(str, a)), "; ".join(map(str, b)))
 
 
-def _read(lv: _Live, step: str, what: str):
-    """Both executions' exported ``what`` (globals, memories, tables), read
-    through the host API; an engine crashing there is a divergence too."""
-    out = []
-    for execution in (lv.reference, lv.candidate):
-        try:
-            out.append(getattr(execution, what)())
-        except Exception as e:  # the host API must not fail on a live instance: report which engine did
-            crash = execution.classify(e)
-            raise _divergence(lv, step, f"reading {what}", "readable", f"{execution.name}: {crash}",
-                              kind=crash.summary) from None
-    return out
+class _Reads:
+    """What the executions' exports hold after one step, each read once
+    however many pairs an execution is in (the base execution is in most),
+    through the host API: an engine crashing there is a divergence too.
+    Memories are read as views in place; leaving the step releases them."""
+
+    def __init__(self):
+        self._done: dict[tuple[int, str], object] = {}
+
+    def __enter__(self) -> "_Reads":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for (_, what), got in self._done.items():
+            if what == "memory_views":
+                for view in got.values():
+                    view.release()
+        self._done.clear()
+
+    def both(self, lv: _Live, step: str, what: str) -> list:
+        return [self._one(lv, execution, step, what) for execution in (lv.reference, lv.candidate)]
+
+    def _one(self, lv: _Live, execution: ApiExecution, step: str, what: str):
+        key = (id(execution), what)
+        if key not in self._done:
+            try:
+                self._done[key] = getattr(execution, what)()
+            except Exception as e:  # the host API must not fail on a live instance: report which engine did
+                crash = execution.classify(e)
+                raise _divergence(lv, step, f"reading {what}", "readable", f"{execution.name}: {crash}",
+                                  kind=crash.summary) from None
+        return self._done[key]
 
 
-def _check_state(lv: _Live, step: str) -> None:
-    ga, gb = _read(lv, step, "globals")
+def _check_state(lv: _Live, step: str, reads: _Reads) -> None:
+    ga, gb = reads.both(lv, step, "globals")
     for name in ga:
         if not allowed.values_equal(ga[name], gb.get(name, Value("missing"))):
             raise _divergence(lv, step, f"global {name!r}", str(ga[name]), str(gb.get(name)))
-    ma, mb = _read(lv, step, "memories")
-    for name, da in ma.items():
-        db = mb.get(name, b"")
-        if da != db:
-            raise _divergence(lv, step, f"memory {name!r}", *_memory_difference(da, db), kind="bytes")
+    va, vb = reads.both(lv, step, "memory_views")
+    differ = [name for name in va if not same_bytes(va[name], vb.get(name, memoryview(b"")))]
+    if differ:  # only now copies, for the report
+        ma, mb = reads.both(lv, step, "memories")
+        name = differ[0]
+        raise _divergence(lv, step, f"memory {name!r}", *_memory_difference(ma[name], mb.get(name, b"")),
+                          kind="bytes")
 
 
-def _check_tables(lv: _Live, step: str) -> None:
-    ta, tb = _read(lv, step, "tables")
+def _check_tables(lv: _Live, step: str, reads: _Reads) -> None:
+    ta, tb = reads.both(lv, step, "tables")
     for name, ea in ta.items():
         eb = tb.get(name, ())
         if len(ea) != len(eb):

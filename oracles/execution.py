@@ -52,15 +52,17 @@ class ExportInfo:
 class ApiExecution:
     """A module run on one engine with one configuration (an ``ExecutionSpec``)."""
 
-    def __init__(self, spec: ExecutionSpec):
+    def __init__(self, spec: ExecutionSpec, engines: "Engines | None" = None):
         self.spec = spec
         self.name = spec.name
         self.api = _api(spec.engine)
-        config = self.api.Config()
-        for setting, value in spec.settings().items():
-            setattr(config, setting, value)
-        self.engine = self.api.Engine(config)
+        self._engines = engines if engines is not None else Engines()
+        self.engine = self._engines.engine(spec)
         self.store = self.api.Store(self.engine)
+        # Made once, not per value read (that was a tenth of a comparison); per
+        # execution, since wasmtime-py objects kept until exit fail to free.
+        self._value_types = [(getattr(self.api.ValType, name)(), name) for name in TYPE_NAMES]
+        self._signatures: dict[object, str] = {}
         if spec.epoch_deadline is not None and spec.epoch_mode == "callback":
             self.store.epoch_deadline_callback(lambda store: 1)
         elif spec.epoch_deadline is not None and spec.epoch_mode == "yield":
@@ -74,7 +76,7 @@ class ApiExecution:
         """Compile and instantiate ``wasm`` with dummy imports."""
         api = self.api
         try:
-            module = api.Module(self.engine, wasm)
+            module = self._engines.module(api, self.engine, wasm)
             imports = [self._dummy(imp.type) for imp in module.imports]
             self._before_call(instantiating=True)
             self.instance = api.Instance(self.store, module, imports)
@@ -93,7 +95,7 @@ class ApiExecution:
             self._before_call()
             host_args = [a.to_host() for a in args]
             if self.spec.epoch_mode == "yield":
-                out = asyncio.run(func.call_async(self.store, *host_args))
+                out = _event_loop().run_until_complete(func.call_async(self.store, *host_args))
             else:
                 out = func(self.store, *host_args)
         except Exception as e:  # classified, never swallowed: see classify
@@ -110,6 +112,17 @@ class ApiExecution:
     def memories(self) -> dict[str, bytes]:
         return {name: bytes(m.read(self.store, 0, m.data_len(self.store)))
                 for name, m in self._exports.items() if isinstance(m, self.api.Memory)}
+
+    def memory_views(self) -> dict[str, memoryview]:
+        """Every exported memory's bytes in place, without a copy (``memories``
+        copies). Valid until the next call; release each view before it, since
+        a wasmfuzz memory cannot grow while a view of it is alive."""
+        out = {}
+        for name, m in self._exports.items():
+            if isinstance(m, self.api.Memory):
+                size = m.data_len(self.store)
+                out[name] = memoryview(m.get_buffer_ptr(self.store, size, 0)).cast("B") if size else memoryview(b"")
+        return out
 
     def tables(self) -> dict[str, tuple[Value, ...]]:
         out = {}
@@ -134,21 +147,31 @@ class ApiExecution:
     # ----- helpers -----
 
     def type_name(self, valtype) -> str:
-        for name in TYPE_NAMES:
-            if valtype == getattr(self.api.ValType, name)():
+        for vt, name in self._value_types:
+            if valtype == vt:
                 return name
         return str(valtype)
 
     def value(self, type_: str, v) -> Value:
         if isinstance(v, self.api.Val):  # wasmtime-py 50 hands null references out wrapped
             v = v.value
-        value = Value.of(type_, v)
         if type_ == "funcref" and v is not None:
-            ft = v.type(self.store)
+            return Value(type_, None, self._signature(v), _func_index(v))
+        return Value.of(type_, v)
+
+    def _signature(self, func) -> str:
+        """``(params) -> (results)`` of a function reference, worked out once
+        per function: a table holds the same few functions many times over,
+        and asking the engine for each element's type was most of reading it."""
+        key = _func_key(func)
+        sig = self._signatures.get(key) if key is not None else None
+        if sig is None:
+            ft = func.type(self.store)
             sig = f"({' '.join(self.type_name(t) for t in ft.params)}) -> " \
                   f"({' '.join(self.type_name(t) for t in ft.results)})"
-            value = Value(type_, None, sig, _func_index(v))
-        return value
+            if key is not None:
+                self._signatures[key] = sig
+        return sig
 
     def _before_call(self, instantiating: bool = False) -> None:
         if self.spec.fuel is not None:
@@ -187,12 +210,73 @@ class ApiExecution:
         raise api.WasmtimeError(f"no dummy for an import of type {ty!r}")
 
 
+class Engines:
+    """One Engine per distinct configuration, and one compiled Module per
+    Engine and module, shared by the executions of one comparison.
+
+    Executions whose specs set the same Config (they differ only in what a
+    Store holds: a fuel budget, an epoch deadline and what happens there)
+    are Stores of one Engine and instantiate one Module, as Wasmtime shares
+    a Module between the Stores of an Engine: the module is decoded,
+    validated and compiled once. Sharing the Engine shares its epoch
+    counter, which changes nothing observed: every execution sets its
+    deadline relative to the current epoch right before each call, and
+    executions run one after the other. A Module that fails to compile is
+    not kept, so each execution classifies its own error."""
+
+    def __init__(self):
+        self._engines: dict[tuple, object] = {}
+        self._modules: dict[tuple[int, bytes], object] = {}
+
+    def engine(self, spec: ExecutionSpec):
+        settings = spec.settings()
+        key = (spec.engine, tuple(sorted(settings.items())))
+        engine = self._engines.get(key)
+        if engine is None:
+            api = _api(spec.engine)
+            config = api.Config()
+            for setting, value in settings.items():
+                setattr(config, setting, value)
+            engine = self._engines[key] = api.Engine(config)
+        return engine
+
+    def module(self, api, engine, wasm: bytes):
+        key = (id(engine), wasm)  # the engine is kept in self._engines: its id is not reused
+        module = self._modules.get(key)
+        if module is None:
+            module = self._modules[key] = api.Module(engine, wasm)
+        return module
+
+
 def _api(engine: str):
     if engine == "wasmtime":
         import wasmtime
         return wasmtime
     from wasmfuzz import runtime
     return runtime
+
+
+_LOOP: list[asyncio.AbstractEventLoop] = []
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The one event loop async calls run on, for the whole process: a new
+    loop per call (``asyncio.run``) cost more than many calls themselves."""
+    if not _LOOP:
+        _LOOP.append(asyncio.new_event_loop())
+    return _LOOP[0]
+
+
+def _func_key(func):
+    """What identifies the function a reference points to, within one store,
+    without asking the engine: wasmfuzz's function type object; wasmtime-py's
+    per-store function handle (its ``wasmtime_func_t``, where the same function
+    always reads back the same). None when neither is there: no caching."""
+    ref = getattr(func, "_ref", None)
+    if ref is not None:
+        return getattr(ref, "type", None)
+    raw = getattr(func, "_func", None)
+    return (raw.store_id, getattr(raw, "__private")) if raw is not None and hasattr(raw, "store_id") else None
 
 
 def _func_index(func) -> int | None:

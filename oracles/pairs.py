@@ -9,8 +9,9 @@ is missing (``capabilities``) is skipped, not failed.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from .capabilities import supports
 from .execution import NO_DEADLINE
@@ -68,3 +69,14 @@ ON_DEMAND_VS_POOLING = Pair(
 
 PAIRS = {p.name: p for p in (WASMTIME, LAZY_VS_EAGER, FUEL_ON_VS_OFF, EPOCHS_VS_NONE, EPOCH_CALLBACKS,
                               EPOCH_ASYNC_YIELDS, ON_DEMAND_VS_POOLING)}
+
+
+def swarm(seed: bytes, always: Sequence[Pair], others: Sequence[Pair], share: float) -> tuple[str, ...]:
+    """The names of ``always`` and of a share of ``others`` drawn from ``seed``
+    (swarm testing over pairs): each input pays for a few executions, not one
+    per pair, and the others are still compared, each on its share of inputs.
+    The draw hashes ``seed`` instead of reading more of the fuzz input, so
+    the module and the calls an input makes do not depend on it."""
+    rng = random.Random(seed)
+    drawn = [p for p in others if rng.random() < share]
+    return tuple(p.name for p in (*always, *drawn))
