@@ -34,6 +34,40 @@ def both_nan(a: Value, b: Value) -> bool:
     return a.is_nan and b.is_nan
 
 
+# NaN layout per float type: (sign bit, exponent bits, quiet bit)
+_NAN_LAYOUT = {"f32": (1 << 31, 0x7F800000, 1 << 22), "f64": (1 << 63, 0x7FF0000000000000, 1 << 51)}
+
+
+def nan_result_mask(type_: str, rule: str, canonical_inputs: bool) -> int:
+    """The bits of a NaN result of type ``type_`` that the spec fixes, for an
+    instruction of ``rule``: what two engines' NaN results must agree on.
+
+    - ``"bitwise"`` (abs, neg, copysign, reinterpret, loads, stores, select,
+      locals): the result is the operand's bits, so every bit is fixed;
+    - ``"arithmetic"`` (everything else that makes a float), Wasm 2.0 §4.3.3:
+      when every NaN operand is canonical the result is a canonical NaN of
+      either sign (every bit but the sign is fixed); otherwise it is an
+      arithmetic NaN, of either sign and any payload with the quiet bit set
+      (only the exponent and the quiet bit are fixed). Wasmtime on x86-64
+      takes the first NaN operand's payload, wasmfuzz does not promise to:
+      ``f32.add`` of NaNs 0x7fc00001 and 0x7fc00002 gives 0x7fc00001 there
+      and 0x7fc00002 here, both right; an sNaN result is wrong on either."""
+    sign, exp, quiet = _NAN_LAYOUT[type_]
+    every = (sign << 1) - 1
+    if rule == "bitwise":
+        return every
+    return every & ~sign if canonical_inputs else exp | quiet
+
+
+def nan_results_agree(a: Value, b: Value, rule: str, canonical_inputs: bool) -> bool:
+    """Two float results agree under the spec's NaN rules (``nan_result_mask``):
+    bit for bit unless a NaN, and a NaN on the bits the spec fixes."""
+    if not (a.is_nan or b.is_nan):
+        return a.bits == b.bits
+    mask = nan_result_mask(a.type, rule, canonical_inputs)
+    return a.is_nan and b.is_nan and a.bits & mask == b.bits & mask
+
+
 def refs_same_function(a: Value, b: Value) -> bool:
     """References are compared by nullness and function type; their function
     index only when both engines can name it (wasmfuzz can, wasmtime-py

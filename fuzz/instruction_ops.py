@@ -1,0 +1,291 @@
+"""Single-instruction programs, after Wasmtime's single-instruction module
+generator: one instruction, its operands, and a function around it.
+
+Each program picks one instruction the runtime supports (``SHAPES``: every
+numeric and conversion instruction, read from the runtime's opcode table,
+loads and stores, bulk memory, table and reference instructions, and the
+control instructions ``br_table``, ``select``, ``br_if`` and ``if``) and
+draws its operands mostly from the edge values of their types (``edges``),
+as constants or as parameters whose arguments the call plan draws (also
+mostly edges). The exported ``run`` function returns the result; a float
+result comes back as its bits, NaNs masked by the spec's rule for the
+instruction (``oracles.allowed.nan_result_mask``), so NaN payloads are
+compared exactly wherever the spec fixes them. Memory and table are
+exported, so what a store, fill, copy or init did is compared too.
+
+SIMD and 3.0 instructions join by adding their names to ``NUMERIC`` (read
+from the opcode table) or a shape to ``SHAPES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wasmfuzz.oracles.allowed import nan_result_mask
+from wasmfuzz.runtime.binary import opcodes
+
+from . import edges
+from .source import Source, boolean, choice
+
+PAGE = 65536
+TABLE_SIZE = 4
+_TYPES = {opcodes.I32: "i32", opcodes.I64: "i64", opcodes.F32: "f32", opcodes.F64: "f64"}
+# name -> (operand types, result types), every plain numeric instruction of the opcode table
+NUMERIC = {info.name: (tuple(_TYPES[t] for t in info.sig[0]), tuple(_TYPES[t] for t in info.sig[1]))
+           for code, info in sorted(opcodes.OPS.items())
+           if info.imm == "none" and info.sig is not None and code < 0xFD00
+           and info.sig[0] and info.sig[1] and all(t in _TYPES for t in info.sig[0] + info.sig[1])}
+# instructions whose float result is the operand's bits, NaN payload and all (Wasm 2.0 §4.3.3)
+BITWISE = frozenset(n for n in NUMERIC if n.endswith((".abs", ".neg", ".copysign")) or "reinterpret" in n)
+_MEMARG = {info.name: (tuple(_TYPES[t] for t in info.sig[0]), tuple(_TYPES[t] for t in info.sig[1]))
+           for code, info in opcodes.OPS.items() if info.imm == "memarg" and code < 0xFD00 and info.sig}
+LOADS = {n: s for n, s in _MEMARG.items() if ".load" in n}
+STORES = {n: s for n, s in _MEMARG.items() if ".store" in n}
+OFFSETS = (0, 1, 4, 8, PAGE - 1, PAGE, 0x7FFFFFFF, 0xFFFFFFFF)
+_INT_OF = {"f32": "i32", "f64": "i64"}
+
+
+@dataclass
+class Function:
+    """One use of the instruction: ``run<k>``'s body, parameter and result types."""
+
+    body: str = ""
+    params: list[str] = field(default_factory=list)
+    results: tuple[str, ...] = ()
+
+    def wat(self, k: int) -> str:
+        params = f" (param {' '.join(self.params)})" if self.params else ""
+        results = f" (result {' '.join(self.results)})" if self.results else ""
+        return f'  (func (export "run{k}"){params}{results} (local $rf32 f32) (local $rf64 f64)\n    {self.body})'
+
+
+@dataclass(frozen=True)
+class InstructionProgram:
+    """One instruction, used by each function with other operands."""
+
+    name: str
+    funcs: tuple[Function, ...]
+
+    def wat(self) -> str:
+        funcs = "\n".join(f.wat(k) for k, f in enumerate(self.funcs))
+        return f"""(module
+  (type $t0 (func (result i32)))
+  (type $t1 (func (param i32) (result i32)))
+  (memory (export "mem") 1 2)
+  (data $d0 "\\01\\02\\03\\04\\05\\06\\07\\08")
+  (data $d1 (i32.const {PAGE - 8}) "\\f1\\f2\\f3\\f4\\f5\\f6\\f7\\f8")
+  (table $T (export "tab") {TABLE_SIZE} {TABLE_SIZE + 4} funcref)
+  (elem $e0 (i32.const 1) $f0 $f1 $f2)
+  (elem $e1 func $f2 $f1 $f0)
+  (func $f0 (type $t0) (i32.const 100))
+  (func $f1 (type $t1) (i32.add (local.get 0) (i32.const 101)))
+  (func $f2 (type $t0) (i32.const 102))
+{funcs})
+"""
+
+
+class _Builder:
+    """Operands for one instruction: constants (mostly edge values) or
+    parameters, noting whether every float operand is known canonical."""
+
+    def __init__(self, src: Source, name: str, preset: list[int] | None = None):
+        self.src = src
+        self.name = name
+        self.program = Function()
+        self.canonical_inputs = True
+        self.preset = list(preset or ())  # the bits of the first operands, in order
+
+    def operand(self, type_: str, bits: int | None = None) -> str:
+        src = self.src
+        if bits is None and self.preset:
+            bits = self.preset.pop(0)
+        if bits is None and boolean(src, 25):
+            self.program.params.append(_INT_OF.get(type_, type_))
+            self.canonical_inputs = self.canonical_inputs and type_ not in _INT_OF
+            get = f"(local.get {len(self.program.params) - 1})"
+            return f"({type_}.reinterpret_{_INT_OF[type_]} {get})" if type_ in _INT_OF else get
+        bits = edges.value(src, type_, 85) if bits is None else bits
+        if type_ in _INT_OF and _is_nan(type_, bits) and bits & ~_SIGN[type_] != edges.CANONICAL_NAN[type_]:
+            self.canonical_inputs = False
+        return const(type_, bits)
+
+    def index(self, bound: int) -> str:
+        """An i32 index, length or address around ``bound``, or a bounds edge."""
+        src = self.src
+        bits = edges.near(src, bound, 0xFFFFFFFF) if boolean(src, 60) else edges.address(src, bound)
+        return self.operand("i32", bits)
+
+    def finish(self, body: str, results: tuple[str, ...], bitwise: bool = False) -> Function:
+        p = self.program
+        if results and results[0] in _INT_OF:
+            t, it = results[0], _INT_OF[results[0]]
+            mask = nan_result_mask(t, "bitwise" if bitwise else "arithmetic", self.canonical_inputs)
+            body = (f"(local.set $r{t} {body}) (if (result {it}) ({t}.ne (local.get $r{t}) (local.get $r{t})) "
+                    f"(then ({it}.and ({it}.reinterpret_{t} (local.get $r{t})) ({it}.const {mask}))) "
+                    f"(else ({it}.reinterpret_{t} (local.get $r{t}))))")
+            results = (it,)
+        p.body, p.results = body, results
+        return p
+
+
+_SIGN = {"f32": 1 << 31, "f64": 1 << 63}
+
+
+def _is_nan(type_: str, bits: int) -> bool:
+    w = 23 if type_ == "f32" else 52
+    exp = (1 << (edges.WIDTH[type_] - 1 - w)) - 1
+    return (bits >> w) & exp == exp and bits & ((1 << w) - 1) != 0
+
+
+def const(type_: str, bits: int) -> str:
+    """A ``T.const`` with exactly these bits (NaN payloads and -0 included)."""
+    if type_ not in _INT_OF:
+        return f"({type_}.const {bits})"
+    w = 23 if type_ == "f32" else 52
+    sign = "-" if bits & _SIGN[type_] else ""
+    exp = (1 << (edges.WIDTH[type_] - 1 - w)) - 1
+    if (bits >> w) & exp == exp:
+        payload = bits & ((1 << w) - 1)
+        return f"({type_}.const {sign}{'inf' if payload == 0 else f'nan:0x{payload:x}'})"
+    from wasmfuzz.oracles.values import Value
+    return f"({type_}.const {Value(type_, bits).to_host().hex()})"
+
+
+def numeric(b: _Builder) -> Function:
+    params, results = NUMERIC[b.name]
+    ops = " ".join(b.operand(t) for t in params)
+    return b.finish(f"({b.name} {ops})", results, b.name in BITWISE)
+
+
+def load(b: _Builder) -> Function:
+    _, results = LOADS[b.name]
+    addr = b.index(PAGE)
+    return b.finish(f"({b.name} offset={choice(b.src, OFFSETS)} {addr})", results, bitwise=True)
+
+
+def store(b: _Builder) -> Function:
+    (_, vt), _ = STORES[b.name]
+    addr = b.index(PAGE)
+    return b.finish(f"({b.name} offset={choice(b.src, OFFSETS)} {addr} {b.operand(vt)})", ())
+
+
+def memory_bulk(b: _Builder) -> Function:
+    name, src = b.name, b.src
+    if name == "memory.size":
+        return b.finish("(memory.size)", ("i32",))
+    if name == "memory.grow":
+        return b.finish(f"(memory.grow {b.index(1)})", ("i32",))
+    if name == "memory.fill":
+        return b.finish(f"(memory.fill {b.index(PAGE)} {b.operand('i32')} {b.index(8)})", ())
+    if name == "memory.copy":
+        return b.finish(f"(memory.copy {b.index(PAGE)} {b.index(PAGE)} {b.index(8)})", ())
+    if name == "data.drop":
+        return b.finish(f"(data.drop {choice(src, ('$d0', '$d1'))})", ())
+    seg = choice(src, ("$d0", "$d1"))  # memory.init from the passive one, or the active one (dropped)
+    drop = f"(data.drop {seg}) " if boolean(src, 25) else ""
+    return b.finish(f"{drop}(memory.init {seg} {b.index(PAGE)} {b.index(8)} {b.index(8)})", ())
+
+
+def _ref(b: _Builder) -> str:
+    return "(ref.null func)" if boolean(b.src, 30) else f"(ref.func $f{b.src.int_in(0, 2)})"
+
+
+def table(b: _Builder) -> Function:
+    name, src = b.name, b.src
+    if name == "table.get":
+        return b.finish(f"(ref.is_null (table.get $T {b.index(TABLE_SIZE)}))", ("i32",))
+    if name == "table.set":
+        return b.finish(f"(table.set $T {b.index(TABLE_SIZE)} {_ref(b)})", ())
+    if name == "table.size":
+        return b.finish("(table.size $T)", ("i32",))
+    if name == "table.grow":
+        return b.finish(f"(table.grow $T {_ref(b)} {b.index(4)})", ("i32",))
+    if name == "table.fill":
+        return b.finish(f"(table.fill $T {b.index(TABLE_SIZE)} {_ref(b)} {b.index(3)})", ())
+    if name == "table.copy":
+        return b.finish(f"(table.copy $T $T {b.index(TABLE_SIZE)} {b.index(TABLE_SIZE)} {b.index(3)})", ())
+    if name == "elem.drop":
+        return b.finish(f"(elem.drop {choice(src, ('$e0', '$e1'))})", ())
+    if name == "table.init":
+        seg = choice(src, ("$e0", "$e1"))  # from the passive one, or the active one (dropped)
+        drop = f"(elem.drop {seg}) " if boolean(src, 25) else ""
+        return b.finish(f"{drop}(table.init $T {seg} {b.index(TABLE_SIZE)} {b.index(3)} {b.index(3)})", ())
+    if name == "call_indirect":
+        typed = choice(src, ("(type $t0)", f"(type $t1) {b.operand('i32')}"))
+        return b.finish(f"(call_indirect $T {typed} {b.index(TABLE_SIZE)})", ("i32",))
+    if name == "ref.is_null":
+        return b.finish(f"(ref.is_null {_ref(b)})", ("i32",))
+    return b.finish(f"(ref.is_null (ref.func $f{src.int_in(0, 2)}))", ("i32",))
+
+
+def control(b: _Builder) -> Function:
+    name, src = b.name, b.src
+    if name == "br_table":
+        count = src.int_in(0, 5)
+        labels = [src.int_in(0, count) for _ in range(count)]
+        index = b.index(count) if boolean(src, 80) else b.operand("i32")
+        inner = f"(br_table {' '.join(f'$l{t}' for t in labels)} $l{src.int_in(0, count)} {index})"
+        for j in range(count + 1):
+            inner = f"(block $l{j} {inner}) (br $out (i32.const {10 + j}))"
+        return b.finish(f"(block $out (result i32) {inner})", ("i32",))
+    t = choice(src, tuple(edges.WIDTH))
+    a, c = b.operand(t), b.operand(t)
+    cond = b.operand("i32")
+    if name == "select":
+        typed = f" (result {t})" if boolean(src) else ""
+        return b.finish(f"(select{typed} {a} {c} {cond})", (t,), bitwise=True)
+    if name == "br_if":
+        return b.finish(f"(block $b (result {t}) (drop (br_if $b {a} {cond})) {c})", (t,), bitwise=True)
+    return b.finish(f"(if (result {t}) {cond} (then {a}) (else {c}))", (t,), bitwise=True)
+
+
+MEMORY_BULK = ("memory.size", "memory.grow", "memory.fill", "memory.copy", "memory.init", "data.drop")
+TABLE = ("table.get", "table.set", "table.size", "table.grow", "table.fill", "table.copy", "table.init",
+         "elem.drop", "call_indirect", "ref.is_null", "ref.func")
+CONTROL = ("br_table", "select", "br_if", "if")
+# instruction -> how one function using it is built
+SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dict.fromkeys(STORES, store),
+          **dict.fromkeys(MEMORY_BULK, memory_bulk), **dict.fromkeys(TABLE, table),
+          **dict.fromkeys(CONTROL, control)}
+
+
+def _group(name: str) -> str:
+    if name not in NUMERIC:
+        return "memory" if name in LOADS or name in STORES or name in MEMORY_BULK else \
+            "table" if name in TABLE else "control"
+    conversion = ("wrap", "trunc_", "extend_i", "convert", "demote", "promote", "reinterpret")
+    return "convert" if any(w in name for w in conversion) else "float" if name[0] == "f" else "int"
+
+
+# Instructions are drawn group first, so each group gets its share whatever its size.
+GROUPS: dict[str, tuple[str, ...]] = {}
+for _name in SHAPES:
+    GROUPS.setdefault(_group(_name), ())
+    GROUPS[_group(_name)] += (_name,)
+# The edge values every numeric instruction is tried on, all of them or all pairs of them.
+CORE = {"i32": (0, 1, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF, 32),
+        "i64": (0, 1, (1 << 64) - 1, 1 << 63, (1 << 63) - 1, 64),
+        "f32": (0, 0x80000000, 0x3F800000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 0xFFC00003, 1,
+                0x7F7FFFFF, 0x3F000000, 0x4F000000),
+        "f64": (0, 1 << 63, 0x3FF0000000000000, 0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000000,
+                0x7FF0000000000001, 0xFFF8000000000003, 1, 0x7FEFFFFFFFFFFFFF, 0x3FE0000000000000,
+                0x43E0000000000000)}
+MAX_FUNCS = 40  # functions per program: all core pairs of two integer operands fit
+
+
+def _presets(src: Source, name: str) -> list[list[int]]:
+    """Operand bits for each function of a numeric instruction: every core
+    value (or pair of them, sampled down to MAX_FUNCS), then a few drawn freely."""
+    combos: list[list[int]] = [[]]
+    for t in NUMERIC[name][0]:
+        combos = [c + [v] for c in combos for v in CORE[t]]
+    while len(combos) > MAX_FUNCS - 4:
+        combos.pop(src.int_in(0, len(combos) - 1))
+    return combos + [[] for _ in range(4)]
+
+
+def program(src: Source) -> InstructionProgram:
+    names = GROUPS[choice(src, tuple(GROUPS))]
+    name = names[src.int_in(0, len(names) - 1)]
+    presets = _presets(src, name) if name in NUMERIC else [[] for _ in range(src.int_in(4, 12))]
+    return InstructionProgram(name, tuple(SHAPES[name](_Builder(src, name, p)) for p in presets))

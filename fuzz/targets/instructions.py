@@ -1,0 +1,26 @@
+"""instructions: one instruction at a time, with edge-value operands
+(``fuzz.instruction_ops``), on wasmfuzz and on Wasmtime.
+
+Results (float results as bits, NaNs compared on the bits the spec fixes),
+traps and trap codes, and the exported memory and table after the call.
+The quickest way to the arithmetic, conversion and control-flow bugs a
+module from wasm-smith reaches only by chance.
+"""
+
+from wasmfuzz.oracles.pairs import WASMTIME
+from wasmfuzz.runtime.binary.wat import wat2wasm
+
+from .. import instruction_ops, toggles
+from ..case import TestCase
+from ..source import Source
+
+
+def generate(src: Source) -> TestCase:
+    spec = toggles.draw_spec(src, proposal_percent=0)
+    program = instruction_ops.program(src)
+    return TestCase(wat2wasm(program.wat()), spec, (WASMTIME.name,), src.bytes(256), invocations=1)
+
+
+if __name__ == "__main__":
+    from . import fuzz_main
+    fuzz_main("instructions")
