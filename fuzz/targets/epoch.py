@@ -20,7 +20,7 @@ from ..source import Source, boolean
 
 
 def generate(src: Source) -> TestCase:
-    spec = toggles.draw_spec(src, fuel_percent=0, epoch_percent=100)
+    spec = toggles.draw_spec(src, fuel_percent=30, epoch_percent=100)  # fuel too: loop headers check both
     invocations = src.int_in(1, 4)
     args = src.bytes(48)
     wasm = wat2wasm(interrupt_ops.program(src).wat()) if boolean(src) else \

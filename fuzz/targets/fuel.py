@@ -17,7 +17,7 @@ from ..source import Source, boolean
 
 
 def generate(src: Source) -> TestCase:
-    spec = toggles.draw_spec(src, fuel_percent=100, epoch_percent=0)
+    spec = toggles.draw_spec(src, fuel_percent=100, epoch_percent=30)  # epochs too: loop headers check both
     invocations = src.int_in(1, 4)
     args = src.bytes(48)
     wasm = wat2wasm(interrupt_ops.program(src).wat()) if boolean(src) else smith.module(src, spec, traps_percent=30)

@@ -50,3 +50,44 @@ def test_empty_input_still_makes_a_case(name):
 def test_unknown_target_is_refused():
     with pytest.raises(ValueError, match="unknown fuzz target"):
         targets.load("nope")
+
+
+def test_interrupt_programs_stay_short_without_fuel():
+    """A chain of functions, each calling the next from nested loops, once ran
+    125**3 inner calls: minutes with fuel off, past libFuzzer's timeout in the
+    fuel target. Bounded, a call runs at most MAX_STEPS statements: measured
+    here as fuel, a few units per statement."""
+    from wasmfuzz import runtime as wf
+    from wasmfuzz.fuzz import interrupt_ops
+
+    def chain(k):
+        return (("loop", 5, (("loop", 5, (("loop", 5, (("call", k + 1), ("work", 1))),)),)),)
+    bodies = (chain(0), chain(1), chain(2), (("work", 1),))
+    assert interrupt_ops.steps(bodies[0], {1: 10**6}) > 10**8  # what the unbounded chain would run
+    program = interrupt_ops.bounded(bodies)
+    config = wf.Config()
+    config.consume_fuel = True
+    engine = wf.Engine(config)
+    store = wf.Store(engine)
+    store.set_fuel(10**9)
+    tick = wf.Func(store, wf.FuncType([], []), lambda: None)
+    f0 = wf.Instance(store, wf.Module(engine, program.wat()), [tick]).exports(store)["f0"]
+    assert f0(store, 0) > 0  # the accumulator moved: the calls that remain ran
+    assert 10**9 - store.get_fuel() < 20 * interrupt_ops.MAX_STEPS
+
+
+def test_instruction_programs_cover_every_shape_and_are_valid():
+    """Every instruction in ``instruction_ops.SHAPES`` makes a module Wasmtime accepts."""
+    import random
+
+    import wasmtime
+    from wasmfuzz.fuzz import instruction_ops
+    from wasmfuzz.fuzz.source import Unstructured
+    engine = wasmtime.Engine()
+    for name, shape in instruction_ops.SHAPES.items():
+        for k in range(3):
+            src = Unstructured(random.Random(f"{name}/{k}").randbytes(300))
+            program = instruction_ops.InstructionProgram(name, (shape(instruction_ops._Builder(src, name)),))
+            wasmtime.Module(engine, wat2wasm(program.wat()))
+    assert {"i32.rem_s", "br_table", "f64.promote_f32", "call_indirect", "memory.init", "i64.load32_s"} \
+        <= set(instruction_ops.SHAPES)
