@@ -6,7 +6,8 @@ of them structurally equal, so ``call_indirect`` must accept either), and
 element segments of every kind: active ones with function indices or with
 expressions that include explicit nulls, offsets that are constants or an
 imported global (which stops a lazy-init plan from folding them), passive
-and declarative ones. Each operation is its own exported function, so the
+and declarative ones; often a segment ends exactly at, one before or one
+past the end of its table, where a lazy plan must stop folding. Each operation is its own exported function, so the
 oracles compare the result of every operation, and the tables at the end.
 Function ``k`` returns ``100 + k`` (plus its argument), so a call through a
 table tells which function the slot held.
@@ -106,8 +107,9 @@ def program(src: Source) -> TableOpsProgram:
         exprs = boolean(src)
         items = tuple(ref() if exprs else src.int_in(0, nfuncs - 1) for _ in range(src.int_in(0, 6)))
         table = src.int_in(0, len(tables) - 1)
-        room = tables[table][0] - len(items)  # in bounds mostly; now and then one past
-        offset = None if boolean(src, 15) else src.int_in(0, max(0, room) + (1 if boolean(src, 10) else 0))
+        room = tables[table][0] - len(items)  # in bounds mostly; often ending at, one before or one past the end
+        end_edge = max(0, room + choice(src, (0, -1, 1)))
+        offset = None if boolean(src, 15) else end_edge if boolean(src, 40) else src.int_in(0, max(0, room))
         segments.append(Segment(mode, table, offset, items, exprs))
     bound = max(lo for lo, _ in tables) + 3
     index = lambda: 0xFFFFFFFF if boolean(src, 3) else src.int_in(0, bound)  # noqa: E731
