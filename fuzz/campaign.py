@@ -17,12 +17,17 @@ memory) is turned into a finding too, and the child is restarted on the
 same corpus until the time or run budget is spent.
 
 The progress line shows elapsed time, executions and their rate, coverage
-and corpus size as libFuzzer reports them, and findings saved so far.
+and corpus size as libFuzzer reports them, and findings saved so far. The
+same figures go, once a second at most, to ``FINDINGS/TARGET/stats.jsonl``
+as JSON lines (``campaign`` is the wall-clock start that tells campaigns in
+one file apart, ``time`` the seconds since it), appended as they come so a
+campaign that dies still leaves its curve; ``wasmfuzz report`` draws them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -44,6 +49,7 @@ COVERAGE = re.compile(r"cov: (\d+)")
 CORPUS = re.compile(r"corp: (\d+)")
 RATE = re.compile(r"exec/s:? (\d+)")
 ARTIFACTS = ("crash-", "timeout-", "oom-", "leak-")  # not slow-unit-: slow is not wrong
+STATS_FILE = "stats.jsonl"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     corpus = (args.corpus or root / "corpus" / args.target).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
     seeds = Path("corpus") / args.target
-    progress = Progress(args.target, findings.count(root, args.target))
+    progress = Progress(args.target, findings.count(root, args.target), stats=root / args.target / STATS_FILE)
     print(f"wasmfuzz fuzz {args.target}: runtime features fuzzed: {', '.join(supported()) or 'Wasm 2.0 only'}",
           file=sys.stderr)
     try:
@@ -115,18 +121,26 @@ def _have_atheris() -> bool:
 class Progress:
     target: str
     findings_before: int
+    stats: Path | None = None  # where the figures are appended (JSON lines), if anywhere
     execs: int = 0
     cov: int = 0
     corpus: int = 0
     rate: int = 0
     started: float = 0.0
     shown: float = 0.0
+    recorded: float = float("-inf")
 
     def __post_init__(self):
         self.started = time.monotonic()
+        self.wall_start = round(time.time(), 3)
+        if self.stats is not None:
+            self.stats.parent.mkdir(parents=True, exist_ok=True)
 
     def update(self, root: Path, force: bool = False) -> None:
         now = time.monotonic()
+        if self.stats is not None and (force or now - self.recorded >= 1):
+            self.recorded = now
+            self._record(root, now)
         interactive = sys.stderr.isatty()
         if not force and now - self.shown < (1 if interactive else 30):
             return
@@ -135,6 +149,13 @@ class Progress:
         line = (f"{self.target}: {now - self.started:7.0f}s  {self.execs} execs  {self.rate}/s  "
                 f"cov {self.cov}  corpus {self.corpus}  findings {found}")
         print(f"\r{line}\033[K" if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
+
+    def _record(self, root: Path, now: float) -> None:
+        line = {"campaign": self.wall_start, "time": round(now - self.started, 3), "execs": self.execs,
+                "rate": self.rate, "coverage": self.cov, "corpus": self.corpus,
+                "findings": findings.count(root, self.target) - self.findings_before}
+        with self.stats.open("a") as f:
+            f.write(json.dumps(line) + "\n")
 
     def finish(self, root: Path, interrupted: bool = False) -> int:
         self.update(root, force=True)

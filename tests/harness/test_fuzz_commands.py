@@ -43,6 +43,7 @@ DIV_MODULE = f"""(module {NOISE}
     (["repro", "/no/such/finding"], "no such file or directory"),
     (["shrink", "/no/such/finding"], "no such file or directory"),
     (["check", "/no/such/corpus"], "not a directory"),
+    (["report", "/no/such/findings"], "no campaign here"),
 ])
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2

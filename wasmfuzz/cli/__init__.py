@@ -33,6 +33,7 @@ SUBCOMMANDS = [
     Subcommand("repro", "wasmfuzz.fuzz.repro", "replay one finding or input and print its report"),
     Subcommand("shrink", "wasmfuzz.fuzz.shrink", "minimise a finding's module, keeping its divergence"),
     Subcommand("check", "wasmfuzz.fuzz.check", "replay a corpus through the oracles (CI gate, JUnit XML)"),
+    Subcommand("report", "wasmfuzz.fuzz.report", "chart a campaign's rate and coverage, and its findings by kind"),
 ]
 
 
