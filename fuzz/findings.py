@@ -7,7 +7,11 @@ configuration, checks, argument bytes), and the report (``report.txt``,
 ``finding.json`` with the divergence's fields and signature). It is written
 to a temporary directory and renamed into place, so a campaign killed at
 any moment leaves whole findings or none. A campaign keeps a few findings
-of each kind (``KEEP_PER_KIND``) and counts the rest.
+of each kind (``KEEP_PER_KIND``) and counts the rest, except that a finding
+of a known kind is still saved when it is a new *variant* of it (another
+step kind or configuration, ``variant``), up to ``KEEP_VARIANTS``: a kind met
+early and often (say, a trap at instantiation under fuel) must not hide a
+later bug with the same signature somewhere else (issue 18).
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ from wasmfuzz.runtime.binary.wat import wasm_tools
 from .case import TestCase
 
 KEEP_PER_KIND = 3
+KEEP_VARIANTS = 20
+
+
+def variant(d: dict) -> tuple[str, ...]:
+    """What tells two findings of one signature apart beyond their values: where
+    they diverged (instantiation or a call) and the two configurations, with
+    numbers (call indexes, budgets, deadlines) left out."""
+    where = "instantiation" if d["step"] == "instantiation" else "call"
+    return where, *(re.sub(r"\d+", "N", d[k]) for k in ("reference", "candidate"))
 
 
 def slug(signature: str) -> str:
@@ -33,12 +46,15 @@ def slug(signature: str) -> str:
 
 
 def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes | None = None) -> Path | None:
-    """Write one finding; None when this kind already has KEEP_PER_KIND of them."""
+    """Write one finding; None when this kind already has KEEP_PER_KIND of
+    them and this one is no new ``variant``."""
     kind_dir = root / target / slug(div.signature)
     kind_dir.mkdir(parents=True, exist_ok=True)
     fid = hashlib.sha1(data if data is not None else case.wasm).hexdigest()[:16]
     final = kind_dir / fid
-    if final.exists() or sum(1 for p in kind_dir.iterdir() if not p.name.startswith(".")) >= KEEP_PER_KIND:
+    kept = [p for p in kind_dir.iterdir() if not p.name.startswith(".")]
+    if final.exists() or len(kept) >= KEEP_PER_KIND and (
+            len(kept) >= KEEP_VARIANTS or variant(div.as_dict()) in {_variant_of(p) for p in kept}):
         return None
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=kind_dir))
     if data is not None:
@@ -48,6 +64,11 @@ def save(root: Path, target: str, case: TestCase, div: Divergence, data: bytes |
     (tmp / "finding.json").write_text(json.dumps({"target": target, **div.as_dict()}, indent=2) + "\n")
     os.replace(tmp, final)
     return final
+
+
+def _variant_of(directory: Path) -> tuple[str, ...] | None:
+    meta = directory / "finding.json"
+    return variant(json.loads(meta.read_text())) if meta.exists() else None
 
 
 def save_crash(root: Path, target: str, data: bytes, kind: str, details: str,
