@@ -218,7 +218,8 @@ class Engines:
     Store holds: a fuel budget, an epoch deadline and what happens there)
     are Stores of one Engine and instantiate one Module, as Wasmtime shares
     a Module between the Stores of an Engine: the module is decoded,
-    validated and compiled once. Sharing the Engine shares its epoch
+    validated and compiled once (and across Engines, once per distinct
+code-generation options: see ``module``). Sharing the Engine shares its epoch
     counter, which changes nothing observed: every execution sets its
     deadline relative to the current epoch right before each call, and
     executions run one after the other. A Module that fails to compile is
@@ -227,6 +228,7 @@ class Engines:
     def __init__(self):
         self._engines: dict[tuple, object] = {}
         self._modules: dict[tuple[int, bytes], object] = {}
+        self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
 
     def engine(self, spec: ExecutionSpec):
         settings = spec.settings()
@@ -241,10 +243,19 @@ class Engines:
         return engine
 
     def module(self, api, engine, wasm: bytes):
+        """The Module of ``wasm`` for ``engine``. wasmfuzz Modules after the
+        first share what they can with it (``shared_with``): one decoding and
+        validation, and one compilation per distinct code-generation options."""
         key = (id(engine), wasm)  # the engine is kept in self._engines: its id is not reused
         module = self._modules.get(key)
         if module is None:
-            module = self._modules[key] = api.Module(engine, wasm)
+            if api.__name__ == "wasmfuzz.runtime":
+                first = self._first.get(wasm)
+                module = api.Module(engine, wasm, shared_with=first)
+                self._first.setdefault(wasm, module)
+            else:
+                module = api.Module(engine, wasm)
+            self._modules[key] = module
         return module
 
 

@@ -21,23 +21,48 @@ _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
 class Module:
     """A compiled WebAssembly module, shareable by any number of instances."""
 
-    def __init__(self, engine: Engine, wasm: str | bytes):
+    def __init__(self, engine: Engine, wasm: str | bytes, *, shared_with: "Module | None" = None):
+        """Decode, validate and prepare ``wasm`` for ``engine``; raises
+        WasmtimeError if it is malformed or invalid.
+
+        ``shared_with`` (not in wasmtime-py) is a Module of the same bytes made
+        for another engine: whatever depends only on what both engines'
+        configurations agree on is taken from it instead of being done again,
+        the decoded and validated module (same proposals), the initialisation
+        plan and memory images (same image settings) and the compiled code
+        (same code-generation options too), as a Wasmtime Module is shared by
+        every Store of its Engine. The fuzzing oracles, which run one module
+        under several configurations, compile it once per distinct
+        code-generation options this way."""
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         binary = to_wasm(wasm)
+        if shared_with is not None and shared_with._wasm != binary:
+            raise ValueError("shared_with must be a Module of the same bytes")
         self.engine = engine
         self._wasm = binary
-        self._info: ModuleInfo = decode_module(binary, engine.features)
-        validate(self._info, engine.features)
-        name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
+        other = shared_with if shared_with is not None and shared_with.engine.features == engine.features else None
+        if other is not None:
+            self._info: ModuleInfo = other._info
+        else:
+            self._info = decode_module(binary, engine.features)
+            validate(self._info, engine.features)
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
                                  epochs=engine._epoch_interruption, layout=default_layout())
-        plan = compute_plan(self._info, engine._dense_image_size if engine._memory_init_cow else None)
+        self._image_limit = engine._dense_image_size if engine._memory_init_cow else None
+        if other is not None and other._image_limit == self._image_limit:
+            plan, self._memory_images = other._code.plan, other._memory_images
+            if other._code.options == options:
+                self._code = other._code
+                return
+        else:
+            plan = compute_plan(self._info, self._image_limit)
+            sigs = self._info.memory_sigs()
+            # The copy-on-write images of the memories the init plan folded, by memory index.
+            self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
+                                   for i, image in plan.images.items()}
+        name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
         self._code = ModuleCode(self._info, name, PythonCompiler(), options, LIBCALLS, plan)
-        sigs = self._info.memory_sigs()
-        # The copy-on-write images of the memories the init plan folded, by memory index.
-        self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
-                               for i, image in plan.images.items()}
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

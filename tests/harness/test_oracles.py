@@ -117,3 +117,70 @@ def test_engine_crashing_while_state_is_read_is_a_divergence(monkeypatch):
     with pytest.raises(Divergence) as info:
         compare(wat2wasm(WAT), ExecutionSpec(), [WASMTIME], lambda exports: [])
     assert info.value.aspect == "reading tables" and info.value.kind.startswith("crashed (KeyError")
+
+
+def test_same_bytes_compares_in_place_or_by_copy():
+    import mmap
+
+    from wasmfuzz.oracles.memcmp import same_bytes
+    a, b = mmap.mmap(-1, 1 << 16), mmap.mmap(-1, 1 << 16)
+    va, vb = memoryview(a), memoryview(b)
+    assert same_bytes(va, vb)
+    b[65535] = 1
+    assert not same_bytes(va, vb)
+    assert not same_bytes(memoryview(bytes(65535)), memoryview(bytes(65536)))  # read-only: copies compared
+    assert same_bytes(memoryview(bytes(4)), memoryview(bytearray(4)))
+    va.release(), vb.release()
+    a.resize(1 << 17)  # nothing left pinned
+
+
+GROW = """(module (memory (export "mem") 1 4)
+  (func (export "grow") (result i32) (i32.store (i32.const 70000) (memory.grow (i32.const 1))) (memory.size)))"""
+
+
+def test_memories_compared_in_place_can_still_grow():
+    from wasmfuzz.oracles.pairs import LAZY_VS_EAGER
+    verdict = compare(wat2wasm(GROW), ExecutionSpec(lazy_init=True), [WASMTIME, LAZY_VS_EAGER],
+                      lambda exports: [_call("grow")] * 3)
+    assert verdict.steps == 3 and not verdict.poisoned
+
+
+def test_executions_of_one_comparison_share_engines_and_compiled_code():
+    from wasmfuzz.oracles.execution import ApiExecution, Engines
+    engines = Engines()
+    lazy, eager = ApiExecution(ExecutionSpec(lazy_init=True), engines), ApiExecution(ExecutionSpec(lazy_init=False),
+                                                                                       engines)
+    pooled = ApiExecution(ExecutionSpec(lazy_init=True, pooling=True), engines)
+    fuel_a = ApiExecution(ExecutionSpec(fuel=10), engines)
+    fuel_b = ApiExecution(ExecutionSpec(fuel=1 << 40), engines)
+    assert fuel_a.engine is fuel_b.engine and lazy.engine is not eager.engine is not pooled.engine
+    wasm = wat2wasm(WAT)
+    for e in (lazy, eager, pooled, fuel_a, fuel_b):
+        assert e.instantiate(wasm).status == RETURNED
+    modules = {name: engines.module(e.api, e.engine, wasm) for name, e in
+               (("lazy", lazy), ("eager", eager), ("pooled", pooled), ("fuel", fuel_a))}
+    assert engines.module(fuel_b.api, fuel_b.engine, wasm) is modules["fuel"]  # one Module, two Stores
+    assert modules["pooled"]._code is modules["lazy"]._code  # same code-generation options
+    assert modules["eager"]._code is not modules["lazy"]._code and modules["eager"]._info is modules["lazy"]._info
+
+
+def test_table_elements_name_their_function_types():
+    wat = """(module (type $a (func (param i32) (result i64))) (type $b (func))
+      (func $f (type $a) (i64.const 0)) (func $g (type $b))
+      (table (export "t") 6 funcref) (elem (i32.const 0) func $f $g $f $g $f))"""
+    from wasmfuzz.oracles.execution import ApiExecution
+    for engine in ("wasmtime", "wasmfuzz"):
+        e = ApiExecution(ExecutionSpec(engine))
+        assert e.instantiate(wat2wasm(wat)).status == RETURNED
+        assert [v.ref for v in e.tables()["t"]] == ["(i32) -> (i64)", "() -> ()"] * 2 + ["(i32) -> (i64)", "null"]
+
+
+def test_swarm_keeps_the_always_pairs_and_draws_the_others_from_the_seed():
+    from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, swarm
+    others = [p for p in PAIRS.values() if p not in (WASMTIME, LAZY_VS_EAGER)]
+    drawn = [swarm(bytes([i, 7]), (WASMTIME, LAZY_VS_EAGER), others, 0.2) for i in range(200)]
+    assert all(d[:2] == (WASMTIME.name, LAZY_VS_EAGER.name) for d in drawn)
+    assert {name for d in drawn for name in d[2:]} == {p.name for p in others}  # each drawn for some inputs
+    assert 2.5 < sum(map(len, drawn)) / len(drawn) < 4
+    assert drawn == [swarm(bytes([i, 7]), (WASMTIME, LAZY_VS_EAGER), others, 0.2) for i in range(200)]
+    assert swarm(b"x", (WASMTIME,), others, 0.0) == (WASMTIME.name,)
