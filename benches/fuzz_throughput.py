@@ -129,6 +129,9 @@ def child(args: argparse.Namespace) -> None:
     import wasmfuzz
     from wasmfuzz.fuzz import targets
     assert Path(wasmfuzz.__file__).resolve().parent.parent == Path(args.root).resolve(), wasmfuzz.__file__
+    if args.target not in targets.NAMES:  # an older checkout may lack a newer target
+        Path(args.child_json).write_text(json.dumps({"target": args.target, "absent": True}))
+        return
     targets.load(args.target)
     timers = Timers()
     missing = timers.install()
@@ -176,7 +179,8 @@ def child(args: argparse.Namespace) -> None:
 
 # ----- the parent: every target, alternating checkouts -----
 
-def measure(root: Path, target: str, seconds: float, no_coverage: bool) -> dict:
+def measure(root: Path, target: str, seconds: float, no_coverage: bool) -> dict | None:
+    """One run of ``target`` at checkout ``root``; None if that checkout has no such target."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "child.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", target, "--root", str(root),
@@ -186,6 +190,8 @@ def measure(root: Path, target: str, seconds: float, no_coverage: bool) -> dict:
             tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
             raise SystemExit(f"fuzz_throughput: {target} at {root} produced no figures (exit {done.returncode}):\n{tail}")
         result = json.loads(out.read_text())
+    if result.get("absent"):
+        return None
     timed = sum(result["phases"].values())
     result["phases"]["other"] = max(0.0, result["seconds"] - timed)
     result["rate"] = result["execs"] / result["seconds"] if result["seconds"] else 0.0
@@ -245,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             if rnd % 2:
                 order.reverse()  # neither checkout always goes first
             for label, root in order:
-                runs[(label, target)].append(measure(root, target, args.seconds, args.no_coverage))
+                result = measure(root, target, args.seconds, args.no_coverage)
+                if result is not None:
+                    runs[(label, target)].append(result)
     mode = "in process, no coverage" if args.no_coverage else "under atheris"
     print(f"fuzz throughput, {mode}, {args.seconds:g} s x {args.rounds} per target and checkout")
     header = f"{'target':13} {'checkout':9} {'execs/s':>8}  " + "  ".join(f"{p[:6]:>6}" for p in PHASES)
@@ -253,12 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     report = {"mode": mode, "seconds": args.seconds, "rounds": args.rounds, "targets": {}}
     for target in names:
         for label in checkouts:
+            if not runs[(label, target)]:
+                print(f"{target:13} {label:9} {'absent':>8}")
+                continue
             m = merge(runs[(label, target)])
             report["targets"].setdefault(target, {})[label] = m
             shares = "  ".join(f"{m['shares'][p]:6.0%}" for p in PHASES)
             errors = f"  ({m['errors']} crashed)" if m["errors"] else ""
             print(f"{target:13} {label:9} {m['rate']:8.1f}  {shares}{errors}")
-        if args.baseline:
+        if args.baseline and all(runs[(label, target)] for label in checkouts):
             ratio = report["targets"][target]["this"]["rate"] / max(report["targets"][target]["baseline"]["rate"], 1e-9)
             print(f"{target:13} {'ratio':9} {ratio:8.2f}x")
     if args.json:

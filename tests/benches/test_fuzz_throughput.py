@@ -1,0 +1,58 @@
+"""benches/fuzz_throughput.py runs every way it is meant to, and its time
+shares add up (no rate is asserted: at one second a target means nothing)."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from bench_support import BENCHES, load_script
+
+SCRIPT = BENCHES / "fuzz_throughput.py"
+
+
+def run(tmp_path, *flags):
+    out = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--json", str(out), *flags],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text()), done.stdout
+
+
+def check_figures(report, targets):
+    assert set(report["targets"]) == set(targets)
+    for target in targets:
+        m = report["targets"][target]["this"]
+        assert m["execs"] > 0 and m["rate"] > 0 and m["errors"] == 0
+        assert m["untimed"] == []  # every probe found its entry point
+        assert abs(sum(m["shares"].values()) - 1) < 0.02 and min(m["shares"].values()) >= 0
+
+
+def test_under_atheris(tmp_path):
+    pytest.importorskip("atheris")
+    report, out = run(tmp_path, "--targets", "differential,memory")
+    check_figures(report, ["differential", "memory"])
+    assert report["mode"] == "under atheris" and "differential" in out
+    shares = report["targets"]["differential"]["this"]["shares"]
+    assert shares["generation"] > 0 and shares["compilation"] > 0 and shares["comparison"] > 0
+
+
+def test_without_coverage(tmp_path):
+    report, _ = run(tmp_path, "--no-coverage", "--targets", "validate")
+    check_figures(report, ["validate"])
+
+
+def test_unknown_target_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--targets", "nonsense"], capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown targets" in done.stderr
+
+
+def test_timers_count_nested_time_once_in_the_inner_phase():
+    bench = load_script("fuzz_throughput")
+    timers = bench.Timers()
+    inner = timers.wrap(lambda: time.sleep(0.05), "compilation")
+    outer = timers.wrap(lambda: (time.sleep(0.05), inner()), "execution")
+    outer()
+    assert 0.045 < timers.totals["compilation"] < 0.09
+    assert 0.045 < timers.totals["execution"] < 0.09  # its own time, not the compile inside it
