@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
 from wasmfuzz.oracles.validation import check_validation
+from wasmfuzz.oracles.wasi import PAIR as WASI
+from wasmfuzz.oracles.wasi import check_wasi
 
 from .calls import call_plan
 
@@ -33,9 +35,11 @@ class TestCase:
         """Run every check; raises ``Divergence`` at the first disagreement."""
         if VALIDATION in self.checks:
             check_validation(self.wasm, self.spec)
-        pairs = [PAIRS[name] for name in self.checks if name != VALIDATION]
+        if WASI in self.checks:  # args: where the program writes host-dependent bytes (oracles.wasi)
+            check_wasi(self.wasm, self.spec, self.args)
+        pairs = [PAIRS[name] for name in self.checks if name not in (VALIDATION, WASI)]
         if not pairs:
-            return Verdict(compared=[VALIDATION])
+            return Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
         return compare(self.wasm, self.spec, pairs, call_plan(self.args, self.invocations))
 
     def with_wasm(self, wasm: bytes) -> "TestCase":
@@ -49,7 +53,7 @@ class TestCase:
     @classmethod
     def from_json(cls, text: str, wasm: bytes) -> "TestCase":
         d = json.loads(text)
-        unknown = [name for name in d["checks"] if name not in PAIRS and name != VALIDATION]
+        unknown = [name for name in d["checks"] if name not in PAIRS and name not in (VALIDATION, WASI)]
         if unknown:
             raise ValueError(f"unknown checks {unknown} (known: {', '.join([*PAIRS, VALIDATION])})")
         return cls(wasm, ExecutionSpec.from_dict(d["spec"]), tuple(d["checks"]), bytes.fromhex(d["args"]),

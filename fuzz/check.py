@@ -22,6 +22,7 @@ from xml.etree import ElementTree as ET
 
 from wasmfuzz.oracles import PAIRS, Divergence
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
+from wasmfuzz.oracles.wasi import PAIR as WASI
 
 from . import entries
 
@@ -32,8 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def all_oracles(entry: entries.Entry) -> entries.Entry:
-    """A saved test case goes through every pair (a validation case stays one)."""
-    if entry.case is None or VALIDATION in entry.case.checks:
+    """A saved test case goes through every pair (a validation or WASI case stays one)."""
+    if entry.case is None or VALIDATION in entry.case.checks or WASI in entry.case.checks:
         return entry
     return replace(entry, case=replace(entry.case, checks=tuple(PAIRS)))
 

@@ -82,7 +82,14 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     if host_write:
         flags |= os.O_RDWR if read else os.O_WRONLY
     with beneath(directory.fd, _whole_path(path), follow) as (dir_fd, name):
-        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
+        try:
+            fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
+        except NotADirectoryError:
+            # Linux checks O_DIRECTORY before O_NOFOLLOW; Wasmtime's cap-std
+            # finds the symlink first: ELOOP (found by the wasi target).
+            if flags & os.O_DIRECTORY and stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                raise WasiError(Errno.LOOP) from None
+            raise
     try:
         if stat.S_ISDIR(os.fstat(fd).st_mode):
             return directory.child(fd, read)
@@ -125,6 +132,8 @@ def readlink_at(directory: Directory, path: str) -> bytes:
 def symlink_at(directory: Directory, target: str, path: str) -> None:
     if target.startswith("/"):  # a link that could only ever point outside the sandbox
         raise WasiError(Errno.PERM)
+    if "\0" in target:  # no host call can take it
+        raise WasiError(Errno.INVAL)
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
         if name.endswith("/"):  # only a directory can be named so: exists (EEXIST) or ENOTDIR/ENOENT
             os.stat(name, dir_fd=dir_fd)
@@ -149,11 +158,16 @@ def rename_at(src: Directory, src_path: str, dst: Directory, dst_path: str) -> N
         os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
 
 
-def new_times(current: os.stat_result, atim: int, mtim: int, fst_flags: int) -> tuple[int, int] | None:
-    """The (atime, mtime) in ns that ``fst_flags`` asks for, or None for no change."""
+def check_fst_flags(fst_flags: int) -> None:
+    """A time both given and "now" is EINVAL, checked before anything else
+    (Wasmtime: before the descriptor is looked up)."""
     if (fst_flags & FSTFLAGS_ATIM and fst_flags & FSTFLAGS_ATIM_NOW) or \
             (fst_flags & FSTFLAGS_MTIM and fst_flags & FSTFLAGS_MTIM_NOW):
         raise WasiError(Errno.INVAL)
+
+
+def new_times(current: os.stat_result, atim: int, mtim: int, fst_flags: int) -> tuple[int, int] | None:
+    """The (atime, mtime) in ns that ``fst_flags`` asks for (``check_fst_flags`` passed)."""
     now = time.time_ns()
 
     def pick(value, set_flag, now_flag, old):

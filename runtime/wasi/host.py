@@ -130,9 +130,12 @@ def define_wasi(linker) -> None:
 # --- arguments, environment, clocks, random, process ---------------------------------------
 
 def _write_strings(mem: GuestMemory, items: list[bytes], pointers: int, buffer: int) -> None:
+    """Pointer, string, NUL, each written (or failing) on its own, as Wasmtime
+    does: a buffer that ends inside a string keeps the bytes that fit."""
     for i, item in enumerate(items):
         mem.put_u32(pointers + 4 * i, buffer)
-        mem.write(buffer, item + b"\0")
+        mem.write(buffer, item)
+        mem.write(buffer + len(item), b"\0")
         buffer += len(item) + 1
 
 
@@ -143,8 +146,8 @@ def args_get(ctx: WasiContext, mem: GuestMemory, argv: int, argv_buf: int):
 
 @wasi(U32, U32)
 def args_sizes_get(ctx, mem, count_out, size_out):
+    mem.put_u32(size_out, sum(len(a) + 1 for a in ctx.argv))  # size first, as Wasmtime writes them
     mem.put_u32(count_out, len(ctx.argv))
-    mem.put_u32(size_out, sum(len(a) + 1 for a in ctx.argv))
 
 
 def _environ(ctx) -> list[bytes]:
@@ -159,8 +162,8 @@ def environ_get(ctx, mem, environ, environ_buf):
 @wasi(U32, U32)
 def environ_sizes_get(ctx, mem, count_out, size_out):
     env = _environ(ctx)
+    mem.put_u32(size_out, sum(len(e) + 1 for e in env))  # size first, as Wasmtime writes them
     mem.put_u32(count_out, len(env))
-    mem.put_u32(size_out, sum(len(e) + 1 for e in env))
 
 
 def _clock(ctx: WasiContext, clock_id: int) -> int:
@@ -298,6 +301,7 @@ def fd_filestat_set_size(ctx, mem, fd, size):
 
 @wasi(U32, U64, U64, FSTFLAGS)
 def fd_filestat_set_times(ctx, mem, fd, atim, mtim, fst_flags):
+    fs.check_fst_flags(fst_flags)
     fs.set_times(ctx.fds.get_as(fd, (File, Directory)), atim, mtim, fst_flags)
 
 
@@ -364,6 +368,8 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
         mem.check(buf, length)  # a file is read straight into the whole buffer
         data = os.pread(desc.fd, length, desc.position)
         desc.position += len(data)
+    elif not length and getattr(desc.stream, "file_has_more", lambda: False)():
+        raise WasiError(Errno.INTR)  # Wasmtime's answer to reading nothing from a stdin file with data left
     else:
         data = desc.stream.read(min(length, STREAM_READ_MAX)) if length else b""
     mem.write(buf, data)
@@ -483,6 +489,7 @@ def path_filestat_get(ctx, mem, fd, flags, path, path_len, out):
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, U64, U64, FSTFLAGS)
 def path_filestat_set_times(ctx, mem, fd, flags, path, path_len, atim, mtim, fst_flags):
+    fs.check_fst_flags(fst_flags)
     directory = _dir(ctx, fd)
     fs.set_times_at(directory, bool(flags), mem.path(path, path_len), atim, mtim, fst_flags)
 

@@ -51,6 +51,8 @@ def beneath(root_fd: int, path: str, follow: bool) -> Iterator[tuple[int, str]]:
 
 
 def _walk(stack: list[int], path: str, follow: bool) -> tuple[int, str]:
+    if "\0" in path:  # no host call can take it (Wasmtime: EINVAL making the C string)
+        raise WasiError(Errno.INVAL)
     if not path:
         raise WasiError(Errno.NOENT)
     if path.startswith("/"):

@@ -39,6 +39,7 @@ from wasmfuzz.runtime.errors import Trap, TrapCode
 from wasmfuzz.runtime.vm import atomics, interrupts, libcalls, membuf
 from wasmfuzz.runtime.vm import context as vm
 from wasmfuzz.runtime.vm.libcalls import LIBCALLS
+from wasmfuzz.runtime.wasi import fdtable
 
 MAIN_JOB = "differential"
 
@@ -248,6 +249,14 @@ def epoch_deadline_compared_strictly(mp):
     mp.setattr(interrupts.StoreContext, "set_deadline", set_deadline)
 
 
+def closed_descriptor_numbers_not_reused(mp):
+    def close(self, fd):
+        self.get(fd).close()
+        del self.used[fd]  # the bug: the number is not put back for the next open
+
+    mp.setattr(fdtable.FdTable, "close", close)
+
+
 NO_SLOT_REUSE = ("every execution builds its own engine, so no pooled slot is ever reused; needs one pooling "
                  "engine per campaign (issue 18, main-job change)")
 
@@ -282,6 +291,9 @@ BUGS = [
                ("threads",)),
     PlantedBug("epoch deadline compared with > instead of >=", "epoch", epoch_deadline_compared_strictly, 800,
                ("epoch",)),
+    PlantedBug("WASI: a closed descriptor's number is not reused", "wasi", closed_descriptor_numbers_not_reused,
+               2000, pending="the wasi target still finds real WASI differences first (PERM vs INVAL on input 180), "
+                             "and its findings vary between runs"),
 ]
 
 

@@ -1,0 +1,172 @@
+"""The WASI oracle: one WASI program on wasmfuzz and on Wasmtime, each in a
+fresh scratch tree populated identically, and everything observable compared.
+
+Compared, in this order: how the run ended (returned, exit code, trap code,
+or an error such as wiggle's for a bad argument), fuel consumed when
+metered, every byte of guest memory (each call's errno is stored there by
+the program, and every result a call wrote), stdout and stderr, and the host
+tree afterwards (names, types, file sizes and contents, symlink targets),
+including the directory the sandbox sits in, so a write that escapes it is
+seen. Allowed to differ, each for a reason given where it is masked:
+inode numbers and times (``_mask``).
+
+The tree (``populate``) is a preopen ``/sandbox`` (fd 3) holding files,
+a directory, and symlinks of every kind, ``/ro`` (fd 4) the same tree's
+``dir`` read-only, and a file ``outside`` beside the sandbox that no call
+may reach.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+from .divergence import Divergence
+from .spec import ExecutionSpec
+
+PAIR = "wasmfuzz wasi vs wasmtime wasi"
+STDIN = b"line one\nline two\n" * 20
+
+
+def populate(parent: Path) -> Path:
+    """The scratch tree under ``parent``; returns the sandbox directory."""
+    root = parent / "sandbox"
+    (root / "dir" / "sub").mkdir(parents=True)
+    (root / "hello.txt").write_bytes(b"hello\n")
+    (root / "big").write_bytes(bytes(range(256)) * 16)
+    (root / "empty").write_bytes(b"")
+    (root / "dir" / "inner.txt").write_bytes(b"inner\n")
+    (root / "\u00e9t\u00e9").write_bytes(b"summer")
+    for name, target in (("link", "hello.txt"), ("dirlink", "dir"), ("dangling", "nowhere"), ("loop", "loop"),
+                         ("abs", "/etc/passwd"), ("escape", "../outside")):
+        os.symlink(target, root / name)
+    (parent / "outside").write_bytes(b"not yours\n")
+    return root
+
+
+def snapshot(parent: Path) -> list[tuple]:
+    """Every entry under ``parent``: path, type, and contents or link target
+    (directory sizes and all times are the host's own, not compared)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(parent):
+        for name in sorted(dirnames + filenames):
+            p = Path(dirpath) / name
+            rel = os.fsdecode(p.relative_to(parent))
+            if p.is_symlink():
+                out.append((rel, "symlink", os.readlink(p)))
+            elif p.is_dir():
+                out.append((rel, "dir", ""))
+            elif p.is_file():
+                out.append((rel, "file", p.read_bytes()))
+            else:
+                out.append((rel, "other", ""))
+    return sorted(out)
+
+
+def run(api, wasm: bytes, fuel: int | None, settings: dict | None = None) -> dict:
+    """Run ``_start`` of ``wasm`` with the WASI API of ``api`` (wasmfuzz.runtime
+    or wasmtime) in a fresh tree; everything observable, unmasked."""
+    with tempfile.TemporaryDirectory(prefix="wasmfuzz-wasi-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "scratch").mkdir()
+        root = populate(tmp / "scratch")
+        (tmp / "stdin").write_bytes(STDIN)
+        config = api.Config()
+        for name, value in (settings or {}).items():
+            setattr(config, name, value)
+        config.consume_fuel = fuel is not None
+        engine = api.Engine(config)
+        store = api.Store(engine)
+        wasi = api.WasiConfig()
+        wasi.argv = ["prog", "arg one", "\u00e9"]
+        wasi.env = [["K", "V"], ["EMPTY", ""]]
+        wasi.stdin_file = str(tmp / "stdin")
+        wasi.stdout_file = str(tmp / "stdout")
+        wasi.stderr_file = str(tmp / "stderr")
+        wasi.preopen_dir(str(root), "/sandbox")
+        wasi.preopen_dir(str(root / "dir"), "/ro", False)
+        store.set_wasi(wasi)
+        if fuel is not None:
+            store.set_fuel(fuel)
+        linker = api.Linker(engine)
+        linker.define_wasi()
+        instance = linker.instantiate(store, api.Module(engine, wasm))
+        exports = instance.exports(store)
+        try:
+            exports["_start"](store)
+            ended = "returned"
+        except api.ExitTrap as e:
+            ended = f"exit {e.code}"
+        except api.Trap as e:
+            ended = f"trap {e.trap_code.name if e.trap_code is not None else None}"
+        except api.WasmtimeError:
+            ended = "error"  # wiggle's refusal of an argument (text is each engine's own)
+        memory = exports["memory"]
+        return {"ended": ended,
+                "fuel": fuel - store.get_fuel() if fuel is not None and ended == "returned" else None,
+                "memory": bytes(memory.read(store, 0, memory.data_len(store))),
+                "stdout": (tmp / "stdout").read_bytes(), "stderr": (tmp / "stderr").read_bytes(),
+                "tree": snapshot(tmp / "scratch")}
+
+
+def _mask(memory: bytes, volatile: list) -> bytes:
+    """``memory`` with the host-dependent bytes zeroed: a filestat's ``ino``
+    (Wasmtime's hash of the host's device and inode: the two trees are
+    different host files) and its three times (the trees were made, and
+    changed, at different instants); a directory entry's ``d_ino`` likewise."""
+    mem = bytearray(memory)
+
+    def zero(start: int, end: int) -> None:
+        if 0 <= start and end <= len(mem):
+            mem[start:end] = bytes(end - start)
+
+    for v in volatile:
+        if v[0] == "stat":
+            zero(v[1] + 8, v[1] + 16)
+            zero(v[1] + 40, v[1] + 64)
+        elif v[0] == "dirents":
+            _, buf, length, used_at = v
+            if used_at + 4 > len(mem) or buf + length > len(mem):
+                continue
+            used = min(struct.unpack_from("<I", mem, used_at)[0], length)
+            at = 0
+            while at + 24 <= used:
+                zero(buf + at + 8, buf + at + 16)
+                at += 24 + struct.unpack_from("<I", mem, buf + at + 16)[0]
+    return bytes(mem)
+
+
+def check_wasi(wasm: bytes, spec: ExecutionSpec, volatile_json: bytes) -> None:
+    """Raise Divergence if the program differs on wasmfuzz and Wasmtime."""
+    import wasmtime
+
+    from wasmfuzz import runtime
+    volatile = json.loads(volatile_json or b"[]")
+    settings = {k: v for k, v in spec.settings().items() if k != "consume_fuel"}
+    theirs = run(wasmtime, wasm, spec.fuel)
+    ours = run(runtime, wasm, spec.fuel, settings)
+    for aspect in ("ended", "fuel", "memory", "stdout", "stderr", "tree"):
+        a, b = theirs[aspect], ours[aspect]
+        if aspect == "memory":
+            a, b = _mask(a, volatile), _mask(b, volatile)
+        if a != b:
+            expected, actual = _describe(aspect, a, b)
+            raise Divergence(PAIR, f"wasmtime[fuel={spec.fuel}]", f"wasmfuzz[fuel={spec.fuel}]", "_start",
+                             aspect, expected, actual,
+                             kind=f"{theirs['ended']} vs {ours['ended']}" if aspect == "ended" else "")
+
+
+def _describe(aspect: str, a, b) -> tuple[str, str]:
+    """The two sides of a difference, short: memories and outputs from the
+    first differing byte, trees by the entries only one side has."""
+    if isinstance(a, bytes):
+        at = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+        return (f"{len(a)} bytes, from {at:#x}: {a[at:at + 32].hex()}",
+                f"{len(b)} bytes, from {at:#x}: {b[at:at + 32].hex()}")
+    if aspect == "tree":
+        return repr(sorted(set(a) - set(b))[:8]), repr(sorted(set(b) - set(a))[:8])
+    return str(a), str(b)
+
