@@ -10,8 +10,12 @@ are accepted and have no effect here, since there is no native code.
 
 from __future__ import annotations
 
+import platform
+import tomllib
+
 from .binary.features import DEFAULTS, Features
 from .errors import WasmtimeError
+from .managed import Managed
 from .vm.allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
 from .vm.interrupts import EpochCounter
 
@@ -30,16 +34,24 @@ _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "
                 "wasm_exceptions", "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
                 "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
-# Native-code tuning with no meaning for a Python backend.
+# Native-code tuning with no meaning for a Python backend (values checked as
+# wasmtime-py checks them, in _CHOICES and _check_cache, then kept unused).
 _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_canonicalization",
-              "strategy", "profiler", "cache", "debug_info", "parallel_compilation",
+              "strategy", "profiler", "cache", "debug_info", "parallel_compilation", "target",
               "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
               "memory_may_move", "native_unwind_info", "macos_use_mach_ports",
               "signals_based_traps", "wasm_relaxed_simd_deterministic", "gc_support")
 
 
-class Config:
-    """Engine-wide settings. Properties are write-only, as in wasmtime-py.
+_CHOICES = {"strategy": ("auto", "cranelift"), "cranelift_opt_level": ("none", "speed", "speed_and_size"),
+            "profiler": ("none", "jitdump", "vtune", "perfmap")}
+# Architectures of the target triples Wasmtime can compile for.
+_ARCHITECTURES = ("x86_64", "aarch64", "riscv64gc", "s390x", "pulley32", "pulley64", "pulley32be", "pulley64be")
+
+
+class Config(Managed):
+    """Engine-wide settings. Properties are write-only, as in wasmtime-py;
+    an ``Engine`` made from a Config consumes it (a second one is refused).
 
     Beyond wasmtime-py's settings, four of Wasmtime's own (Rust API) are here:
     ``table_lazy_init`` (default True: function references and funcref table
@@ -68,6 +80,13 @@ class Config:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
+        self._check_open()
+        if name in _CHOICES and value not in _CHOICES[name]:
+            raise WasmtimeError(f"unknown {name.replace('_', ' ')}: {value}")
+        if name == "cache":
+            _check_cache(value)
+        elif name == "target":
+            _check_target(value)
         if name in _FEATURE_SWITCHES:
             self._features = self._features.with_(**{_FEATURE_SWITCHES[name]: _bool(name, value)})
         elif name in _UNSUPPORTED:
@@ -109,9 +128,57 @@ class Config:
     def __getattr__(self, name: str):
         raise AttributeError(f"Config.{name} is write-only")
 
+    def cranelift_flag_enable(self, flag: str) -> None:
+        """Accepted for wasmtime-py programs; Cranelift's flags tune native code."""
+        self._check_open()
+        if not isinstance(flag, str):
+            raise TypeError("expected a str")
+
+    def cranelift_flag_set(self, key: str, value: str) -> None:
+        """Accepted for wasmtime-py programs; Cranelift's flags tune native code."""
+        self._check_open()
+        if not isinstance(key, str):
+            raise TypeError("expected a str for key")
+        if not isinstance(value, str):
+            raise TypeError("expected a str for value")
+
     @property
     def features(self) -> Features:
         return self._features
+
+
+def _check_cache(value) -> None:
+    """True, or the path of a readable TOML cache configuration, as Wasmtime
+    requires; the cache itself has nothing to hold here."""
+    if isinstance(value, bool):
+        if not value:
+            raise WasmtimeError("caching cannot be explicitly disabled")
+        return
+    if not isinstance(value, str):
+        raise TypeError("expected a bool or a str")
+    try:
+        with open(value, "rb") as f:
+            tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise WasmtimeError(f"failed to load the cache configuration {value}: {e}") from None
+
+
+def _check_target(triple) -> None:
+    """A target triple Wasmtime knows (architecture-vendor-system[-environment]).
+    Generated Python runs on any host, so any known target is as good as the host's."""
+    if not isinstance(triple, str):
+        raise TypeError("expected a str")
+    parts = triple.split("-")
+    if not 3 <= len(parts) <= 4 or parts[0] not in _ARCHITECTURES or not all(parts):
+        raise WasmtimeError(f"unrecognized target triple: {triple} (host: {host_triple()})")
+
+
+def host_triple() -> str:
+    """This machine's triple, as Wasmtime names it."""
+    system = platform.system().lower()
+    vendor, system = ("apple", "darwin") if system == "darwin" else ("unknown", f"{system}-gnu"
+                                                                     if system == "linux" else system)
+    return f"{platform.machine().replace('arm64', 'aarch64')}-{vendor}-{system}"
 
 
 def _bool(name: str, value) -> bool:
@@ -120,13 +187,15 @@ def _bool(name: str, value) -> bool:
     return value
 
 
-class Engine:
+class Engine(Managed):
     """Compilation settings shared by modules and stores, and the epoch counter."""
 
     def __init__(self, config: Config | None = None):
         if config is not None and not isinstance(config, Config):
             raise TypeError("expected a Config")
         config = config or Config()
+        config._check_open()
+        config.close()  # consumed, as wasmtime-py's Engine takes ownership of it
         self._features = config._features
         self._consume_fuel = config._consume_fuel
         self._epoch_interruption = config._epoch_interruption
@@ -146,6 +215,7 @@ class Engine:
 
     def increment_epoch(self) -> None:
         """Advance the epoch by one. Safe to call from any thread."""
+        self._check_open()
         self._epoch.increment()
 
     def is_pulley(self) -> bool:

@@ -20,6 +20,7 @@ import weakref
 from .binary.module_info import FuncSig
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES
 from .binary.values import to_f32
+from .arguments import StoreLike
 from .errors import Frame, Trap, TrapCode, WasmtimeError
 from .types import FuncType
 from .value import Val
@@ -131,15 +132,21 @@ class Func:
         return f"<Func {self._ref.type}>"
 
 
-class Caller:
+class Caller(StoreLike):
     """What a host function defined with ``access_caller=True`` gets first:
-    the exports of the calling instance (``caller["memory"]``, ``caller.get``)."""
+    the exports of the calling instance (``caller["memory"]``, ``caller.get``).
+    It stands for the store in calls made during the host call, and is
+    invalidated when the host call returns or raises (``get`` then answers
+    None), as in wasmtime-py: the instance it saw may be gone by then."""
 
     __slots__ = ("_vm", "_store")
 
     def __init__(self, vm, store):
         self._vm = vm
         self._store = store
+
+    def _the_store(self):
+        return self._store
 
     def get(self, name: str):
         if self._vm is None:
@@ -187,7 +194,11 @@ def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None)
             else:
                 pyargs = [from_wasm(t, a, store) for t, a in zip(params, args)]
             if access_caller:
-                out = func(Caller(vm, store), *pyargs)
+                caller = Caller(vm, store)
+                try:
+                    out = func(caller, *pyargs)
+                finally:
+                    caller._vm = None
             else:
                 out = func(*pyargs)
             return _host_results(results, out, store)
@@ -207,8 +218,14 @@ def _host_results(results: tuple, out, store):
         return None
     if len(results) == 1:
         return to_wasm(results[0], out, store)
-    if not isinstance(out, (list, tuple)) or len(out) != len(results):
-        raise WasmtimeError(f"host function must return {len(results)} values")
+    try:
+        count = len(out)
+    except TypeError:
+        raise TypeError(f"a host function with {len(results)} results must return a sequence, "
+                        f"not {type(out).__name__}") from None
+    if count != len(results):
+        raise WasmtimeError(f"wrong number of results: the host function returned {count}, "
+                            f"its type has {len(results)}")
     return tuple(to_wasm(t, v, store) for t, v in zip(results, out))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .binary.module_info import GlobalSig
+from .arguments import expect, expect_store
 from .errors import WasmtimeError
 from .func import from_wasm, to_wasm
 from .types import GlobalType
@@ -15,8 +16,8 @@ class Global:
     __slots__ = ("_cell", "_store")
 
     def __init__(self, store, ty: GlobalType, val):
-        if not isinstance(ty, GlobalType):
-            raise TypeError("expected a GlobalType")
+        store = expect_store(store)
+        expect(ty, GlobalType, "a GlobalType")
         self._store = store
         self._cell = GlobalCell(ty._sig.type, ty._sig.mutable, to_wasm(ty._sig.type, val, store))
 

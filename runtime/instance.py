@@ -11,6 +11,7 @@ from __future__ import annotations
 from .binary.constexpr import eval_const
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
 from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
+from .arguments import expect, expect_store
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .exports import InstanceExports
 from .func import Func, call_wasm
@@ -157,12 +158,9 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
         if meter is not None and not _is_numeric_const(g.init):
             meter.charge(len(g.init))
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
-    limits = store._limits
     for t in info.tables:
         tidx = len(vm.tables)
         init = eval_const(t.init, vm) if t.init else None
-        if limits.table_elements is not None and t.sig.min > limits.table_elements:
-            raise WasmtimeError("table minimum size exceeds the store's limit")
         table_plan = plan.tables.get(tidx) if lazy else None
         vm.tables.append(allocator.table(store, t.sig, init, (vm, table_plan) if table_plan is not None else None))
     for m in info.memories:
@@ -239,13 +237,16 @@ class Instance:
     if a segment is out of bounds or the start function traps."""
 
     def __init__(self, store, module, imports):
-        if not isinstance(module, Module):
-            raise TypeError("expected a Module")
+        store = expect_store(store)
+        expect(module, Module, "a Module")
         if module.engine is not store.engine and module.engine._features != store.engine._features:
             raise WasmtimeError("module and store were made with different engines")
+        imports = list(imports)
+        for item in imports:
+            expect(item, (Func, Global, Memory, SharedMemory, Table), "a Func, Global, Memory, SharedMemory or Table")
         self._store = store
         self._module = module
-        self._vm = instantiate(store, module, list(imports))
+        self._vm = instantiate(store, module, imports)
         self._exports = None
 
     @classmethod

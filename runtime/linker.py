@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
+from .arguments import WrongType, expect, expect_store
 from .binary.module_info import EXTERN_FUNC
 from .config import Engine
-from .errors import LinkError, Trap, WasmtimeError
-from .func import Func, host_funcref
+from .errors import LinkError, WasmtimeError
+from .func import Func
 from .globals import Global
 from .instance import Instance, check_import, instantiate
+from .managed import Managed
 from .memory import Memory, SharedMemory
+from .module import Module
 from .table import Table
-from .types import FuncType
+from .types import FuncType, GlobalType, MemoryType, TableType
 from .value import default_value
 from .wasi import define_wasi
 
 _EXTERNS = (Func, Table, Memory, SharedMemory, Global)
 
 
-class Linker:
+class Linker(Managed):
     """Defines items by ``(module, name)`` and instantiates modules against them."""
 
     def __init__(self, engine: Engine):
-        if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
-        self.engine = engine
+        self.engine = expect(engine, Engine, "an Engine")
         self._items: dict[tuple[str, str], object] = {}
         self._host_funcs: dict[tuple[str, str], tuple] = {}
         self._shadowing = False
-        self._unknown = None  # None | "traps" | "defaults"
 
     @property
     def allow_shadowing(self) -> bool:
@@ -40,6 +40,9 @@ class Linker:
         self._shadowing = allow
 
     def _insert(self, module: str, name: str, item) -> None:
+        self._check_open()
+        expect(module, str, "a str module name")
+        expect(name, str, "a str item name")
         key = (module, name)
         if not self._shadowing and (key in self._items or key in self._host_funcs):
             raise WasmtimeError(f"import of `{module}::{name}` defined twice")
@@ -53,13 +56,12 @@ class Linker:
     def define(self, store, module: str, name: str, item) -> None:
         """Define ``module::name`` as a Func, Table, Memory, SharedMemory or Global."""
         if not isinstance(item, _EXTERNS):
-            raise TypeError("expected a Func, Table, Memory, SharedMemory or Global")
+            raise WrongType("expected a Func, Table, Memory, SharedMemory or Global")
         self._insert(module, name, item)
 
     def define_func(self, module: str, name: str, ty: FuncType, func, access_caller: bool = False) -> None:
         """Define a host function usable from any store."""
-        if not isinstance(ty, FuncType):
-            raise TypeError("expected a FuncType")
+        expect(ty, FuncType, "a FuncType")
         self._insert(module, name, (ty, func, access_caller))
 
     def define_instance(self, store, name: str, instance: Instance) -> None:
@@ -73,16 +75,64 @@ class Linker:
         define_wasi(self)
 
     def define_module(self, store, name: str, module) -> None:
-        """Instantiate ``module`` and define its exports under ``name``."""
-        self.define_instance(store, name, self.instantiate(store, module))
+        """Define ``module``'s exports under ``name``, as WASI's conventions
+        (and Wasmtime) say: a command (it exports ``_start``) gets a fresh
+        instance for every call of one of its functions, so each call starts
+        from the module's initial state; any other module (a reactor) is
+        instantiated once here, its ``_initialize`` run if it has one."""
+        expect(module, Module, "a Module")
+        names = {e.name: e.type for e in module.exports}
+        if "_start" in names and "_initialize" in names:
+            raise WasmtimeError("Program cannot be both a Command and a Reactor")
+        if "_start" not in names:
+            instance = self.instantiate(store, module)
+            exports = instance.exports(store)
+            if isinstance(exports.get("_initialize"), Func):
+                exports["_initialize"](store)
+            self.define_instance(store, name, instance)
+            return
+        for export, ty in names.items():
+            if not isinstance(ty, FuncType):
+                raise WasmtimeError(f"command export '{export}' is not a function")
+        for export, ty in names.items():
+            def run(caller, *args, _export=export):
+                fresh = self.instantiate(caller, module)
+                return fresh.exports(caller)[_export](caller, *args)
+            self._insert(name, export, (ty, run, True))
 
-    def define_unknown_imports_as_traps(self, module) -> None:
-        """Imports not defined otherwise become functions that trap when called."""
-        self._unknown = "traps"
+    def define_unknown_imports_as_traps(self, module: Module) -> None:
+        """Define each function import of ``module`` not yet defined as a
+        function that fails when called (other kinds stay undefined)."""
+        for imp in self._unknown_imports(module):
+            if isinstance(imp.type, FuncType):
+                def fail(*args, _key=(imp.module, imp.name)):
+                    raise WasmtimeError(f"unknown import: `{_key[0]}::{_key[1]}` has not been defined")
+                self._insert(imp.module, imp.name, (imp.type, fail, False))
 
-    def define_unknown_imports_as_default_values(self, module) -> None:
-        """Imports not defined otherwise become functions returning zero values."""
-        self._unknown = "defaults"
+    def define_unknown_imports_as_default_values(self, store, module: Module) -> None:
+        """Define each import of ``module`` not yet defined as its type's
+        default: a function returning zeros, a global holding zero, a fresh
+        memory or table of the imported type (null elements)."""
+        store = expect_store(store)
+        for imp in self._unknown_imports(module):
+            ty = imp.type
+            if isinstance(ty, FuncType):
+                zeros = [default_value(t) for t in ty._sig.results]
+                item = (ty, lambda *args, _z=tuple(zeros): _z[0] if len(_z) == 1 else (list(_z) or None), False)
+            elif isinstance(ty, GlobalType):
+                item = Global(store, ty, default_value(ty._sig.type))
+            elif isinstance(ty, MemoryType):
+                item = SharedMemory(self.engine, ty) if ty.is_shared else Memory(store, ty)
+            elif isinstance(ty, TableType):
+                item = Table(store, ty, None)
+            else:
+                continue
+            self._insert(imp.module, imp.name, item)
+
+    def _unknown_imports(self, module: Module) -> list:
+        expect(module, Module, "a Module")
+        return [imp for imp in module.imports
+                if (imp.module, imp.name) not in self._items and (imp.module, imp.name) not in self._host_funcs]
 
     def get(self, store, module: str, name: str):
         key = (module, name)
@@ -95,10 +145,12 @@ class Linker:
         return item
 
     def get_default(self, store, name: str) -> Func:
-        item = self._items.get((name, ""))
-        if isinstance(item, Func):
-            return item
-        raise WasmtimeError(f"no default export for `{name}`")
+        """The default function of module ``name``: ``name::""``, else
+        ``name::_start``, else (as in Wasmtime) a function doing nothing."""
+        for key in ((name, ""), (name, "_start")):
+            if key in self._host_funcs or isinstance(self._items.get(key), Func):
+                return self.get(store, *key)
+        return Func(store, FuncType([], []), lambda: None)
 
     def _resolve(self, store, module) -> list:
         out = []
@@ -109,36 +161,24 @@ class Linker:
                 out.append(Func(store, ty, func, access_caller))
             elif key in self._items:
                 out.append(self._items[key])
-            elif self._unknown is not None and imp.kind == EXTERN_FUNC:
-                out.append(self._unknown_func(store, module._info.types[imp.desc], key))
             else:
                 raise LinkError(f"unknown import: `{imp.module}::{imp.name}` has not been defined")
         return out
 
-    def _unknown_func(self, store, sig, key) -> Func:
-        f = Func.__new__(Func)
-        f._store = store
-        if self._unknown == "traps":
-            def body(*args):
-                raise Trap(f"unknown import `{key[0]}::{key[1]}` was called")
-        else:
-            defaults = [default_value(t) for t in sig.results]
-
-            def body(*args):
-                return defaults[0] if len(defaults) == 1 else (defaults or None)
-        f._ref = host_funcref(store, sig, body, False)
-        return f
-
     def instantiate(self, store, module) -> Instance:
         """Instantiate ``module`` with imports resolved by name."""
+        self._check_open()
+        store = expect_store(store)
+        expect(module, Module, "a Module")
         imports = self._resolve(store, module)
         return Instance._from_vm(store, module, instantiate(store, module, imports))
 
     def instantiate_pre(self, module) -> "InstancePre":
-        return InstancePre(self, module)
+        self._check_open()
+        return InstancePre(self, expect(module, Module, "a Module"))
 
 
-class InstancePre:
+class InstancePre(Managed):
     """A module whose imports were resolved and type-checked once, for
     instantiating it repeatedly: ``instantiate(store)`` only builds.
 

@@ -11,8 +11,12 @@ import the same ``SharedMemory``, as with wasmtime-py.
 
 from __future__ import annotations
 
+import ctypes
+
+from .arguments import expect, expect_store
 from .binary.module_info import MemSig
 from .errors import WasmtimeError
+from .managed import Managed
 from .types import MemoryType
 from .vm.context import M32, M64, MemoryInstance
 
@@ -27,9 +31,8 @@ class Memory:
     __slots__ = ("_mem", "_store")
 
     def __init__(self, store, ty: MemoryType):
-        if not isinstance(ty, MemoryType):
-            raise TypeError("expected a MemoryType")
-        sig = ty._sig
+        store = expect_store(store)
+        sig = expect(ty, MemoryType, "a MemoryType")._sig
         if sig.shared:
             raise WasmtimeError("shared memories must be created through `SharedMemory`")
         store._reserve("memories")
@@ -82,6 +85,10 @@ class Memory:
         data[start:end] = value
         return len(value)
 
+    def data_ptr(self, store=None) -> "ctypes._Pointer[ctypes.c_ubyte]":
+        """A ctypes pointer to the memory's first byte (see ``data_ptr``)."""
+        return data_ptr(self._mem)
+
     def get_buffer_ptr(self, store=None, size: int | None = None, offset: int = 0):
         """A memoryview of the memory's current bytes. Growth fails while one
         is alive: ``.release()`` it first."""
@@ -95,29 +102,29 @@ class Memory:
         return id(self._mem)
 
 
-class SharedMemory:
+class SharedMemory(Managed):
     """``SharedMemory(engine, MemoryType(Limits(1, 4), shared=True))``: a memory
     several threads use at once, each importing it into an instance in its
     own store. Needs ``Config.wasm_threads`` and ``Config.shared_memory``, and
     a shared type with a maximum (the validator's rule for shared memories)."""
 
-    __slots__ = ("_mem",)
+    __slots__ = ("_mem", "_closed")
 
     def __init__(self, engine, ty: MemoryType):
-        if not isinstance(ty, MemoryType):
-            raise TypeError("expected a MemoryType")
+        sig = expect(ty, MemoryType, "a MemoryType")._sig
         check_shared_memory_enabled(engine)
-        sig = ty._sig
         if not sig.shared:
             raise WasmtimeError("SharedMemory needs a shared MemoryType")
         if sig.max is None:
             raise WasmtimeError("shared memories must have a maximum size")
         self._mem = MemoryInstance(sig.min, sig.max, sig.is64, True, sig.page_size_log2)
+        self._closed = False
 
     @classmethod
     def _from_instance(cls, mem: MemoryInstance) -> "SharedMemory":
         m = cls.__new__(cls)
         m._mem = mem
+        m._closed = False
         return m
 
     def type(self) -> MemoryType:
@@ -134,6 +141,10 @@ class SharedMemory:
     def grow(self, delta: int) -> int:
         """Grow by ``delta`` pages and return the old size; raises WasmtimeError on failure."""
         return _grow(self._mem, delta)
+
+    def data_ptr(self) -> "ctypes._Pointer[ctypes.c_ubyte]":
+        """A ctypes pointer to the memory's first byte (see ``data_ptr``)."""
+        return data_ptr(self._mem)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, SharedMemory) and other._mem is self._mem
@@ -152,9 +163,23 @@ def _current_type(mem: MemoryInstance) -> MemoryType:
     return MemoryType._from_sig(MemSig(mem.pages, mem.max, mem.is64, mem.shared, mem.page_size_log2))
 
 
+def data_ptr(mem: MemoryInstance) -> "ctypes._Pointer[ctypes.c_ubyte]":
+    """The address of a memory's bytes as a ctypes pointer, for code that
+    hands linear memory to C. Like wasmtime-py's, it is valid until the
+    memory grows (growth may move the bytes) and is not bounds-checked. It
+    holds no buffer export, so it does not stop growth as a memoryview would."""
+    data = mem.data
+    if not len(data):
+        return ctypes.POINTER(ctypes.c_ubyte)()  # an empty memory has no bytes to point at: NULL
+    address = ctypes.addressof(ctypes.c_ubyte.from_buffer(data))
+    return ctypes.cast(address, ctypes.POINTER(ctypes.c_ubyte))
+
+
 def _grow(mem: MemoryInstance, delta: int) -> int:
-    if not isinstance(delta, int) or isinstance(delta, bool) or not 0 <= delta < _U64_LIMIT:
-        raise WasmtimeError("memory growth delta must be an int in [0, 2**64)")
+    if not isinstance(delta, int) or isinstance(delta, bool):
+        raise TypeError(f"memory growth delta must be an int, not {type(delta).__name__}")
+    if not 0 <= delta < _U64_LIMIT:
+        raise WasmtimeError("memory growth delta must be in [0, 2**64)")
     old = mem.grow_pages(delta)
     if old == (M64 if mem.is64 else M32):
         raise WasmtimeError(f"failed to grow memory by `{delta}`")

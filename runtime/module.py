@@ -10,7 +10,9 @@ from .binary.validate import validate
 from .binary.wat import to_wasm
 from .compile import CodegenOptions, ModuleCode, PythonCompiler, compute_plan, default_layout
 from .config import Engine
+from .arguments import expect
 from .errors import WasmtimeError
+from .managed import Managed
 from .types import ExportType, ImportType, extern_type
 from .vm.libcalls import LIBCALLS
 from .vm.membuf import MemoryImage
@@ -18,7 +20,7 @@ from .vm.membuf import MemoryImage
 _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
 
 
-class Module:
+class Module(Managed):
     """A compiled WebAssembly module, shareable by any number of instances."""
 
     def __init__(self, engine: Engine, wasm: str | bytes, *, shared_with: "Module | None" = None):
@@ -34,8 +36,7 @@ class Module:
         every Store of its Engine. The fuzzing oracles, which run one module
         under several configurations, compile it once per distinct
         code-generation options this way."""
-        if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+        expect(engine, Engine, "an Engine")._check_open()
         binary = to_wasm(wasm)
         if shared_with is not None and shared_with._wasm != binary:
             raise ValueError("shared_with must be a Module of the same bytes")

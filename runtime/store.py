@@ -8,6 +8,8 @@ import weakref
 from .config import Engine
 from .errors import WasmtimeError
 from .exports import export_extern
+from .arguments import StoreLike
+from .managed import Managed
 from .vm.context import ResourceLimits
 from .vm.interrupts import StoreContext
 from .wasi import context_for
@@ -49,13 +51,14 @@ class _Owned:
             pool()
 
 
-class Store:
+class Store(Managed, StoreLike):
     """Holds instances, their memories, tables and globals, and host data."""
 
     def __init__(self, engine: Engine | None = None, data=None):
         if engine is not None and not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         self.engine = engine or Engine()
+        self.engine._check_open()
         self._data = data
         self._limits = ResourceLimits()
         self._counts = {"instances": 0, "tables": 0, "memories": 0}
@@ -68,28 +71,34 @@ class Store:
         self._finalizer = weakref.finalize(self, self._owned.release)
         self._ctx = StoreContext(self.engine._epoch, weakref.ref(self))
 
+    def _the_store(self) -> "Store":
+        return self
+
     def data(self):
         """The host data given to the constructor."""
+        self._check_open()
         return self._data
 
     def set_wasi(self, wasi) -> None:
         """Give this store the WASI context configured by ``wasi`` (a
         ``WasiConfig``, consumed here) for ``Linker.define_wasi``'s functions."""
+        self._check_open()
         self._wasi = context_for(wasi)
 
     def gc(self) -> None:
         """No-op: references are ordinary Python objects collected by CPython."""
 
-    def close(self) -> None:
-        """Release what this store holds from a pooling allocator now, rather
-        than when the store is garbage-collected. The store's instances must
-        not be used afterwards."""
+    def _release(self) -> None:
+        """``close()``: release the instances' state and what this store holds
+        from a pooling allocator now, rather than when the store is
+        garbage-collected. The store's instances must not be used afterwards."""
         self._finalizer()
 
     def set_fuel(self, fuel: int) -> None:
         """Set the fuel left for Wasm running in this store. Only with
         ``Config.consume_fuel``; stores start with 0, so a call traps with
         OUT_OF_FUEL at once until fuel is set. Raises WasmtimeError otherwise."""
+        self._check_open()
         self._require(self.engine._consume_fuel, "fuel")
         if not isinstance(fuel, int) or isinstance(fuel, bool) or fuel < 0:
             raise WasmtimeError("fuel must be a non-negative int")
@@ -97,12 +106,14 @@ class Store:
 
     def get_fuel(self) -> int:
         """The fuel left (0 once exhausted). Only with ``Config.consume_fuel``."""
+        self._check_open()
         self._require(self.engine._consume_fuel, "fuel")
         return max(0, -self._ctx.fuel)
 
     def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
         """Interrupt Wasm once the engine's epoch has advanced this many ticks
         from now (0: at the next check). Only with ``Config.epoch_interruption``."""
+        self._check_open()
         self._require(self.engine._epoch_interruption, "epoch interruption")
         if not isinstance(ticks_beyond_current, int) or ticks_beyond_current < 0:
             raise WasmtimeError("epoch deadline must be a non-negative int")
@@ -110,6 +121,7 @@ class Store:
 
     def epoch_deadline_trap(self) -> None:
         """On reaching the deadline, trap with TrapCode.INTERRUPT (the default)."""
+        self._check_open()
         self._ctx.on_deadline = "trap"
 
     def epoch_deadline_callback(self, callback) -> None:
@@ -117,6 +129,7 @@ class Store:
         number of ticks to extend the deadline by and continue, or None to
         interrupt (Wasmtime's ``UpdateDeadline::Continue`` / ``Interrupt``); an
         exception it raises propagates to the caller of the Wasm function."""
+        self._check_open()
         if not callable(callback):
             raise TypeError("expected a callable")
         self._ctx.on_deadline = "callback"
@@ -126,6 +139,7 @@ class Store:
         """On reaching the deadline inside ``Func.call_async``, yield to the event
         loop, then continue with the deadline ``delta`` ticks later. A
         synchronous call reaching the deadline raises WasmtimeError."""
+        self._check_open()
         if not isinstance(delta, int) or delta < 0:
             raise WasmtimeError("delta must be a non-negative int")
         self._ctx.on_deadline = "yield"
@@ -144,6 +158,7 @@ class Store:
                    tables: int = -1, memories: int = -1) -> None:
         """Limit linear-memory bytes and table elements per memory/table, and the
         number of instances, tables and memories in this store (-1: no limit)."""
+        self._check_open()
         lim = self._limits
         lim.memory_size = None if memory_size < 0 else memory_size
         lim.table_elements = None if table_elements < 0 else table_elements

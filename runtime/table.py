@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .binary.module_info import TableSig
+from .arguments import expect, expect_store
 from .errors import WasmtimeError
 from .func import from_wasm, to_wasm
 from .types import TableType
@@ -15,9 +16,8 @@ class Table:
     __slots__ = ("_table", "_store")
 
     def __init__(self, store, ty: TableType, init):
-        if not isinstance(ty, TableType):
-            raise TypeError("expected a TableType")
-        sig = ty._sig
+        store = expect_store(store)
+        sig = expect(ty, TableType, "a TableType")._sig
         if sig.max is not None and sig.max < sig.min:
             raise WasmtimeError("table minimum size is greater than its maximum")
         store._reserve("tables")

@@ -23,20 +23,23 @@ class Val:
         self._value = value
 
     @classmethod
-    def i32(cls, v: int) -> "Val":
-        return cls(ValType.i32(), i32_signed(int(v) & 0xFFFFFFFF))
+    def i32(cls, val: int) -> "Val":
+        """Wrapped to 32 bits, as wasmtime-py's C union does; only ints."""
+        return cls(ValType.i32(), i32_signed(_int(val) & 0xFFFFFFFF))
 
     @classmethod
-    def i64(cls, v: int) -> "Val":
-        return cls(ValType.i64(), i64_signed(int(v) & 0xFFFFFFFFFFFFFFFF))
+    def i64(cls, val: int) -> "Val":
+        return cls(ValType.i64(), i64_signed(_int(val) & 0xFFFFFFFFFFFFFFFF))
 
     @classmethod
-    def f32(cls, v: float) -> "Val":
-        return cls(ValType.f32(), to_f32(float(v)))
+    def f32(cls, val: float) -> "Val":
+        """Rounded to single precision; only floats (``Val.f32(1)`` is a
+        TypeError in wasmtime-py, so it is here)."""
+        return cls(ValType.f32(), to_f32(_float(val)))
 
     @classmethod
-    def f64(cls, v: float) -> "Val":
-        return cls(ValType.f64(), float(v))
+    def f64(cls, val: float) -> "Val":
+        return cls(ValType.f64(), _float(val))
 
     @classmethod
     def externref(cls, v) -> "Val":
@@ -96,3 +99,14 @@ def default_value(code: int):
         return 0.0
     return None
 
+
+def _int(val) -> int:
+    if not isinstance(val, int):
+        raise TypeError("expected an integer")
+    return val
+
+
+def _float(val) -> float:
+    if not isinstance(val, float):
+        raise TypeError("expected a float")
+    return val

@@ -145,6 +145,8 @@ class TableInstance:
         self.is64 = is64
         self.limits = limits
         self.lazy = lazy
+        if limits is not None and limits.table_elements is not None and size > limits.table_elements:
+            raise WasmtimeError("table minimum size exceeds the store's limit")
         self.elems = [UNINIT if lazy is not None else init] * size
 
     def resolve(self, i: int):
