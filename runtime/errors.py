@@ -93,13 +93,27 @@ TRAP_MESSAGES = {
 }
 
 
+# What wasmtime-py reports for an offset Wasmtime does not know (the C API's
+# usize::MAX): the innermost frame of a stack overflow, which trapped in the
+# function's prologue, before any instruction.
+NO_OFFSET = (1 << 64) - 1
+# Wasmtime keeps the innermost frames of a backtrace, at most this many.
+MAX_FRAMES = 20
+
+
 class Frame:
-    """One frame of a Wasm backtrace, innermost first in ``Trap.frames``."""
+    """One frame of a Wasm backtrace, innermost first in ``Trap.frames``.
+
+    As in wasmtime-py: ``func_offset`` is the byte offset of the frame's
+    instruction (the trapping one, or the call in a caller's frame) from the
+    function's local declarations, ``module_offset`` from the start of the
+    module's bytes; ``module_name`` and ``func_name`` come from the name
+    section (None without one)."""
 
     __slots__ = ("func_index", "func_name", "module_name", "func_offset", "module_offset")
 
     def __init__(self, func_index: int, func_name: str | None, module_name: str | None,
-                 func_offset: int | None = None, module_offset: int | None = None):
+                 func_offset: int = NO_OFFSET, module_offset: int = NO_OFFSET):
         self.func_index = func_index
         self.func_name = func_name
         self.module_name = module_name
@@ -107,13 +121,31 @@ class Frame:
         self.module_offset = module_offset
 
     def __repr__(self) -> str:
-        name = self.func_name or f"<wasm function {self.func_index}>"
-        return f"{self.module_name or '<unknown>'}!{name}"
+        return f"{self.module_name or '<unknown>'}!{display_func_name(self.func_name, self.func_index)}"
+
+    def line(self, i: int) -> str:
+        """This frame as line ``i`` of a backtrace, laid out as Wasmtime prints it."""
+        at = f"{self.module_offset:#8x} - " if self.module_offset != NO_OFFSET else ""
+        return f"  {i:>3}: {at}{self!r}"
+
+
+def display_func_name(name: str | None, index: int) -> str:
+    """How Wasmtime shows a function in a backtrace: its name demangled (Rust
+    or C++ symbols, which compilers leave in name sections), else its index."""
+    if name is None:
+        return f"<wasm function {index}>"
+    from .demangle import demangle
+    return demangle(name)
 
 
 class Trap(Exception):
     """The guest trapped. ``trap_code`` is None only for traps made by the host
-    (``Trap("message")`` raised from a host function)."""
+    (``Trap("message")`` raised from a host function).
+
+    ``str(trap)`` and ``trap.message`` are the same text, as in wasmtime-py:
+    the message alone when there is no backtrace, else the backtrace then
+    the chain of causes (``context``, outermost first, e.g. the faulting
+    address of a memory access, then the message)."""
 
     def __init__(self, message: str, trap_code: TrapCode | None = None,
                  frames: list[Frame] | None = None):
@@ -121,6 +153,7 @@ class Trap(Exception):
         self._message = message
         self.trap_code = trap_code
         self.frames = frames or []
+        self.context: list[str] = []
 
     @classmethod
     def from_code(cls, code: TrapCode) -> "Trap":
@@ -128,10 +161,15 @@ class Trap(Exception):
 
     @property
     def message(self) -> str:
-        return self._message
+        return str(self)
 
     def __str__(self) -> str:
         if not self.frames:
             return self._message
-        lines = "\n".join(f"    {i}: {f!r}" for i, f in enumerate(self.frames))
-        return f"error while executing at wasm backtrace:\n{lines}\n\nCaused by:\n    {self._message}\n"
+        lines = "\n".join(f.line(i) for i, f in enumerate(self.frames))
+        causes = [*self.context, self._message]
+        if len(causes) == 1:
+            caused = f"    {causes[0]}"
+        else:
+            caused = "\n".join(f"    {i}: {c}" for i, c in enumerate(causes))
+        return f"error while executing at wasm backtrace:\n{lines}\n\nCaused by:\n{caused}\n"

@@ -359,23 +359,28 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
     raise _Malformed("illegal opcode " + " ".join(f"0x{b:02x}" for b in data[start:pos]), start)
 
 
-def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int]:
-    """A function's local declarations, expanded: (types, next pos)."""
+def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int, int]:
+    """A function's local declarations, expanded: (types, entry, next pos).
+
+    ``entry`` is where Wasmtime places the function's entry (its fuel and
+    epoch checks, in backtraces): the last group of locals, or the group
+    count when there are none."""
     groups = data[pos]
     if groups == 0:
-        return (), pos + 1
+        return (), pos, pos + 1
     if groups == 1 and data[pos + 1] < 0x80 and data[pos + 2] in _VALTYPES:
-        return (data[pos + 2],) * data[pos + 1], pos + 3
+        return (data[pos + 2],) * data[pos + 1], pos + 1, pos + 3
+    entry = pos
     groups, pos = _count(data, pos)
     out: list[int] = []
     for _ in range(groups):
-        start = pos
+        start = entry = pos
         n, pos = _uleb(data, pos, 32)
         if len(out) + n > MAX_LOCALS:
             raise _Malformed("too many locals", start)
         out += [_valtype(data, pos)] * n
         pos += 1
-    return tuple(out), pos
+    return tuple(out), entry, pos
 
 
 # ----- sections -----
@@ -619,12 +624,13 @@ class _ModuleDecoder:
             end = pos + size
             if end > len(data):
                 raise _Malformed("unexpected end of section or function", pos)
-            local_types, pos = _read_locals(data, pos)
+            start = pos
+            local_types, entry, pos = _read_locals(data, pos)
             code, offsets, pos = _read_expr(data, pos, base, ctx)
             if pos != end:
                 raise _Malformed("END opcode expected" if pos > end
                                  else "operators remaining after end of function", min(pos, end))
-            bodies.append(FuncBody(local_types, code, offsets, base + body_start))
+            bodies.append(FuncBody(local_types, code, offsets, base + body_start, base + start, base + entry))
         r.pos = pos
 
     def _sec_data(self, r: _Reader) -> None:

@@ -133,6 +133,8 @@ class FuncBody:
     code: list[Instr]
     offsets: list[int]
     offset: int = 0  # of the body's size field
+    start: int = 0  # of the local declarations: Wasmtime's function start, which frame offsets count from
+    entry: int = 0  # where Wasmtime places the function's entry: its last group of locals, or ``start``
 
 
 @dataclass(slots=True)

@@ -3,7 +3,8 @@
 ``codegen`` writes a function's source and lists the libcalls and constants
 it needs; this binds them as the function's closure (never as globals looked
 up per instruction) and hands the source to ``pycompile``, the only caller
-of ``compile()``, under a readable ``wasm://`` file name.
+of ``compile()``, under a readable ``wasm://`` file name, under which its
+line map is registered for backtraces (``frames``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import os
 from typing import Callable
 
 from ...errors import WasmtimeError
-from .codegen import LAYOUTS, emit_function
-from .pycompile import compile_and_load, forget, unique_filename
+from . import frames, pycompile
+from .codegen import LAYOUTS, emit
 
 
 def default_layout() -> str:
@@ -34,14 +35,17 @@ class PythonCompiler:
     def compile_function(self, code, funcidx: int) -> Callable:
         pyname = f"f{funcidx}"
         try:
-            source, needs, consts, _ = emit_function(code.info, funcidx, code.sig_ids, options=code.options)
+            em = emit(code.info, funcidx, code.sig_ids, options=code.options)
+            source = em.source()
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
-        bindings = {n: code.libcalls[n] for n in needs}
-        bindings.update(consts)
-        filename = unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
+        bindings = {n: code.libcalls[n] for n in em.needs}
+        bindings.update(em.consts)
+        filename = pycompile.unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
         code.filenames.append(filename)
-        return compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
+        frames.register(filename, em.line_map())
+        return pycompile.compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
 
     def forget(self, filenames: list[str]) -> None:
-        forget(filenames)
+        pycompile.forget(filenames)
+        frames.forget(filenames)

@@ -49,6 +49,8 @@ from ...binary import opcodes as op
 from ...binary.module_info import FuncSig, ModuleInfo
 from ...binary.opcodes import F32, F64, I32, I64
 from ...binary.values import f32_from_bits, f64_from_bits
+from ...errors import NO_OFFSET
+from .frames import LineMap, MemoryAccess
 from .meter import ConstLocals, Meter, locals_set_in
 
 M32 = "0xFFFFFFFF"
@@ -76,7 +78,7 @@ class CodegenLimit(Exception):
 class _Ctl:
     """One open Wasm control construct while emitting."""
 
-    __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed",
+    __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed", "index",
                  "branched", "start_len", "head_state", "end_state", "else_state",
                  "has_else", "params", "results", "entry_locals", "branch_locals", "loop_writes")
 
@@ -99,6 +101,7 @@ class _Ctl:
         self.entry_locals = None  # constant-local state on entry (for an if's implicit else)
         self.branch_locals: list = []  # constant-local states of branches to this label
         self.loop_writes: set[int] = set()  # locals a loop's body writes
+        self.index = -1  # of the instruction that opened it
 
     @property
     def arity(self) -> int:
@@ -200,6 +203,17 @@ class FunctionEmitter:
         self.entry_lines: list[str] = []
         self.clocals = ConstLocals(len(self.sig.params), len(self.local_types)) if options.fuel else None
         self.code_index = 0  # index of the instruction being emitted
+        # For backtraces (see ``frames``): the instruction each line of ``lines``
+        # was emitted for, and which lines access memory or call a function.
+        self.line_code: list[int] = []
+        self.accesses: dict[int, MemoryAccess] = {}
+        self.calls: dict[int, int] = {}
+        self.body_line0 = 0  # line number before the first of ``lines`` in the source
+        # Cranelift turns a conditional branch to code that only traps into a
+        # conditional trap at the branch: an ``unreachable`` reached from an
+        # ``if`` or ``br_if`` with no line emitted in between is reported at
+        # that branch (this index), as Wasmtime does.
+        self.branch_site: int | None = None
 
     # ----- output helpers -----
 
@@ -207,6 +221,8 @@ class FunctionEmitter:
         if self.indent > MAX_INDENT:
             raise CodegenLimit("indentation")
         self.lines.append("    " * self.indent + line)
+        self.line_code.append(self.code_index)
+        self.branch_site = None
 
     def need(self, name: str) -> str:
         self.needs.add(name)
@@ -456,6 +472,7 @@ class FunctionEmitter:
         self.flush()
         self.meter.flush()
         ctl = _Ctl(kind, len(self.st) - len(params), params, results, self.new_label())
+        ctl.index = idx
         self.ctls.append(ctl)
         if self.clocals is not None:
             ctl.entry_locals = self.clocals.snapshot()
@@ -474,6 +491,7 @@ class FunctionEmitter:
                 self.w(f"_L = {ctl.else_state}")
                 self.w("continue")
                 self.indent -= 1
+                self.branch_site = idx
             return
         if idx in targeted:
             self.open_pyloop(ctl)
@@ -482,6 +500,7 @@ class FunctionEmitter:
         if kind == "if":
             self.w(f"if {cond}:")
             self.indent += 1
+            self.branch_site = idx
         ctl.start_len = len(self.lines)
 
     def else_(self) -> None:
@@ -505,12 +524,14 @@ class FunctionEmitter:
                 self.w(f"_L = {self.end_state_of(ctl)}")
                 self.w("continue")
             self.start_state(ctl.else_state, False)
+            self.branch_site = ctl.index
             return
         self.close_block_body(ctl.start_len)
         self.indent -= 1
         self.w("else:")
         self.indent += 1
         ctl.start_len = len(self.lines)
+        self.branch_site = ctl.index
 
     def end(self) -> bool:
         """Close the innermost construct; True when it was the function body."""
@@ -640,8 +661,11 @@ class FunctionEmitter:
     # ----- instruction handlers -----
 
     def i_unreachable(self, ins):
+        site = self.branch_site
         self.meter.save()
         self.w(f"{self.need('_trap')}(9)")
+        if site is not None and not self.meter.fuel:  # with fuel, the counter is stored first: no folding
+            self.line_code[-1] = site
         self.set_unreachable()
 
     def i_nop(self, ins):
@@ -664,6 +688,7 @@ class FunctionEmitter:
         self.indent += 1
         self.jump(ins[1], values)
         self.indent -= 1
+        self.branch_site = self.code_index
 
     def i_br_table(self, ins):
         labels, default = ins[1], ins[2]
@@ -707,8 +732,9 @@ class FunctionEmitter:
         self.w(self.return_stmt(values))
         self.set_unreachable()
 
-    def emit_call(self, callee: str, vmarg: str, sig: FuncSig) -> None:
-        """Call ``callee(vmarg, *params)``; results land in the next slots."""
+    def emit_call(self, callee: str, vmarg: str, sig: FuncSig, funcidx: int | None = None) -> None:
+        """Call ``callee(vmarg, *params)``; results land in the next slots.
+        ``funcidx``: the module's function called directly, for backtraces."""
         args = [vmarg] + self.popn(len(sig.params))
         call = f"{callee}({', '.join(args)})"
         h = len(self.st)
@@ -720,6 +746,8 @@ class FunctionEmitter:
             self.w(f"{slots[0]} = {call}")
         else:
             self.w(f"{', '.join(slots)} = {call}")
+        if funcidx is not None:
+            self.calls[len(self.lines) - 1] = funcidx
         self.meter.after_call()
         self.push_slots(len(slots))
         self.reload_memories()
@@ -738,7 +766,7 @@ class FunctionEmitter:
             self.prologue[name] = f"vm.imported_funcs[{f}]"
             self.emit_call(f"{name}.code", f"{name}.vm", sig)
         else:
-            self.emit_call(f"f{f}", "vm", sig)
+            self.emit_call(f"f{f}", "vm", sig, f)
 
     def i_call_indirect(self, ins):
         typeidx, tableidx = ins[1], ins[2]
@@ -777,18 +805,22 @@ class FunctionEmitter:
         name = f"l{ins[1]}"
         self.set_local_def(ins[1])
         v, _ = self.pop()
+        self.assign_local(name, v)
+
+    def assign_local(self, name: str, v: str) -> None:
+        """``name = v``: pure, so a branch site survives it (SSA values in Cranelift)."""
+        site = self.branch_site
         self.before_assign(name)
         if v != name:
             self.w(f"{name} = {v}")
+        self.branch_site = site
 
     def i_local_tee(self, ins):
         name = f"l{ins[1]}"
         self.set_local_def(ins[1])
         cdef = self.cdefs[-1]
         v, _ = self.pop()
-        self.before_assign(name)
-        if v != name:
-            self.w(f"{name} = {v}")
+        self.assign_local(name, v)
         self.push(name, frozenset((name,)), cdef)
 
     def i_global_get(self, ins):
@@ -840,6 +872,7 @@ class FunctionEmitter:
         ea = self.address(offset)
         fmt = _LOADS[o]
         self.push_slot_value(fmt.format(m=m, ea=ea, ld=self.need(_LOAD_FN[o]) if o in _LOAD_FN else ""))
+        self.note_access(o, memidx, offset, ea)
 
     def i_store(self, ins):
         o, memidx, offset = ins[0], ins[1], ins[2]
@@ -848,6 +881,12 @@ class FunctionEmitter:
         ea = self.address(offset)
         fmt = _STORES[o]
         self.w(fmt.format(m=m, ea=ea, v=v, st=self.need(_STORE_FN[o]) if o in _STORE_FN else ""))
+        self.note_access(o, memidx, offset, ea)
+
+    def note_access(self, o: int, memidx: int, offset: int, ea: str) -> None:
+        """The last line emitted accesses memory ``memidx`` at ``ea`` (see ``frames.MemoryAccess``)."""
+        self.accesses[len(self.lines) - 1] = MemoryAccess(ea, op.MEMARG_SIZES[o], offset, self.mem_instance(memidx),
+                                                          self.mem_sigs[memidx].is64)
 
     def i_atomic(self, ins):
         """Atomics (see ``atomics``): ``_atomic_<kind>(MI, ea, size, *operands)``,
@@ -856,12 +895,15 @@ class FunctionEmitter:
         mi = self.mem_instance(memidx)
         kind, extra = _ATOMICS[o]
         operands = self.popn(_arity(o) - 1)
-        args = [mi, self.address(offset), str(op.MEMARG_SIZES[o]), *extra, *operands]
+        ea = self.address(offset)
+        args = [mi, ea, str(op.MEMARG_SIZES[o]), *extra, *operands]
         call = f"{self.need('_atomic_' + kind)}({', '.join(args)})"
         if kind == "store":
             self.w(call)
         else:
             self.push_slot_value(call)
+        if kind not in ("wait", "notify"):  # those two are calls into the runtime in Wasmtime too
+            self.note_access(o, memidx, offset, ea)
         if kind == "wait":  # other threads ran meanwhile
             self.reload_memories()
 
@@ -984,7 +1026,20 @@ class FunctionEmitter:
             pro.append("        _br = -1")
         pro += [f"        {line}" for line in self.entry_lines]
         tail = [f"    return {self.pyname}"]
+        self.body_line0 = len(head) + len(pro)
         return "\n".join(head + pro + self.lines + tail) + "\n"
+
+    def line_map(self) -> LineMap:
+        """Where each line of ``source()`` (called first) came from: the
+        prologue from the function's entry, every other line from the
+        instruction it was emitted for."""
+        body = self.body
+        offsets = [NO_OFFSET] * (self.body_line0 - len(self.entry_lines) + 1) + [body.entry] * len(self.entry_lines)
+        offsets += [body.offsets[i] for i in self.line_code]
+        first = self.body_line0 + 1
+        return LineMap(self.info.name, self.funcidx, self.info.func_names, body.start, offsets,
+                       {first + k: a for k, a in self.accesses.items()},
+                       {first + k: f for k, f in self.calls.items()})
 
 
 def _is_local(text: str) -> bool:
@@ -1160,7 +1215,15 @@ LAYOUTS = ("auto", "structured", "flat")
 def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
                   name: str | None = None, options: CodegenOptions = CodegenOptions()
                   ) -> tuple[str, set[str], dict[str, object], bool]:
-    """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``.
+    """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``."""
+    em = emit(info, funcidx, sig_ids, name, options)
+    return em.source(), em.needs, em.consts, em.flat
+
+
+def emit(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+         name: str | None = None, options: CodegenOptions = CodegenOptions()) -> FunctionEmitter:
+    """The emitter that has emitted function ``funcidx`` (its ``source()`` and
+    ``line_map()`` are what a backend needs).
 
     ``auto`` tries the structured layout and falls back to the flat one when a
     CPython nesting limit would be hit; the other two force a layout (the flat
@@ -1177,4 +1240,4 @@ def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
     if em is None:
         em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name, options=options)
         em.emit_body()
-    return em.source(), em.needs, em.consts, em.flat
+    return em
