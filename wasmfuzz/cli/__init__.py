@@ -29,6 +29,7 @@ SUBCOMMANDS = [
     Subcommand("wast", "wasmfuzz.cli.wast", "run WebAssembly spec-test scripts (.wast)"),
     Subcommand("compile", "wasmfuzz.cli.compile", "compile a module and show the generated Python"),
     Subcommand("run", "wasmfuzz.cli.run", "run a WebAssembly program with WASI, like `wasmtime run`"),
+    Subcommand("diff", "wasmfuzz.cli.diff", "run a WASI program on wasmfuzz and Wasmtime; locate the first difference"),
     Subcommand("fuzz", "wasmfuzz.fuzz.campaign", "run a fuzz campaign on one target, saving findings"),
     Subcommand("repro", "wasmfuzz.fuzz.repro", "replay one finding or input and print its report"),
     Subcommand("shrink", "wasmfuzz.fuzz.shrink", "minimise a finding's module, keeping its divergence"),
