@@ -21,7 +21,8 @@ from .binary.module_info import FuncSig
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES
 from .binary.values import to_f32
 from .arguments import StoreLike
-from .errors import Frame, Trap, TrapCode, WasmtimeError
+from .compile.python.frames import attach_backtrace
+from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
 from .value import Val
 from .vm.funcref import FuncRef
@@ -37,20 +38,6 @@ class HostError(Exception):
         self.original = original
 
 
-def _frames_from(tb) -> list[Frame]:
-    frames = []
-    while tb is not None:
-        fname = tb.tb_frame.f_code.co_filename
-        if fname.startswith("wasm://"):
-            mod, _, rest = fname[len("wasm://"):].partition("/func[")
-            idx = rest.split("]", 1)[0]
-            name = rest.partition("<")[2].partition(">")[0] or None
-            frames.append(Frame(int(idx), name, mod))
-        tb = tb.tb_next
-    frames.reverse()
-    return frames
-
-
 def call_wasm(ref: FuncRef, args: list):
     """Run ``ref`` with Wasm-side ``args``; only Trap, WasmtimeError or a host
     function's own exception can leave."""
@@ -58,18 +45,14 @@ def call_wasm(ref: FuncRef, args: list):
         return ref.code(ref.vm, *args)
     except Trap as t:
         if not t.frames and t.trap_code is not None:
-            t.frames = _frames_from(t.__traceback__)
+            attach_backtrace(t, t.__traceback__)
         raise
     except HostError as h:
         raise h.original.with_traceback(h.original.__traceback__) from None
     except _GUEST_MEMORY_ERRORS as e:
-        trap = Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
-        trap.frames = _frames_from(e.__traceback__)
-        raise trap from None
+        raise attach_backtrace(Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS), e.__traceback__) from None
     except RecursionError as e:
-        trap = Trap.from_code(TrapCode.STACK_OVERFLOW)
-        trap.frames = _frames_from(e.__traceback__)[:32]
-        raise trap from None
+        raise attach_backtrace(Trap.from_code(TrapCode.STACK_OVERFLOW), e.__traceback__) from None
 
 
 class Func:
