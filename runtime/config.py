@@ -36,7 +36,7 @@ _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
 # Native-code tuning with no meaning for a Python backend (values checked as
 # wasmtime-py checks them, in _CHOICES and _check_cache, then kept unused).
-_NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level", "cranelift_nan_canonicalization",
+_NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level",
               "strategy", "profiler", "cache", "debug_info", "parallel_compilation", "target",
               "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
               "memory_may_move", "native_unwind_info", "macos_use_mach_ports",
@@ -72,6 +72,7 @@ class Config(Managed):
         self._table_lazy_init = True
         self._memory_init_cow = True
         self._dense_image_size = DEFAULT_DENSE_IMAGE_SIZE
+        self._nan_canonicalization = False
         self._allocation_strategy = "on-demand"
         self._pooling = PoolingAllocationConfig()
         self._tuning: dict[str, object] = {}
@@ -104,6 +105,8 @@ class Config(Managed):
             # process-wide setting that no one engine can change.
             if not isinstance(value, int) or value <= 0:
                 raise WasmtimeError("max_wasm_stack must be a positive int")
+        elif name == "cranelift_nan_canonicalization":
+            self._nan_canonicalization = _bool(name, value)
         elif name == "table_lazy_init":
             self._table_lazy_init = _bool(name, value)
         elif name == "memory_init_cow":
@@ -205,6 +208,7 @@ class Engine(Managed):
         self._table_lazy_init = config._table_lazy_init
         self._memory_init_cow = config._memory_init_cow
         self._dense_image_size = config._dense_image_size
+        self._nan_canonicalization = config._nan_canonicalization  # a code-generation option
         self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
                            else OnDemandAllocator())
         self._epoch = EpochCounter()

@@ -49,7 +49,8 @@ class Module(Managed):
             self._info = decode_module(binary, engine.features)
             validate(self._info, engine.features)
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
-                                 epochs=engine._epoch_interruption, layout=default_layout())
+                                 epochs=engine._epoch_interruption, layout=default_layout(),
+                                 nan_canonicalization=engine._nan_canonicalization)
         self._image_limit = engine._dense_image_size if engine._memory_init_cow else None
         if other is not None and other._image_limit == self._image_limit:
             plan, self._memory_images = other._code.plan, other._memory_images

@@ -24,6 +24,8 @@ from . import atomics, membuf
 from .context import UNINIT
 from .interrupts import new_epoch, out_of_fuel
 
+CANONICAL_NAN = f64_from_bits(0x7FF8000000000000)
+
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
 INF = math.inf
@@ -377,6 +379,13 @@ def elem_drop(vm, elemidx: int) -> None:
     vm.drop_elem(elemidx)
 
 
+def canonical_nan(x: float) -> float:
+    """Config.cranelift_nan_canonicalization: a NaN result becomes the canonical
+    NaN, positive and quiet (the same Python float for f32 and f64: it narrows
+    to 0x7fc00000)."""
+    return x if x == x else CANONICAL_NAN
+
+
 def ref_func(vm, funcidx: int):
     """ref.func: this instance's reference to function ``funcidx``, made on first use."""
     return vm.funcref(funcidx)
@@ -391,6 +400,7 @@ LIBCALLS = {
     "_i32_ctz": i32_ctz, "_i64_ctz": i64_ctz,
     "_fdiv": fdiv, "_fsqrt": fsqrt, "_fmin": fmin, "_fmax": fmax, "_fceil": fceil, "_ffloor": ffloor,
     "_ftrunc": ftrunc, "_fnearest": fnearest, "_promote": promote, "_f32r": f32_round,
+    "_canonical_nan": canonical_nan,
     "_copysign": math.copysign,
     "_i32_trunc_s": i32_trunc_s, "_i32_trunc_u": i32_trunc_u, "_i64_trunc_s": i64_trunc_s,
     "_i64_trunc_u": i64_trunc_u, "_i32_trunc_sat_s": i32_trunc_sat_s, "_i32_trunc_sat_u": i32_trunc_sat_u,

@@ -69,6 +69,7 @@ class CodegenOptions:
     fuel: bool = False  # Config.consume_fuel
     epochs: bool = False  # Config.epoch_interruption
     layout: str = "auto"  # "auto" | "structured" | "flat"
+    nan_canonicalization: bool = False  # Config.cranelift_nan_canonicalization (see NAN_PRODUCERS)
 
 
 class CodegenLimit(Exception):
@@ -200,6 +201,7 @@ class FunctionEmitter:
         self.reload_after_call = sorted(i for i in memories_used(self.body.code)
                                         if _may_replace_buffer(self.mem_sigs[i]))
         self.meter = Meter(self, options.fuel, options.epochs)
+        self.canonical_nans = options.nan_canonicalization
         self.entry_lines: list[str] = []
         self.clocals = ConstLocals(len(self.sig.params), len(self.local_types)) if options.fuel else None
         self.code_index = 0  # index of the instruction being emitted
@@ -641,22 +643,29 @@ class FunctionEmitter:
 
     def instr(self, ins: tuple) -> None:
         o = ins[0]
-        handler = _SIMPLE.get(o)
-        if handler is not None:
-            kind, fmt = handler
-            if kind == "u":
-                self.unop(fmt)
-            elif kind == "b":
-                self.binop(fmt)
-            elif kind == "p":
-                self.call_pure(fmt, _arity(o))
-            else:
-                self.call_trapping(fmt, _arity(o))
+        if self.canonical_nans and o in NAN_PRODUCERS:
+            self.simple(o)
+            self.unop(f"{self.need('_canonical_nan')}({{a}})")
+            return
+        if o in _SIMPLE:
+            self.simple(o)
             return
         method = _DISPATCH.get(o)
         if method is None:
             raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
         method(self, ins)
+
+    def simple(self, o: int) -> None:
+        """An instruction of the ``_SIMPLE`` table."""
+        kind, fmt = _SIMPLE[o]
+        if kind == "u":
+            self.unop(fmt)
+        elif kind == "b":
+            self.binop(fmt)
+        elif kind == "p":
+            self.call_pure(fmt, _arity(o))
+        else:
+            self.call_trapping(fmt, _arity(o))
 
     # ----- instruction handlers -----
 
@@ -1146,6 +1155,14 @@ _reg("i32.reinterpret_f32", "p", "_f32_bits")
 _reg("i64.reinterpret_f64", "p", "_f64_bits")
 _reg("f32.reinterpret_i32", "p", "_f32_from_bits")
 _reg("f64.reinterpret_i64", "p", "_f64_from_bits")
+
+# The float instructions whose NaN results Cranelift's NaN canonicalization
+# replaces by the canonical NaN (its is_fp_arith); those that only move the
+# sign or the bits (neg, abs, copysign, reinterpret, loads, constants) and the
+# conversions from integers, which never make a NaN, are left alone.
+NAN_PRODUCERS = frozenset(op.NAMES[f"{w}.{n}"] for w in ("f32", "f64") for n in (
+    "add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")) | frozenset(
+    (op.NAMES["f32.demote_f64"], op.NAMES["f64.promote_f32"]))
 
 # Libcalls that inline formats call by name; bound when the body uses them.
 _INLINE_NEEDS = ("_f32r", "_fsqrt", "_fdiv", "_int_to_f32")
