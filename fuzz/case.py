@@ -4,7 +4,9 @@ A test case is the module, the base configuration, the checks to run (pair
 names from ``oracles.pairs``, or the validation oracle), and the bytes the
 call arguments are drawn from. It replays by itself, with no generator and
 no fuzz input, which is what lets ``shrink`` swap in a smaller module and
-``repro`` run a finding saved by an older version of a generator.
+``repro`` run a finding saved by an older version of a generator. A case
+made by rewriting a module also holds the module it was made from
+(``original``), for the semantics check.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import json
 from dataclasses import dataclass
 
 from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
+from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
+from wasmfuzz.oracles.semantics import check_semantics
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
 from wasmfuzz.oracles.validation import check_validation
 from wasmfuzz.oracles.wasi import PAIR as WASI
 from wasmfuzz.oracles.wasi import check_wasi
 
 from .calls import call_plan
+
+# Checks with an oracle of their own rather than a pair of executions of one module.
+_OWN_ORACLES = (VALIDATION, WASI, SEMANTICS.name)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class TestCase:
     checks: tuple[str, ...]
     args: bytes = b""
     invocations: int = 1
+    original: bytes = b""  # the module ``wasm`` was rewritten from, when SEMANTICS is checked
 
     def check(self) -> Verdict:
         """Run every check; raises ``Divergence`` at the first disagreement."""
@@ -37,24 +45,29 @@ class TestCase:
             check_validation(self.wasm, self.spec)
         if WASI in self.checks:  # args: where the program writes host-dependent bytes (oracles.wasi)
             check_wasi(self.wasm, self.spec, self.args)
-        pairs = [PAIRS[name] for name in self.checks if name not in (VALIDATION, WASI)]
-        if not pairs:
-            return Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
-        return compare(self.wasm, self.spec, pairs, call_plan(self.args, self.invocations))
+        pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
+        verdict = compare(self.wasm, self.spec, pairs, call_plan(self.args, self.invocations)) if pairs else \
+            Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
+        if SEMANTICS.name in self.checks:  # after the pairs: a divergence from Wasmtime tells which side is wrong
+            same = check_semantics(self.original, self.wasm, self.spec, call_plan(self.args, self.invocations))
+            verdict.compared += same.compared
+            verdict.poisoned.update(same.poisoned)
+        return verdict
 
     def with_wasm(self, wasm: bytes) -> "TestCase":
-        return TestCase(wasm, self.spec, self.checks, self.args, self.invocations)
+        return TestCase(wasm, self.spec, self.checks, self.args, self.invocations, self.original)
 
     def to_json(self) -> str:
         """Everything but the module, which is saved beside it as a .wasm file."""
         return json.dumps({"spec": self.spec.as_dict(), "checks": list(self.checks),
-                           "args": self.args.hex(), "invocations": self.invocations}, indent=2)
+                           "args": self.args.hex(), "invocations": self.invocations,
+                           **({"original": self.original.hex()} if self.original else {})}, indent=2)
 
     @classmethod
     def from_json(cls, text: str, wasm: bytes) -> "TestCase":
         d = json.loads(text)
-        unknown = [name for name in d["checks"] if name not in PAIRS and name not in (VALIDATION, WASI)]
+        unknown = [name for name in d["checks"] if name not in PAIRS and name not in _OWN_ORACLES]
         if unknown:
-            raise ValueError(f"unknown checks {unknown} (known: {', '.join([*PAIRS, VALIDATION])})")
+            raise ValueError(f"unknown checks {unknown} (known: {', '.join([*PAIRS, *_OWN_ORACLES])})")
         return cls(wasm, ExecutionSpec.from_dict(d["spec"]), tuple(d["checks"]), bytes.fromhex(d["args"]),
-                   d["invocations"])
+                   d["invocations"], bytes.fromhex(d.get("original", "")))

@@ -21,6 +21,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from wasmfuzz.oracles import PAIRS, Divergence
+from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
 from wasmfuzz.oracles.wasi import PAIR as WASI
 
@@ -33,10 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def all_oracles(entry: entries.Entry) -> entries.Entry:
-    """A saved test case goes through every pair (a validation or WASI case stays one)."""
+    """A saved test case goes through every pair (a validation or WASI case stays one; a
+    rewritten module keeps its semantics check)."""
     if entry.case is None or VALIDATION in entry.case.checks or WASI in entry.case.checks:
         return entry
-    return replace(entry, case=replace(entry.case, checks=tuple(PAIRS)))
+    kept = tuple(name for name in entry.case.checks if name == SEMANTICS.name)
+    return replace(entry, case=replace(entry.case, checks=tuple(PAIRS) + kept))
 
 
 def run(args: argparse.Namespace) -> int:

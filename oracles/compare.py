@@ -7,6 +7,8 @@ trap code, or refusal), fuel consumed when the pair meters fuel, and then
 every exported global and memory. Exported tables are compared once, at the
 end: reading a whole table from the host initialises every lazy element,
 which would hide the lazy paths from all later steps.
+``compare_modules`` runs the same lockstep on two modules, one per side of
+a pair (a rewritten module against its original).
 
 A crash of either execution is named by where it happened, whatever the
 other did, so one engine bug makes one kind of finding. A pair stops at
@@ -75,7 +77,22 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
                 execs[spec] = ApiExecution(spec, engines)
         live.append(_Live(pair, execs[ref], execs[cand]))
         verdict.compared.append(pair.name)
-    outcomes = {spec: e.instantiate(wasm) for spec, e in execs.items()}
+    return _lockstep(live, {id(e): e.instantiate(wasm) for e in execs.values()}, plan, verdict)
+
+
+def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan) -> Verdict:
+    """Compare two modules, each on its side of ``pair``, with the calls ``plan``
+    makes of the reference's exports: a rewritten module against the module it
+    was made from (``oracles.semantics``). Raise ``Divergence`` as ``compare`` does."""
+    engines = Engines()
+    ref, cand = ApiExecution(pair.reference(base), engines), ApiExecution(pair.candidate(base), engines)
+    outcomes = {id(ref): ref.instantiate(reference), id(cand): cand.instantiate(candidate)}
+    return _lockstep([_Live(pair, ref, cand)], outcomes, plan, Verdict(compared=[pair.name]))
+
+
+def _lockstep(live: list[_Live], outcomes: dict[int, Outcome], plan: Plan, verdict: Verdict) -> Verdict:
+    """From the instantiation ``outcomes`` (by ``id`` of execution) on: each call on
+    every live execution, each pair compared after every step, tables at the end."""
     live = _step(live, outcomes, "instantiation", verdict)
     if not live:
         return verdict
@@ -84,7 +101,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
     for call in plan(live[0].reference.exports()):
         verdict.steps += 1
         needed = {id(e): e for lv in live for e in (lv.reference, lv.candidate)}
-        results = {e.spec: e.call(call.export, call.args) for e in needed.values()}
+        results = {key: e.call(call.export, call.args) for key, e in needed.items()}
         live = _step(live, results, f"call {verdict.steps}: {call}", verdict)
         if not live:
             return verdict
@@ -94,16 +111,16 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
     return verdict
 
 
-def _step(live: list[_Live], outcomes: dict[ExecutionSpec, Outcome], step: str, verdict: Verdict) -> list[_Live]:
+def _step(live: list[_Live], outcomes: dict[int, Outcome], step: str, verdict: Verdict) -> list[_Live]:
     """Compare every live pair after one step; return the pairs still worth comparing."""
     with _Reads() as reads:
         return [lv for lv in live if _step_pair(lv, outcomes, step, verdict, reads)]
 
 
-def _step_pair(lv: _Live, outcomes: dict[ExecutionSpec, Outcome], step: str, verdict: Verdict,
+def _step_pair(lv: _Live, outcomes: dict[int, Outcome], step: str, verdict: Verdict,
                reads: "_Reads") -> bool:
     """Compare one pair after one step; whether it is still worth comparing."""
-    a, b = outcomes[lv.reference.spec], outcomes[lv.candidate.spec]
+    a, b = outcomes[id(lv.reference)], outcomes[id(lv.candidate)]
     reason = allowed.non_deterministic(a) or allowed.non_deterministic(b)
     if reason:
         verdict.poisoned[lv.pair.name] = f"{step}: {reason}"

@@ -25,7 +25,8 @@ from ..case import TestCase
 from ..smith import SmithFailed
 from ..source import Unstructured
 
-NAMES = ("differential", "lazy_init", "table_ops", "fuel", "epoch", "memory", "validate", "instantiate", "instructions", "wasi")
+NAMES = ("differential", "lazy_init", "table_ops", "fuel", "epoch", "memory", "validate", "instantiate", "instructions",
+         "wasi", "mutate")
 # Set by ``wasmfuzz fuzz``: save divergences there and keep fuzzing. Unset (as
 # under OSS-Fuzz), a divergence is an uncaught exception: libFuzzer's crash.
 FINDINGS_ENV = "WASMFUZZ_FINDINGS"

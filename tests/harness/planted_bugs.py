@@ -257,6 +257,15 @@ def closed_descriptor_numbers_not_reused(mp):
     mp.setattr(fdtable.FdTable, "close", close)
 
 
+def memory_copy_forward_by_words(mp):
+    def memory_copy(dst, d, src, s, n):
+        if d + n > len(dst) or s + n > len(src):
+            libcalls.trap(1)
+        for k in range(0, n, 8):  # the bug: a word at a time from the front clobbers a source it overlaps
+            dst[d + k:d + min(k + 8, n)] = src[s + k:s + min(k + 8, n)]
+    mp.setitem(LIBCALLS, "_memory_copy", memory_copy)
+
+
 NO_SLOT_REUSE = ("every execution builds its own engine, so no pooled slot is ever reused; needs one pooling "
                  "engine per campaign (issue 18, main-job change)")
 
@@ -294,6 +303,7 @@ BUGS = [
     PlantedBug("WASI: a closed descriptor's number is not reused", "wasi", closed_descriptor_numbers_not_reused,
                2000, pending="the wasi target still finds real WASI differences first (PERM vs INVAL on input 180), "
                              "and its findings vary between runs"),
+    PlantedBug("memory.copy forward a word at a time over an overlap", "mutate", memory_copy_forward_by_words, 200),
 ]
 
 

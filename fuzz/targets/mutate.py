@@ -1,0 +1,135 @@
+"""mutate: modules of real C programs rewritten by wasm-mutate, on wasmfuzz and on real Wasmtime.
+
+The seeds are C programs built with clang (``fuzz.seeds``): a shadow
+stack under ``__stack_pointer``, data above 1 MiB, a function table,
+``br_table`` switches, 64-bit and float arithmetic, bulk memory. The input
+picks a seed, ``wasm-tools mutate``'s own seed and how many mutations to
+apply in a row (Wasmtime fuzzes with wasm-mutate the same way: shapes
+smith would not draw, bent a little). The result is compared as the
+differential target compares (its pairs, swarm and call plan).
+
+In ``PRESERVE_PERCENT`` of inputs only semantics-preserving mutations are
+applied (``--preserve-semantics``), and the case also checks the rewrite
+against the seed on wasmfuzz (``oracles.semantics``): every call must give
+what the unmutated program gives. Other mutations may make a loop endless,
+so those inputs always meter fuel; preserved ones, whose seeds end by
+themselves, also compare fuel off against ample fuel.
+
+wasm-mutate picks one mutator per run and gives up when it does not apply
+(exit 3) or runs out of its own fuel (exit 4); it also knows nothing of
+which proposals wasmfuzz implements and adds SIMD at times, so a rewrite
+that ``wasm-tools validate`` refuses under wasmfuzz's features counts as
+not applied. Then the next seed is tried, up to ``ATTEMPTS`` runs of at
+most ``MUTATE_TIMEOUT`` seconds, after which the input makes no case. Without clang the seeds are wasm-smith modules
+(said once on stderr).
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+
+from wasmfuzz.oracles.pairs import FUEL_ON_VS_OFF, PAIRS, swarm
+from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
+from wasmfuzz.oracles.spec import ExecutionSpec
+from wasmfuzz.runtime.binary.wat import wasm_tools
+
+from .. import seeds, smith, toggles
+from ..case import TestCase
+from ..source import Source, boolean, choice
+from ..toggles import FUEL_BUDGETS
+from .differential import ALWAYS, OTHERS_SHARE
+
+PRESERVE_PERCENT = 40
+MAX_MUTATIONS = 3  # applied one after another
+ATTEMPTS = 10  # runs of wasm-tools mutate per input, failed ones included
+MUTATE_TIMEOUT = 2.0  # seconds per run; a run usually takes 10 ms
+MUTATE_FUEL = 1000  # wasm-mutate's own budget per run, as in its libFuzzer example
+# Of metered inputs, those given a budget no seed exhausts (a call of sort-O0 takes 320 000 at most);
+# the others draw from toggles.FUEL_BUDGETS, to run out at interesting points.
+AMPLE_FUEL_PERCENT = 80
+AMPLE_FUEL = (400_000, 1_000_000)
+
+
+class MutateFailed(smith.SmithFailed):
+    """wasm-tools mutate made no module for this input (no case, as when smith declines)."""
+
+
+def generate(src: Source) -> TestCase:
+    preserve = boolean(src, PRESERVE_PERCENT)
+    spec = toggles.draw_spec(src, fuel_percent=0, proposal_percent=0)
+    if not preserve or boolean(src, 30):
+        ample = boolean(src, AMPLE_FUEL_PERCENT)
+        spec = spec.with_(fuel=src.int_in(*(AMPLE_FUEL if ample else choice(src, FUEL_BUDGETS))))
+    count = src.int_in(1, MAX_MUTATIONS)
+    mutate_seed = int.from_bytes(src.bytes(4), "little")
+    invocations = src.int_in(1, 3)
+    args = src.bytes(64)
+    c_seeds = _c_seeds()
+    original = choice(src, c_seeds) if c_seeds else smith.module(src, spec)
+    wasm = mutate(original, mutate_seed, count, preserve, _features(spec.features))
+    others = [p for p in PAIRS.values() if p not in ALWAYS and (preserve or p is not FUEL_ON_VS_OFF)]
+    checks = swarm(args, ALWAYS, others, OTHERS_SHARE) + ((SEMANTICS.name,) if preserve else ())
+    return TestCase(wasm, spec, checks, args, invocations, original if preserve else b"")
+
+
+def mutate(wasm: bytes, seed: int, count: int, preserve: bool, features: str) -> bytes:
+    """``count`` mutations of ``wasm`` in a row, from ``seed`` on (a seed whose
+    mutator does not apply, changes nothing, or makes a module not valid with
+    ``features``, a ``wasm-tools validate --features`` list, is followed by the next);
+    MutateFailed when ``ATTEMPTS`` runs were not enough, a run took too long or failed."""
+    options = [f"--fuel={MUTATE_FUEL}", *(["--preserve-semantics"] if preserve else [])]
+    start, done = wasm, 0
+    for attempt in range(ATTEMPTS):
+        if done == count:
+            break
+        try:
+            proc = subprocess.run([wasm_tools(), "mutate", f"--seed={seed + attempt}", *options], input=wasm,
+                                  capture_output=True, timeout=MUTATE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise MutateFailed(f"wasm-tools mutate took over {MUTATE_TIMEOUT}s") from None
+        if proc.returncode == 0:
+            if proc.stdout != wasm and _valid(proc.stdout, features):  # unchanged (it happens): not applied
+                wasm, done = proc.stdout, done + 1
+        elif proc.returncode not in (3, 4):  # 3: the mutator chosen does not apply; 4: out of fuel
+            raise MutateFailed(f"wasm-tools mutate exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    if done < count or wasm == start:
+        raise MutateFailed(f"{done} of {count} mutations applied in {ATTEMPTS} runs" if done < count
+                           else "the mutations cancelled out")
+    return wasm
+
+
+def _valid(wasm: bytes, features: str) -> bool:
+    try:
+        return subprocess.run([wasm_tools(), "validate", f"--features={features}", "-"], input=wasm,
+                              capture_output=True, timeout=MUTATE_TIMEOUT).returncode == 0
+    except subprocess.TimeoutExpired:
+        raise MutateFailed(f"wasm-tools validate took over {MUTATE_TIMEOUT}s") from None
+
+
+@functools.cache
+def _features(proposals: frozenset[str]) -> str:
+    """The proposals wasmfuzz's engine accepts with ``proposals`` on (``ExecutionSpec.features``),
+    as ``wasm-tools validate --features`` names them."""
+    from wasmfuzz import runtime
+
+    config = runtime.Config()
+    for setting, value in ExecutionSpec(features=proposals).settings().items():
+        setattr(config, setting, value)
+    return runtime.Engine(config).features.wasm_tools_flags()
+
+
+@functools.cache
+def _c_seeds() -> tuple[bytes, ...]:
+    """The C seeds' modules; none (said once on stderr) when they cannot be built here."""
+    try:
+        return tuple(wasm for _, wasm in seeds.build_all())
+    except seeds.ToolchainMissing as e:
+        print(f"wasmfuzz mutate: no C seeds ({e}); mutating wasm-smith modules instead", file=sys.stderr)
+        return ()
+
+
+if __name__ == "__main__":
+    from . import fuzz_main
+    fuzz_main("mutate")

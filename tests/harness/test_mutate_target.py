@@ -1,0 +1,149 @@
+"""The mutate target: C seeds built with clang, rewritten by wasm-mutate, compared
+as the differential target compares, plus the semantics oracle for rewrites
+that claim to keep the program's meaning (``oracles.semantics``).
+
+The seed tests need Debian's clang and wasm-ld (as the WASI tests do) and skip
+without them; the fallback to wasm-smith seeds is tested either way."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+
+import pytest
+from wasmfuzz.fuzz import seeds, targets
+from wasmfuzz.fuzz.case import TestCase
+from wasmfuzz.fuzz.calls import call_plan
+from wasmfuzz.fuzz.targets import mutate
+from wasmfuzz.oracles import Divergence, ExecutionSpec
+from wasmfuzz.oracles.pairs import WASMTIME
+from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
+from wasmfuzz.oracles.semantics import check_semantics
+from wasmfuzz.runtime.binary.wat import wasm_tools, wat2wasm
+
+
+def _c_seeds() -> tuple[tuple[str, bytes], ...]:
+    try:
+        return seeds.build_all()
+    except seeds.ToolchainMissing as e:
+        pytest.skip(f"no C seeds here: {e}")
+
+
+def _wat(wasm: bytes) -> str:
+    return subprocess.run([wasm_tools(), "print", "-"], input=wasm, capture_output=True, check=True).stdout.decode()
+
+
+def _inputs(seed: int, count: int):
+    rng = random.Random(seed)
+    return [rng.randbytes(rng.randint(16, 400)) for _ in range(count)]
+
+
+def test_every_source_builds_at_every_level():
+    built = dict(_c_seeds())
+    assert set(built) == {f"{src.stem}{opt}" for src in seeds.SOURCES for opt in seeds.OPT_LEVELS}
+    assert len(seeds.SOURCES) >= 4
+
+
+def test_seeds_have_real_programs_shapes():
+    """What the seeds are for: a shadow stack of 1 MiB with the data above it,
+    no imports, and between them the instructions C makes and smith rarely
+    puts together."""
+    texts = {name: _wat(wasm) for name, wasm in _c_seeds()}
+    for name, text in texts.items():
+        assert "(import" not in text, name
+        assert re.search(r"global \$__stack_pointer \(;0;\) \(mut i32\) i32\.const 1048576", text), name
+        offsets = [int(n) for n in re.findall(r"\(data [^\n]*?\(i32\.const (\d+)\)", text)]
+        assert offsets and min(offsets) >= 1 << 20, name
+        assert '(export "memory"' in text and '(export "__indirect_function_table"' in text, name
+    everything = "".join(texts.values())
+    for instruction in ("call_indirect", "br_table", "memory.copy", "memory.fill", "i64.mul", "f32.sqrt",
+                        "i64.trunc_sat_f64_s", "f64.copysign", "i64.rotl"):
+        assert instruction in everything, instruction
+
+
+def test_seeds_agree_with_wasmtime_unmutated():
+    for name, wasm in _c_seeds():
+        verdict = TestCase(wasm, ExecutionSpec(fuel=10**6), (WASMTIME.name,), bytes(range(64)), 2).check()
+        assert verdict.steps >= 4, name  # every export called twice: each one returned or trapped alike
+
+
+def test_target_makes_valid_mutated_cases_from_random_bytes():
+    originals = {wasm for _, wasm in _c_seeds()}
+    features = mutate._features(frozenset())
+    cases = [targets.make_case("mutate", data) for data in _inputs(7, 40)]
+    made = [c for c in cases if c is not None]
+    assert len(made) >= 30  # wasm-mutate gives up now and then; most inputs still make a case
+    for case in made:
+        valid = subprocess.run([wasm_tools(), "validate", f"--features={features}", "-"], input=case.wasm)
+        assert valid.returncode == 0
+        assert case.wasm not in originals
+        if SEMANTICS.name in case.checks:
+            assert case.original in originals
+        else:
+            assert case.spec.fuel is not None and not case.original  # a rewrite may loop: always metered
+    assert any(SEMANTICS.name in c.checks for c in made) and any(SEMANTICS.name not in c.checks for c in made)
+
+
+def test_semantics_preserving_mutations_agree_with_the_original():
+    _c_seeds()
+    checked = 0
+    for data in _inputs(11, 60):
+        case = targets.make_case("mutate", data)
+        if case is None or SEMANTICS.name not in case.checks:
+            continue
+        verdict = check_semantics(case.original, case.wasm, case.spec, call_plan(case.args, case.invocations))
+        assert verdict.compared == [SEMANTICS.name] and verdict.steps > 0
+        checked += 1
+    assert checked >= 15
+
+
+ADD_ONE = "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const {k} i32.add))"
+ADD_ONE_SWAPPED = "(module (func (export \"f\") (param i32) (result i32) i32.const 1 local.get 0 i32.add))"
+
+
+def test_semantics_oracle_accepts_a_rewrite_and_refuses_a_change():
+    original = wat2wasm(ADD_ONE.format(k=1))
+    spec = ExecutionSpec()
+    plan = call_plan(bytes(range(32)), 2)
+    assert check_semantics(original, wat2wasm(ADD_ONE_SWAPPED), spec, plan).steps == 2
+    with pytest.raises(Divergence) as caught:
+        check_semantics(original, wat2wasm(ADD_ONE.format(k=2)), spec, plan)
+    assert caught.value.signature.startswith(SEMANTICS.name)
+
+
+def test_a_semantics_case_replays_from_its_saved_form():
+    wasm, original = wat2wasm(ADD_ONE.format(k=2)), wat2wasm(ADD_ONE.format(k=1))
+    case = TestCase(wasm, ExecutionSpec(), (WASMTIME.name, SEMANTICS.name), b"\1\2", 1, original)
+    replayed = TestCase.from_json(case.to_json(), wasm)
+    assert replayed == case
+    with pytest.raises(Divergence, match="mutated vs original"):
+        replayed.check()
+
+
+def test_mutation_failure_is_no_case():
+    with pytest.raises(mutate.MutateFailed, match="exit 2"):  # wasm-tools mutate: input does not parse
+        mutate.mutate(b"\0asm\1\0\0\0\xff", 0, 1, False, mutate._features(frozenset()))
+
+
+def test_without_clang_the_seeds_say_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("WASMFUZZ_SEED_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(seeds.ToolchainMissing, match="clang is not installed"):
+        seeds.build(seeds.SOURCES[0], "-O2")
+
+
+def test_without_c_seeds_the_target_mutates_smith_modules_and_says_so_once(monkeypatch, capsys):
+    def missing():
+        raise seeds.ToolchainMissing("clang is not installed (test)")
+    monkeypatch.setattr(seeds, "build_all", missing)
+    mutate._c_seeds.cache_clear()
+    try:
+        made = [targets.make_case("mutate", data) for data in _inputs(3, 6)]
+    finally:
+        mutate._c_seeds.cache_clear()
+    assert any(c is not None for c in made)
+    for case in made:
+        if case is not None:
+            case.check()
+    assert capsys.readouterr().err.count("no C seeds (clang is not installed (test))") == 1
