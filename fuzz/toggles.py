@@ -1,10 +1,11 @@
 """The runtime configuration a fuzz input chooses (swarm testing).
 
 The base ``ExecutionSpec`` of a test case: which proposals the module may
-use, lazy or eager tables, on-demand or pooled instances, a fuel budget and
-an epoch deadline. Only what wasmfuzz supports today is ever chosen
-(``oracles.capabilities``), so these choices widen by themselves as the
-runtime grows. Targets raise the odds of the feature they are about.
+use, lazy or eager tables, on-demand or pooled instances, a fuel budget,
+an epoch deadline and NaN canonicalization (on both engines of every pair,
+so their float results are compared bit for bit). Only what wasmfuzz
+supports today is ever chosen (``oracles.capabilities``), so these choices
+widen by themselves as the runtime grows. Targets raise the odds of the feature they are about.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ FUEL_BUDGETS = ((0, 0), (1, 10), (11, 500), (501, 20_000), (20_001, 1_000_000))
 
 
 def draw_spec(src: Source, *, fuel_percent: int = 10, epoch_percent: int = 10,
-              proposal_percent: int = 5) -> ExecutionSpec:
+              proposal_percent: int = 5, nan_percent: int = 10) -> ExecutionSpec:
     """A wasmfuzz spec; each optional feature is drawn only when supported."""
     features = frozenset(f for f in ("memory64", "multi_memory", "threads")
                          if supports(f) and boolean(src, proposal_percent))
@@ -32,4 +33,5 @@ def draw_spec(src: Source, *, fuel_percent: int = 10, epoch_percent: int = 10,
     epoch = None
     if supports("epoch") and boolean(src, epoch_percent):
         epoch = src.int_in(0, 4)
-    return ExecutionSpec("wasmfuzz", features, lazy_init, pooling, fuel, epoch)
+    canonical_nans = boolean(src, nan_percent)
+    return ExecutionSpec("wasmfuzz", features, lazy_init, pooling, fuel, epoch, nan_canonicalization=canonical_nans)

@@ -8,6 +8,7 @@ equality and ``is_non_deterministic_error``). Each predicate says why.
 from __future__ import annotations
 
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
+from .spec import ExecutionSpec
 from .values import Value
 
 # Messages of errors that come from the host machine running out of something,
@@ -15,12 +16,14 @@ from .values import Value
 _RESOURCE_ERRORS = ("MemoryError", "resource limit", "out of memory", "allocation", "failed to grow")
 
 
-def values_equal(a: Value, b: Value) -> bool:
-    """Bit-exact equality, except for the two allowances below."""
+def values_equal(a: Value, b: Value, canonical_nans: bool = False) -> bool:
+    """Bit-exact equality, except for the two allowances below. With
+    ``canonical_nans`` (both sides ran with NaN canonicalization, so every
+    arithmetic NaN is the canonical one) NaNs are compared bit for bit too."""
     if a.type != b.type:
         return False
     if a.bits is not None:
-        return a.bits == b.bits or both_nan(a, b)
+        return a.bits == b.bits or (not canonical_nans and both_nan(a, b))
     return a.ref == b.ref and refs_same_function(a, b)
 
 
@@ -90,16 +93,25 @@ def non_deterministic(o: Outcome) -> str | None:
     return None
 
 
-def outcomes_agree(a: Outcome, b: Outcome) -> bool:
-    """Same kind of outcome; same trap code; same values. A crash never agrees,
-    not even with another crash: an engine must only return, trap or refuse."""
+def outcomes_agree(a: Outcome, b: Outcome, canonical_nans: bool = False) -> bool:
+    """Same kind of outcome; same trap code; same values (``values_equal``).
+    A crash never agrees, not even with another crash: an engine must only
+    return, trap or refuse."""
     if a.status == CRASHED or b.status == CRASHED or a.status != b.status:
         return False
     if a.status == TRAPPED:
         return a.trap == b.trap
     if a.status == ERROR:
         return error_texts_differ_freely(a, b)
-    return len(a.values) == len(b.values) and all(map(values_equal, a.values, b.values))
+    return len(a.values) == len(b.values) and all(values_equal(x, y, canonical_nans)
+                                                  for x, y in zip(a.values, b.values))
+
+
+def nans_compared_exactly(a: ExecutionSpec, b: ExecutionSpec) -> bool:
+    """Whether two executions' float results are compared bit for bit, NaNs
+    included: when both canonicalise NaNs (``cranelift_nan_canonicalization``),
+    which takes away the freedom ``both_nan`` allows for."""
+    return a.nan_canonicalization and b.nan_canonicalization
 
 
 def error_texts_differ_freely(a: Outcome, b: Outcome) -> bool:

@@ -125,7 +125,7 @@ def _step_pair(lv: _Live, outcomes: dict[int, Outcome], step: str, verdict: Verd
     if reason:
         verdict.poisoned[lv.pair.name] = f"{step}: {reason}"
         return False
-    if not allowed.outcomes_agree(a, b):
+    if not allowed.outcomes_agree(a, b, _exact_nans(lv)):
         crash = next((o.summary for o in (b, a) if o.status == CRASHED), None)
         raise _divergence(lv, step, "outcome", str(a), str(b), crash or f"{a.summary} vs {b.summary}")
     if lv.pair.compare_fuel and allowed.fuel_comparable(a, b) and a.fuel_consumed != b.fuel_consumed:
@@ -134,6 +134,10 @@ def _step_pair(lv: _Live, outcomes: dict[int, Outcome], step: str, verdict: Verd
         _check_state(lv, step, reads)
         return True
     return False
+
+
+def _exact_nans(lv: _Live) -> bool:
+    return allowed.nans_compared_exactly(lv.reference.spec, lv.candidate.spec)
 
 
 def _check_exports(lv: _Live) -> None:
@@ -179,7 +183,7 @@ class _Reads:
 def _check_state(lv: _Live, step: str, reads: _Reads) -> None:
     ga, gb = reads.both(lv, step, "globals")
     for name in ga:
-        if not allowed.values_equal(ga[name], gb.get(name, Value("missing"))):
+        if not allowed.values_equal(ga[name], gb.get(name, Value("missing")), _exact_nans(lv)):
             raise _divergence(lv, step, f"global {name!r}", str(ga[name]), str(gb.get(name)))
     va, vb = reads.both(lv, step, "memory_views")
     differ = [name for name in va if not same_bytes(va[name], vb.get(name, memoryview(b"")))]

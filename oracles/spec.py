@@ -27,6 +27,7 @@ class ExecutionSpec:
     epoch_deadline: int | None = None  # set_epoch_deadline before every call; None: epochs off
     epoch_mode: str = "trap"  # at the deadline: "trap", "callback" (continue 1 tick later) or
     #                           "yield" (async call yields to the event loop, then continues); wasmfuzz only
+    nan_canonicalization: bool = False  # Config.cranelift_nan_canonicalization, on both engines
 
     @property
     def name(self) -> str:
@@ -40,6 +41,8 @@ class ExecutionSpec:
             parts.append(f"fuel={self.fuel}")
         if self.epoch_deadline is not None:
             parts.append(f"epoch={self.epoch_deadline}" + ("" if self.epoch_mode == "trap" else f"/{self.epoch_mode}"))
+        if self.nan_canonicalization:
+            parts.append("canonical-nans")
         return f"{self.engine}[{','.join(parts)}]" if parts else self.engine
 
     def settings(self) -> dict[str, object]:
@@ -51,6 +54,8 @@ class ExecutionSpec:
             out["consume_fuel"] = True
         if self.epoch_deadline is not None:
             out["epoch_interruption"] = True
+        if self.nan_canonicalization:
+            out["cranelift_nan_canonicalization"] = True
         if self.engine == "wasmfuzz":
             if self.lazy_init is not None:
                 out["table_lazy_init"] = self.lazy_init
