@@ -154,3 +154,15 @@ def test_frames_of_a_freed_module_are_forgotten():
     _trap(wf, CASES[6][1], (), {})
     gc.collect()
     assert len(frames._MAPS) == before
+
+
+NAMES = ["a", "i", "z", "Dn", "PKc", "Ri", "Vi", "Ss", "St", "So", "A5_i", "u3foo", "3foo", "N3fooE", "ii", "f1",
+         "main", "_start", "_Z3foov", "_ZL3barPKcRi", "_ZN3foo3barE", "_ZN3foo3bar17h0123456789abcdefE",
+         "_ZN4core3fmt5Write9write_fmt17h1234567890abcdefE", "_ZN3foo$LT$T$GT$3bar17h0123456789abcdefE",
+         "_ZN5alloc7raw_vec11finish_grow28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE", "S_", "Fvv"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_function_names_shown_as_wasmtime_demangles_them(name):
+    wat = f'(module (func ${name} (export "f") unreachable))'
+    assert str(_trap(wf, wat, (), {})) == str(_trap(wasmtime, wat, (), {}))
