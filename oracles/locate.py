@@ -27,11 +27,12 @@ what differed, so a reader can check.
 
 from __future__ import annotations
 
-import subprocess
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from wasmfuzz.runtime.binary.wat import wasm_tools
+from wasmfuzz.runtime.binary.module_info import ModuleInfo
+from wasmfuzz.runtime.binary.opcodes import op_name
 
 from . import program as programs
 from .program import HostCall, Instrumented, Observed, Program, Stop
@@ -106,6 +107,8 @@ def state_changes(theirs: Observed, ours: Observed) -> list[str]:
     out = []
     if theirs.ended != ours.ended:
         out.append(f"ended: wasmtime {theirs.ended}, wasmfuzz {ours.ended}")
+    if _stopped_apart(theirs.stop, ours.stop):
+        out.append(f"stopped at: wasmtime {_stop_text(theirs.stop)}, wasmfuzz {_stop_text(ours.stop)}")
     calls = first_call_difference(theirs, ours)
     if calls is not None and calls.instantiation is None:
         out.append(f"WASI call {calls.agreed + 1}: wasmtime {calls.theirs or 'none'}, wasmfuzz {calls.ours or 'none'}")
@@ -114,6 +117,21 @@ def state_changes(theirs: Observed, ours: Observed) -> list[str]:
         if a.get(key) != b.get(key):
             out.append(_describe_state(key, a.get(key), b.get(key)))
     return out
+
+
+def _stopped_apart(a: Stop | None, b: Stop | None) -> bool:
+    """Whether two traps stopped in different places: in different functions,
+    or at different offsets when both engines give one (a fuel charge that
+    differs shows here, as a stop at another check point)."""
+    if a is None or b is None:
+        return False
+    if a.func_index != b.func_index:
+        return True
+    return None not in (a.offset, b.offset) and a.offset != b.offset
+
+
+def _stop_text(stop: Stop) -> str:
+    return f"function {stop.func_index}" + ("" if stop.offset is None else f" offset {stop.offset:#x}")
 
 
 def _describe_state(key: str, a, b) -> str:
@@ -169,16 +187,22 @@ def place(instrumented: Instrumented, stop: Stop | None) -> str:
     where = f"function {name} (index {stop.func_index})" if name else f"function {stop.func_index}"
     if stop.offset is None:
         return f"{where}, offset unknown"
-    text = instruction_texts(instrumented.original).get(stop.offset)
+    text = instruction_at(instrumented.info, stop.offset)
     return f"{where}, offset {stop.offset:#x}" + (f": {text}" if text else "")
 
 
-def instruction_texts(wasm: bytes) -> dict[int, str]:
-    """Offset in the module -> the text ``wasm-tools print`` gives what is there."""
-    done = subprocess.run([wasm_tools(), "print", "--print-offsets", "-"], input=wasm, capture_output=True)
-    out = {}
-    for line in done.stdout.decode("utf-8", "replace").splitlines():
-        if line.startswith("(;@"):
-            offset, _, text = line[3:].partition(";)")
-            out[int(offset.strip(), 16)] = text.strip()
-    return out
+def instruction_at(info: ModuleInfo, offset: int) -> str | None:
+    """The instruction at ``offset`` as the decoder read it (name and raw
+    immediates), "function entry" for the bytes before a body's first
+    instruction (where Wasmtime checks fuel on entry), None elsewhere."""
+    k = bisect_right([body.offset for body in info.code], offset) - 1
+    if k < 0 or not info.code[k].offsets or offset > info.code[k].offsets[-1]:
+        return None
+    body = info.code[k]
+    if offset < body.offsets[0]:
+        return "function entry"
+    i = bisect_left(body.offsets, offset)
+    if body.offsets[i] != offset:
+        return None
+    ins = body.code[i]
+    return " ".join([op_name(ins[0]), *(str(x) for x in ins[1:] if x is not None)])

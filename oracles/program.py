@@ -121,6 +121,16 @@ class Instrumented:
         self.wasm = append_exports(rename_imports(wasm, WASI, LOG_MODULE), self.state_exports)
         self.shift = code_shift(wasm, self.wasm)
         self._trampolines: dict[bool, bytes] = {}
+        self._compiled: dict[tuple[str, bool], tuple] = {}
+
+    def compiled(self, api, metered: bool) -> tuple:
+        """The instrumented module compiled on ``api`` (an engine and a
+        Module), once: bisection runs it dozens of times, and Cranelift
+        takes seconds on a real program."""
+        key = (api.__name__, metered)
+        if key not in self._compiled:
+            self._compiled[key] = compile_module(api, self.wasm, metered)
+        return self._compiled[key]
 
     def trampoline(self, with_memory: bool) -> bytes:
         """The trampoline module (see the module docstring), importing the
@@ -141,6 +151,14 @@ class Instrumented:
             gets = " ".join(f"local.get {i}" for i in range(len(sig.params)))
             lines.append(f'  (func (export "{name}") {_signature(sig)} {gets} call $f{k})')
         return "\n".join(lines + [")"])
+
+
+def compile_module(api, wasm: bytes, metered: bool):
+    """An engine (with fuel if ``metered``) and ``wasm`` compiled on it."""
+    config = api.Config()
+    config.consume_fuel = metered
+    engine = api.Engine(config)
+    return engine, api.Module(engine, wasm)
 
 
 def _signature(sig) -> str:
@@ -172,11 +190,11 @@ def run(api, program: Program, *, fuel: int | None = None, instrumented: Instrum
 
 
 def _execute(api, program, fuel, instrumented, stdio, preopens) -> Observed:
-    config = api.Config()
-    config.consume_fuel = fuel is not None
-    engine = api.Engine(config)
     try:
-        module = api.Module(engine, instrumented.wasm if instrumented else program.wasm)
+        if instrumented is None:
+            engine, module = compile_module(api, program.wasm, fuel is not None)
+        else:
+            engine, module = instrumented.compiled(api, fuel is not None)
     except api.WasmtimeError as e:
         return Observed("invalid", str(e))
     store = api.Store(engine)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import wasmfuzz.runtime
 
 from wasmfuzz import cli
 from wasmfuzz.oracles import program as programs
@@ -75,6 +76,17 @@ COMPUTE = f"""(module {WASI_IMPORTS}
 """
 WRONG_AT = 20 * 7 + 3  # the dividend of iteration 20
 
+# Echoes up to 64 bytes of stdin (fd_read stores the count over the iovec length), then traps.
+ECHO_THEN_TRAP = f"""(module {WASI_IMPORTS}
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 64))
+    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 4)))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    unreachable))
+"""
+
 # Issue 17's instantiation case: Wasmtime makes the segment a static image (no fuel).
 SPARSE_DATA = f"""(module {WASI_IMPORTS}
   (memory (export "memory") 17)
@@ -130,6 +142,14 @@ def test_agreeing_program_exits_0(capsys, module, data_dir):
     assert not (Path(data_dir) / "out.txt").exists()  # each engine wrote in its own copy
 
 
+def test_stdin_is_given_to_both(capsys, module, tmp_path):
+    path, _ = module(ECHO_THEN_TRAP)
+    (tmp_path / "in").write_bytes(b"hello")
+    status, out, _ = diff(capsys, "--stdin", str(tmp_path / "in"), path)
+    assert status == 0
+    assert out.startswith("same on both engines: trap UNREACHABLE, stdout 5 bytes")
+
+
 def test_computing_program_agrees(capsys, module):
     path, _ = module(COMPUTE)
     assert diff(capsys, path)[0] == 0
@@ -165,7 +185,7 @@ def test_wrong_instruction_result_located_by_fuel_bisection(capsys, module, monk
     assert "stdout: wasmtime 256 bytes, wasmfuzz 256 bytes, from byte 80" in out
     assert "all 1 WASI calls agree" in out
     loop = loop_offset(wasm, "mix")
-    assert f"wasmtime stopped in function mix (index 4), offset {loop:#x}: loop $next" in out
+    assert f"wasmtime stopped in function mix (index 4), offset {loop:#x}: loop" in out
     assert f"memory 0: 1 bytes differ, first at {256 + 4 * 20:#x}" in out
 
 
@@ -249,6 +269,32 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, module, case):
     status, out, err = diff(capsys, *args)
     assert status == 2
     assert out == "" and len(err.strip().splitlines()) == 1, err
+
+
+# --- the observation: logging and rewriting change nothing the program does -----------------------
+
+@pytest.mark.parametrize("engine", ["wasmtime", "wasmfuzz"])
+@pytest.mark.parametrize("source", ["FILES", "ECHO_THEN_TRAP"])
+def test_logged_run_does_what_a_plain_run_does(engine, source, module, data_dir):
+    api = pytest.importorskip("wasmtime") if engine == "wasmtime" else wasmfuzz.runtime
+    _, wasm = module(globals()[source])
+    program = programs.Program(wasm, ["prog"], dirs=[(data_dir, "/data")], stdin=b"typed")
+    plain = programs.run(api, program, fuel=10**6)
+    logged = programs.run(api, program, fuel=10**6, instrumented=programs.Instrumented(wasm))
+    aspects = ("ended", "stdout", "stderr", "files", "fuel", "instantiation_fuel")
+    assert [getattr(logged, a) for a in aspects] == [getattr(plain, a) for a in aspects]
+    calls = [(c.name, c.result) for c in logged.calls]
+    if source == "FILES":  # proc_exit comes back out of the trampoline as the program's exit
+        assert (plain.ended, plain.stdout) == ("exit 0", b"hello\n")
+        assert calls == [("fd_write", "0"), ("path_open", "0"), ("fd_write", "0"), ("fd_close", "0"),
+                         ("proc_exit", "exit 0")]
+        assert [f for f in logged.files if f[0] == "0/out.txt"] == [("0/out.txt", "file", b"data")]
+    else:  # the trap after the calls is the program's own, with its frame
+        assert (plain.ended, plain.stdout) == ("trap UNREACHABLE", b"typed")
+        assert calls == [("fd_read", "0"), ("fd_write", "0")]
+        assert logged.stop.func_index == 5
+    fuels = [c.fuel for c in logged.calls]
+    assert fuels == sorted(fuels) and fuels[0] > 0
 
 
 # --- the rewrites the observation rests on -------------------------------------------------------
