@@ -256,13 +256,15 @@ def test_c_program_agrees_and_planted_mkdir_errno_is_found(capsys, tmp_path, dat
 
 # --- bad input -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ["missing", "malformed", "no _start", "bad fuel", "bad dir"])
+@pytest.mark.parametrize("case", ["missing", "malformed", "no _start", "bad fuel", "bad dir", "unknown import"])
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path, module, case):
     path, _ = module(FILES)
     args = {"missing": [str(tmp_path / "nope.wasm")],
             "no _start": [module('(module (func (export "main")))', "lib.wasm")[0]],
             "bad fuel": ["--fuel", "lots", path],
-            "bad dir": ["--dir", str(tmp_path / "nowhere"), path]}.get(case)
+            "bad dir": ["--dir", str(tmp_path / "nowhere"), path],
+            "unknown import": [module('(module (import "env" "f" (func)) (func (export "_start")))', "i.wasm")[0]],
+            }.get(case)
     if case == "malformed":
         (tmp_path / "bad.wasm").write_bytes(b"\0asm\x01\0\0\0\x01\x05\x01\x60")
         args = [str(tmp_path / "bad.wasm")]

@@ -18,7 +18,9 @@ explain it, fuel bisection finds the first budget at which the engines'
 states differ where they stop, and the function and instruction there.
 
 Exit status: 0 when everything agrees, 1 on a difference, 2 for bad input
-(unreadable or malformed module, bad option), with one line.
+(unreadable or malformed module, bad option, a module neither engine can
+instantiate), with one line. Nothing bounds a run but ``--fuel``: give it
+for a program that may not end.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ import argparse
 import os
 import sys
 
+import wasmtime
+
+from wasmfuzz import runtime
 from wasmfuzz.oracles import locate
 from wasmfuzz.oracles import program as programs
 from wasmfuzz.oracles.program import Instrumented, Observed, Program, ProgramError
 from wasmfuzz.runtime.binary.module_info import EXTERN_FUNC
+from wasmfuzz.runtime.binary.wat import to_wasm
+from wasmfuzz.runtime.errors import WasmtimeError
 
 from .run import _first_line
 
@@ -62,6 +69,7 @@ def _usage_error(parser, message: str):
 
 
 def run(args) -> int:
+    """Compare the two engines' runs; on a difference print it and its first cause."""
     try:
         program = _program(args)
         instrumented = Instrumented(program.wasm)
@@ -69,14 +77,11 @@ def run(args) -> int:
             raise BadInput("no exported function _start: not a WASI command")
     except (BadInput, ProgramError) as e:
         return _bad(args.module, str(e))
-    import wasmtime
-
-    from wasmfuzz import runtime
     apis = (wasmtime, runtime)
     theirs, ours = (programs.run(api, program, fuel=args.fuel) for api in apis)
-    for side in ("invalid", "cannot instantiate"):
-        if theirs.ended == ours.ended == side:
-            return _bad(args.module, f"{side}: {_one_line(theirs.message)}")
+    for failure in ("invalid", "cannot instantiate"):
+        if theirs.ended == ours.ended == failure:
+            return _bad(args.module, f"{failure}: {_one_line(theirs.message)}")
     differing = locate.differences(theirs, ours)
     if not differing:
         print(f"same on both engines: {_summary(theirs)}")
@@ -94,8 +99,6 @@ def _program(args) -> Program:
             data = f.read()
     except OSError as e:
         raise BadInput(f"cannot read: {e.strerror}") from None
-    from wasmfuzz.runtime import WasmtimeError
-    from wasmfuzz.runtime.binary.wat import to_wasm
     try:
         wasm = to_wasm(data)
     except WasmtimeError as e:
@@ -149,8 +152,11 @@ def _locate(apis, program: Program, instrumented: Instrumented, fuel: int | None
     else:
         print(f"  all {len(theirs.calls or [])} WASI calls agree (name, arguments, result, fuel before); "
               "fuel bisection:")
-    consumed = max(f for f in (theirs.fuel, ours.fuel) if f is not None)
-    found = locate.bisect(apis, program, instrumented, min(budget, consumed + 1))
+    consumed = [f for f in (theirs.fuel, ours.fuel) if f is not None]
+    if not consumed:
+        print("    no engine ran the program, nothing to bisect")
+        return
+    found = locate.bisect(apis, program, instrumented, min(budget, max(consumed) + 1))
     if found is None:
         print("    the states where the engines stop never differ: the difference is outside Wasm state "
               "(in what the host did with the same calls)")
