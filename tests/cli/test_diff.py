@@ -313,3 +313,14 @@ def test_rewrites_keep_indices_and_shift_code_by_the_export_entries(module):
     shifted = [off - instrumented.shift for off in info.code[0].offsets]
     assert shifted == decode_module(wasm).code[0].offsets
     assert rewrite.code_shift(wasm, wasm) == 0
+
+
+def test_exports_section_added_in_its_place_when_missing(module):
+    wasmtime = pytest.importorskip("wasmtime")
+    _, wasm = module('(module (memory 1) (global (mut i32) (i32.const 7)) (func $s) (start $s)'
+                     ' (data (i32.const 0) "a"))')
+    rewritten = rewrite.append_exports(wasm, [("m", 2, 0), ("g", 3, 0)])
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    exports = wasmtime.Instance(store, wasmtime.Module(engine, rewritten), []).exports(store)
+    assert exports["g"].value(store) == 7 and exports["m"].read(store, 0, 1) == b"a"
