@@ -32,7 +32,7 @@ _FEATURE_SWITCHES = {
 # Proposals not implemented yet: turning them on is an error.
 _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "wasm_function_references",
                 "wasm_exceptions", "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
-                "wasm_stack_switching")
+                "wasm_component_model_map", "wasm_component_model_implements", "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
 # Native-code tuning with no meaning for a Python backend (values checked as
 # wasmtime-py checks them, in _CHOICES and _check_cache, then kept unused).

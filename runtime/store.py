@@ -110,14 +110,14 @@ class Store(Managed, StoreLike):
         self._require(self.engine._consume_fuel, "fuel")
         return max(0, -self._ctx.fuel)
 
-    def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
+    def set_epoch_deadline(self, ticks_after_current: int) -> None:
         """Interrupt Wasm once the engine's epoch has advanced this many ticks
         from now (0: at the next check). Only with ``Config.epoch_interruption``."""
         self._check_open()
         self._require(self.engine._epoch_interruption, "epoch interruption")
-        if not isinstance(ticks_beyond_current, int) or ticks_beyond_current < 0:
+        if not isinstance(ticks_after_current, int) or ticks_after_current < 0:
             raise WasmtimeError("epoch deadline must be a non-negative int")
-        self._ctx.set_deadline(ticks_beyond_current)
+        self._ctx.set_deadline(ticks_after_current)
 
     def epoch_deadline_trap(self) -> None:
         """On reaching the deadline, trap with TrapCode.INTERRUPT (the default)."""

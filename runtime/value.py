@@ -42,8 +42,8 @@ class Val:
         return cls(ValType.f64(), _float(val))
 
     @classmethod
-    def externref(cls, v) -> "Val":
-        return cls(ValType.externref(), v)
+    def externref(cls, extern) -> "Val":
+        return cls(ValType.externref(), extern)
 
     @classmethod
     def funcref(cls, f) -> "Val":
