@@ -104,7 +104,8 @@ SDFLAGS_ALL = 3
 # riflags (u16): recv_peek, recv_waitall
 RIFLAGS_ALL = 3
 
-# Struct layouts (padding bytes are written as zero). Every struct with a
+# Struct layouts (``GuestMemory.pack`` leaves padding bytes as they were, as Wasmtime does;
+# a dirent is written whole, zeros in its padding). Every struct with a
 # 64-bit field is 8-aligned in guest memory, the others 4-aligned.
 IOVEC = struct.Struct("<II")                  # buf, buf_len
 FDSTAT = struct.Struct("<BxHxxxxQQ")          # filetype, flags, rights_base, rights_inheriting

@@ -22,7 +22,7 @@ from .abi import (FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC
 from .errno import Errno, WasiError
 from .fdtable import Directory, File
 from .inode import inode
-from .sandbox import beneath
+from .sandbox import FOLLOW, KEEP, STRIP, beneath, c_names
 
 _FILETYPES = {stat.S_IFREG: FILETYPE_REGULAR_FILE, stat.S_IFDIR: FILETYPE_DIRECTORY,
               stat.S_IFLNK: FILETYPE_SYMBOLIC_LINK, stat.S_IFCHR: FILETYPE_CHARACTER_DEVICE,
@@ -42,12 +42,14 @@ def filestat(st: os.stat_result) -> tuple:
 
 
 # Wasmtime's cap-std hands the whole path of an open or a stat to the kernel
-# (openat2), which refuses one of PATH_MAX bytes or more, NUL included; the
-# other calls split off the last component first, and this walk always does.
+# (openat2): a NUL anywhere in it is EINVAL (making its C string), then one of
+# PATH_MAX bytes or more is refused, NUL included. The other calls split off
+# the last component first, and this walk always does.
 PATH_MAX = 4096
 
 
 def _whole_path(path: str) -> str:
+    c_names(path)
     if len(path.encode("utf-8")) >= PATH_MAX:
         raise WasiError(Errno.NAMETOOLONG)
     return path
@@ -61,10 +63,16 @@ def _mutable(directory: Directory) -> Directory:
 
 def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bool, write: bool,
             fdflags: int):
-    """``path_open``: a new ``File`` or ``Directory`` below ``directory``."""
+    """``path_open``: a new ``File`` or ``Directory`` below ``directory``.
+
+    ``read`` and ``write`` say whether the rights asked for include
+    ``fd_read`` and ``fd_write``. As in Wasmtime, what is opened can be read
+    unless only writing was asked for, and written when creating or
+    truncating too (found by the wasi target)."""
     if fdflags & (FDFLAGS_SYNC | FDFLAGS_DSYNC | FDFLAGS_RSYNC):
         raise WasiError(Errno.NOTSUP)  # Wasmtime does not open files for synchronous I/O
     creates = oflags & (OFLAGS_CREAT | OFLAGS_TRUNC)
+    read = read or not write
     if (creates or write) and not directory.mutable:
         raise WasiError(Errno.PERM)
     if write and not directory.files_writable:
@@ -81,7 +89,8 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     host_write = write or bool(creates)
     if host_write:
         flags |= os.O_RDWR if read else os.O_WRONLY
-    with beneath(directory.fd, _whole_path(path), follow) as (dir_fd, name):
+    with beneath(directory.fd, _whole_path(path), follow, KEEP if oflags & OFLAGS_CREAT else FOLLOW) \
+            as (dir_fd, name):
         try:
             fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
         except NotADirectoryError:
@@ -96,7 +105,7 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     except BaseException:
         os.close(fd)
         raise
-    return File(fd, readable=read, writable=write, may_write=directory.files_writable,
+    return File(fd, readable=read, writable=host_write, may_write=directory.files_writable,
                 append=bool(fdflags & FDFLAGS_APPEND), nonblocking=bool(fdflags & FDFLAGS_NONBLOCK))
 
 
@@ -106,23 +115,27 @@ def stat_at(directory: Directory, follow: bool, path: str) -> os.stat_result:
 
 
 def create_directory_at(directory: Directory, path: str) -> None:
-    with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
+    with beneath(_mutable(directory).fd, path, False, STRIP) as (dir_fd, name):
+        c_names(name)
         os.mkdir(name, 0o777, dir_fd=dir_fd)
 
 
 def remove_directory_at(directory: Directory, path: str) -> None:
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
         # "dir/" is removed as "dir/." would be (EINVAL), as with Wasmtime's cap-std.
+        c_names(name)
         os.rmdir(name + "." if name.endswith("/") else name, dir_fd=dir_fd)
 
 
 def unlink_file_at(directory: Directory, path: str) -> None:
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
+        c_names(name)
         os.unlink(name, dir_fd=dir_fd)
 
 
 def readlink_at(directory: Directory, path: str) -> bytes:
     with beneath(directory.fd, path, False) as (dir_fd, name):
+        c_names(name)
         target = os.fsencode(os.readlink(name, dir_fd=dir_fd))
     if target.startswith(b"/"):  # a host path the guest may not see (Wasmtime's cap-std: EPERM)
         raise WasiError(Errno.PERM)
@@ -132,9 +145,8 @@ def readlink_at(directory: Directory, path: str) -> bytes:
 def symlink_at(directory: Directory, target: str, path: str) -> None:
     if target.startswith("/"):  # a link that could only ever point outside the sandbox
         raise WasiError(Errno.PERM)
-    if "\0" in target:  # no host call can take it
-        raise WasiError(Errno.INVAL)
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
+        c_names(target, name)
         if name.endswith("/"):  # only a directory can be named so: exists (EEXIST) or ENOTDIR/ENOENT
             os.stat(name, dir_fd=dir_fd)
             raise WasiError(Errno.EXIST)
@@ -146,15 +158,27 @@ def link_at(src: Directory, follow: bool, src_path: str, dst: Directory, dst_pat
     _mutable(dst)
     if follow:  # Wasmtime never links what a symlink points to: EINVAL, once permissions pass
         raise WasiError(Errno.INVAL)
-    with beneath(src.fd, src_path, False) as (src_fd, src_name), \
-            beneath(dst.fd, dst_path, False) as (dst_fd, dst_name):
-        os.link(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+    with beneath(src.fd, src_path, False) as (src_fd, src_name):
+        _directory_named(src_fd, src_name)
+        with beneath(dst.fd, dst_path, False) as (dst_fd, dst_name):
+            _directory_named(dst_fd, dst_name)
+            c_names(src_name, dst_name)
+            os.link(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+
+
+def _directory_named(dir_fd: int, name: str) -> None:
+    """For a name with a trailing slash, cap-std opens it as a directory before
+    anything else (ENOENT, ENOTDIR, ELOOP); the kernel, given it whole, would not."""
+    if name.endswith("/"):
+        c_names(name)
+        os.stat(name, dir_fd=dir_fd)
 
 
 def rename_at(src: Directory, src_path: str, dst: Directory, dst_path: str) -> None:
     _mutable(src)
-    with beneath(src.fd, src_path, False) as (src_fd, src_name), \
-            beneath(_mutable(dst).fd, dst_path, False) as (dst_fd, dst_name):
+    with beneath(src.fd, src_path, False, KEEP) as (src_fd, src_name), \
+            beneath(_mutable(dst).fd, dst_path, False, KEEP) as (dst_fd, dst_name):
+        c_names(src_name, dst_name)
         os.rename(src_name, dst_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
 
 
@@ -179,6 +203,7 @@ def new_times(current: os.stat_result, atim: int, mtim: int, fst_flags: int) -> 
 def set_times_at(directory: Directory, follow: bool, path: str, atim: int, mtim: int,
                  fst_flags: int) -> None:
     with beneath(_mutable(directory).fd, path, follow) as (dir_fd, name):
+        c_names(name)
         current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         os.utime(name, ns=new_times(current, atim, mtim, fst_flags), dir_fd=dir_fd,
                  follow_symlinks=False)

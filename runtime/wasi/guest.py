@@ -16,6 +16,7 @@ not a trap.
 
 from __future__ import annotations
 
+import functools
 import struct
 
 from ..errors import WasmtimeError
@@ -97,7 +98,13 @@ class GuestMemory:
         return layout.unpack_from(self.data, self.check(ptr, layout.size, align))
 
     def pack(self, layout: struct.Struct, ptr: int, align: int, *values) -> None:
-        layout.pack_into(self.data, self.check(ptr, layout.size, align), *values)
+        """Write a struct's fields, leaving its padding bytes as they were:
+        Wasmtime (wiggle) stores a struct field by field, so the guest's old
+        bytes stay in the gaps (found by the wasi target)."""
+        at = self.check(ptr, layout.size, align)
+        packed = layout.pack(*values)
+        for start, end in _field_spans(layout.format):
+            self.data[at + start:at + end] = packed[start:end]
 
     def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
         """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
@@ -111,3 +118,20 @@ class GuestMemory:
                 self.consume(length)
                 return buf, length
         return 0, 0
+
+
+@functools.cache
+def _field_spans(fmt: str) -> tuple[tuple[int, int], ...]:
+    """The byte ranges of a little-endian struct format that hold fields
+    (runs of ``x``, its padding, left out), adjacent fields merged."""
+    spans: list[list[int]] = []
+    at = 0
+    for code in fmt.lstrip("<"):
+        size = struct.calcsize("<" + code)
+        if code != "x":
+            if spans and spans[-1][1] == at:
+                spans[-1][1] = at + size
+            else:
+                spans.append([at, at + size])
+        at += size
+    return tuple((start, end) for start, end in spans)

@@ -18,6 +18,11 @@ What comes out is a host descriptor of the directory that holds the last
 component, and that component's name, which is never a symlink the kernel
 would follow (unless the caller asked not to follow it): the caller applies
 the final operation with the ``*at`` system calls and ``follow_symlinks=False``.
+
+A NUL byte is refused (EINVAL) in the component about to reach a system
+call, as Wasmtime refuses it when it makes that call's C string: here for
+the directories walked through, and by the caller (``c_names``) for the
+last component, after every path of the call has been walked.
 """
 
 from __future__ import annotations
@@ -34,25 +39,36 @@ MAX_SYMLINKS = 40  # as Linux's path walk: more than this is ELOOP
 _O_PATH = getattr(os, "O_PATH", os.O_RDONLY)
 _WALK_FLAGS = _O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
+# What a trailing slash on the last component does (``beneath``'s ``slash``):
+FOLLOW = "follow"  # a symlink there is followed here, and the slash kept on what it names
+KEEP = "keep"      # the name goes to the kernel with its slash, the symlink not followed
+STRIP = "strip"    # the slash is dropped, as if the path had none
+
 
 @contextmanager
-def beneath(root_fd: int, path: str, follow: bool) -> Iterator[tuple[int, str]]:
+def beneath(root_fd: int, path: str, follow: bool, slash: str = FOLLOW) -> Iterator[tuple[int, str]]:
     """Resolve ``path`` below the directory ``root_fd``: yields ``(dir_fd, name)``.
 
     ``follow`` says whether a symlink in the last component is followed.
-    A trailing slash is kept on ``name`` (the kernel then insists on a
-    directory) after the symlink it may name has been followed here."""
+    A trailing slash makes a lookup follow it (the kernel then insists on a
+    directory); the calls Wasmtime's cap-std treats otherwise choose ``KEEP``
+    (a rename's two paths, a creating open: the kernel answers ENOTDIR or
+    EISDIR) or ``STRIP`` (mkdir)."""
     stack = [root_fd]
     try:
-        yield _walk(stack, path, follow)
+        yield _walk(stack, path, follow, slash)
     finally:
         for fd in stack[1:]:
             os.close(fd)
 
 
-def _walk(stack: list[int], path: str, follow: bool) -> tuple[int, str]:
-    if "\0" in path:  # no host call can take it (Wasmtime: EINVAL making the C string)
+def c_names(*names: str) -> None:
+    """EINVAL if a name about to be given to a system call holds a NUL byte."""
+    if any("\0" in name for name in names):
         raise WasiError(Errno.INVAL)
+
+
+def _walk(stack: list[int], path: str, follow: bool, slash: str) -> tuple[int, str]:
     if not path:
         raise WasiError(Errno.NOENT)
     if path.startswith("/"):
@@ -63,6 +79,11 @@ def _walk(stack: list[int], path: str, follow: bool) -> tuple[int, str]:
         name = parts.popleft()
         trailing = bool(parts) and not any(parts)  # only empty parts left: "name/"
         last = not parts or trailing
+        if trailing and slash != FOLLOW and name not in ("", ".", ".."):
+            if slash == KEEP:
+                c_names(name)
+                return stack[-1], name + "/"
+            trailing = False
         if name in ("", "."):
             if not parts:
                 return stack[-1], "."
@@ -76,6 +97,7 @@ def _walk(stack: list[int], path: str, follow: bool) -> tuple[int, str]:
             continue
         if last and not (follow or trailing):
             return stack[-1], name
+        c_names(name)
         if not last:
             try:
                 stack.append(os.open(name, _WALK_FLAGS, dir_fd=stack[-1]))

@@ -28,8 +28,10 @@ wasmtime = pytest.importorskip("wasmtime")
 STRINGS = {"f.txt": 100, "sub": 120, "link": 140, "new": 160, "sub/": 200, "f.txt/": 210, "new/": 220,
            "link/": 230, "sub2/": 240, "g": 250, "x": 260, "sub/.": 270, "sub/..": 280, "g/": 290,
            "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350, "big": 360, "abs": 370,
-           "old": 380, "sock": 390}
+           "old": 380, "sock": 390, "sub/a\\00b": 400, "a\\00b/x": 410, "../a\\00b": 420,
+           "dirlink/": 430, "dangling/": 440, "loop/": 450}
 NOT_UTF8, WITH_NUL = "\\ff\\fe", "a\\00b"  # as WAT string literals
+NUL_IN_LAST, NUL_IN_DIR, NUL_ABOVE = "sub/a\\00b", "a\\00b/x", "../a\\00b"
 HEADER = "\n".join(
     f'(import "wasi_snapshot_preview1" "{name}" (func ${name} (param {" ".join(map(str, f.type.params))})'
     + (f' (result {" ".join(map(str, f.type.results))})' if f.type.results else "") + "))"
@@ -265,18 +267,62 @@ CASES += [f"(call $path_readlink {i(3)} {s('abs')} {i(300, 50, 8)})",
           *(f"(call $path_link {i(fd, 1)} {s(src)} {i(fd)} {s('g')})"
             for fd in (3, 4) for src in ("f.txt", "link", "x", "abs"))]
 
+def long_dir(length: int) -> str:
+    """Store "sub" + "/" * (length - 4) + "." at 4000."""
+    return f"(i32.store (i32.const 4000) (i32.const 0x2f627573)) " \
+           f"(memory.fill (i32.const 4003) (i32.const 47) (i32.const {length - 4})) " \
+           f"(i32.store8 (i32.const {3999 + length}) (i32.const 46))"
+
+
 # A path handed to the kernel whole (open, stat) of 4096 bytes or more: ENAMETOOLONG.
 for length in (4095, 4096, 5000):
-    long_dir = f"(i32.store (i32.const 4000) (i32.const 0x2f627573)) " \
-               f"(memory.fill (i32.const 4003) (i32.const 47) (i32.const {length - 4})) " \
-               f"(i32.store8 (i32.const {3999 + length}) (i32.const 46))"  # "sub" + "/" * (length - 4) + "."
-    CASES += [f"{long_dir} (call $path_filestat_get {i(3, 0, 4000, length, 512)})",
-              f"{long_dir} (call $path_open {i(3, 0, 4000, length, 0)} {j(2, 0)} {i(0, 8)})"]
+    CASES += [f"{long_dir(length)} (call $path_filestat_get {i(3, 0, 4000, length, 512)})",
+              f"{long_dir(length)} (call $path_open {i(3, 0, 4000, length, 0)} {j(2, 0)} {i(0, 8)})"]
 # A symlink opened as a directory without following: ELOOP, as cap-std finds
 # the link before the kernel checks O_DIRECTORY (found by the wasi target).
 CASES += [open_("link", oflags=2, dirflags=0), open_("link", oflags=0, dirflags=0)]
 # A socket file is a file of unknown type (0); opening it fails with EIO.
 CASES += [open_("sock"), f"(call $fd_readdir {i(3, 4096, 4096)} {j(0)} {i(8)})"]
+
+# A NUL byte is EINVAL only when its component reaches a system call (found by
+# the wasi target): the last component's after every path of the call is
+# walked, so an escaping destination or parent is EPERM first; a directory
+# walked through fails at once; a path opened or stat'ed whole, before its length.
+CASES += [f"(call $path_rename {i(3)} {s(src)} {i(3)} {s('../f.txt')})" for src in (WITH_NUL, NUL_IN_LAST, NUL_IN_DIR)]
+CASES += [f"(call $path_link {i(3, 0)} {s(WITH_NUL)} {i(3)} {s('../f.txt')})",
+          f"(call $path_symlink {s(WITH_NUL)} {i(3)} {s('../f.txt')})",
+          f"(call $path_symlink {s(WITH_NUL)} {i(3)} {s('f.txt')})",
+          f"(call $path_create_directory {i(3)} {s(NUL_ABOVE)})",
+          f"(call $path_unlink_file {i(3)} {s(NUL_IN_DIR)})",
+          long_dir(5000) + " (i32.store8 (i32.const 4001) (i32.const 0)) "
+          + f"(call $path_filestat_get {i(3, 0, 4000, 5000, 512)})"]
+
+# A trailing slash on a symlink, where cap-std does not follow it as a lookup
+# would (found by the wasi target): a rename's paths go to the kernel with
+# their slash (ENOTDIR, where "dirlink/" moved "sub"), mkdir drops it
+# (EEXIST, where "dangling/" made "nowhere"), a creating
+# open is EISDIR, a link opens "name/" as a directory first (ENOTDIR).
+CASES += [f"(call $path_rename {i(3)} {s(src)} {i(3)} {s(dst)})"
+          for src, dst in (("dirlink/", "new"), ("dangling/", "new"), ("sub/", "dangling/"), ("sub/", "dirlink/"),
+                           ("f.txt", "new/"), ("loop/", "new"))]
+CASES += [f"(call $path_create_directory {i(3)} {s(path)})" for path in ("dangling/", "loop/", "dirlink/")]
+CASES += [open_(path, oflags=1) for path in ("loop/", "dangling/", "dirlink/")]
+CASES += [f"(call $path_link {i(3, 0)} {s(src)} {i(3)} {s(dst)})"
+          for src, dst in (("sub/", "link/"), ("f.txt/", "loop/"), ("dangling/", "loop/"), ("dirlink/", "new"))]
+
+# What an opened file allows (found by the wasi target): reading unless only
+# writing was asked for, writing when fd_write was asked for or the open
+# creates or truncates; fd_fdstat_get reports the same.
+for oflags, rights in ((0, 1), (0, 0x4000), (8, 2), (1, 0), (0, 0x1FFFFFFD), (0, 0x400000)):
+    opened = f"(drop {open_('f.txt', oflags=oflags, rights=rights)}) {iov(512, 3, at=40)} "
+    CASES += [opened + f"(call $fd_fdstat_get {i(5, 16)})", opened + f"(call $fd_read {i(5, 40, 1, 24)})",
+              opened + f"(call $fd_write {i(5, 40, 1, 24)})"]
+
+# Wasmtime writes a struct field by field: its padding keeps the guest's old bytes (found by the wasi target).
+FILL = "(memory.fill (i32.const 8) (i32.const 0xff) (i32.const 56)) "
+CASES += [FILL + f"(call $fd_fdstat_get {i(3, 8)})", FILL + f"(call $fd_prestat_get {i(3, 8)})",
+          FILL + f"(call $fd_filestat_get {i(1, 8)})",
+          FILL + subscription(1024, 7, 0, clock=1) + f"(call $poll_oneoff {i(1024, 16, 1, 8)})"]
 
 
 def fixture(root) -> None:
@@ -288,6 +334,8 @@ def fixture(root) -> None:
     (root / "old").write_text("1969")
     os.utime(root / "old", ns=(-1, -86_400 * 10**9))  # both before 1970
     os.mknod(root / "sock", 0o600 | stat.S_IFSOCK)
+    for name, target in (("dirlink", "sub"), ("dangling", "nowhere"), ("loop", "loop")):
+        os.symlink(target, root / name)
 
 
 def call(api, body: str, root, pages: int = 1) -> tuple:
