@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
+from wasmfuzz.oracles.execution import Engines
 from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
 from wasmfuzz.oracles.semantics import check_semantics
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
@@ -46,10 +47,12 @@ class TestCase:
         if WASI in self.checks:  # args: where the program writes host-dependent bytes (oracles.wasi)
             check_wasi(self.wasm, self.spec, self.args)
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
-        verdict = compare(self.wasm, self.spec, pairs, call_plan(self.args, self.invocations)) if pairs else \
+        engines = Engines()  # the pairs' Modules serve the semantics check too
+        plan = call_plan(self.args, self.invocations)
+        verdict = compare(self.wasm, self.spec, pairs, plan, engines) if pairs else \
             Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
         if SEMANTICS.name in self.checks:  # after the pairs: a divergence from Wasmtime tells which side is wrong
-            same = check_semantics(self.original, self.wasm, self.spec, call_plan(self.args, self.invocations))
+            same = check_semantics(self.original, self.wasm, self.spec, plan, engines)
             verdict.compared += same.compared
             verdict.poisoned.update(same.poisoned)
         return verdict

@@ -61,11 +61,13 @@ class _Live:
     candidate: ApiExecution
 
 
-def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan) -> Verdict:
-    """Compare ``pairs`` on ``wasm``; raise ``Divergence`` at the first disagreement."""
+def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
+            engines: Engines | None = None) -> Verdict:
+    """Compare ``pairs`` on ``wasm``; raise ``Divergence`` at the first disagreement.
+    ``engines``: shared with other comparisons of the same test case."""
     verdict = Verdict()
     execs: dict[ExecutionSpec, ApiExecution] = {}
-    engines = Engines()
+    engines = engines if engines is not None else Engines()
     live: list[_Live] = []
     for pair in pairs:
         if not pair.available():
@@ -80,11 +82,12 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan)
     return _lockstep(live, {id(e): e.instantiate(wasm) for e in execs.values()}, plan, verdict)
 
 
-def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan) -> Verdict:
+def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan,
+                    engines: Engines | None = None) -> Verdict:
     """Compare two modules, each on its side of ``pair``, with the calls ``plan``
     makes of the reference's exports: a rewritten module against the module it
     was made from (``oracles.semantics``). Raise ``Divergence`` as ``compare`` does."""
-    engines = Engines()
+    engines = engines if engines is not None else Engines()
     ref, cand = ApiExecution(pair.reference(base), engines), ApiExecution(pair.candidate(base), engines)
     outcomes = {id(ref): ref.instantiate(reference), id(cand): cand.instantiate(candidate)}
     return _lockstep([_Live(pair, ref, cand)], outcomes, plan, Verdict(compared=[pair.name]))

@@ -17,12 +17,16 @@ The original must end by itself (the ``mutate`` target's seeds do).
 from __future__ import annotations
 
 from .compare import Plan, Verdict, compare_modules
+from .execution import Engines
 from .pairs import Pair
 from .spec import ExecutionSpec
 
 PAIR = Pair("mutated vs original", (), lambda b: b.with_(fuel=None), lambda b: b.with_(fuel=None))
 
 
-def check_semantics(original: bytes, rewritten: bytes, spec: ExecutionSpec, plan: Plan) -> Verdict:
-    """Raise Divergence if ``rewritten`` behaves differently from ``original`` under ``spec``."""
-    return compare_modules(original, rewritten, spec, PAIR, plan)
+def check_semantics(original: bytes, rewritten: bytes, spec: ExecutionSpec, plan: Plan,
+                    engines: Engines | None = None) -> Verdict:
+    """Raise Divergence if ``rewritten`` behaves differently from ``original`` under ``spec``.
+    With the ``engines`` of the test case's other comparisons, a module they
+    compiled with the same options is not compiled again."""
+    return compare_modules(original, rewritten, spec, PAIR, plan, engines)

@@ -1,16 +1,16 @@
-/* Hashing a buffer: a CRC-32 table built at first use (bss), a multiply-rotate
+/* Hashing a buffer: a CRC-32 table (by nibbles) built at first use in bss, a multiply-rotate
    hash over 64-bit words, a byte buffer in bss filled by loops and by memset,
    and a small string in a data segment copied in with memcpy. */
 #include <stdint.h>
 
-static uint32_t crc_table[256];
+static uint32_t crc_table[16];
 static uint8_t buffer[4096];
 static const char greeting[] = "The quick brown fox jumps over the lazy dog, 0123456789";
 
 static void crc_init(void) {
-    for (uint32_t i = 0; i < 256; i++) {
+    for (uint32_t i = 0; i < 16; i++) {
         uint32_t c = i;
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 4; k++)
             c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
         crc_table[i] = c;
     }
@@ -18,7 +18,7 @@ static void crc_init(void) {
 
 __attribute__((export_name("hash_fill")))
 int32_t hash_fill(int32_t seed, int32_t len) {
-    unsigned n = (unsigned)len % sizeof buffer;
+    unsigned n = (unsigned)len % 1024;
     __builtin_memset(buffer, (uint8_t)seed, sizeof buffer / 2);
     for (unsigned i = 0; i < n; i += 7)
         buffer[i] = (uint8_t)(seed * (int32_t)i + (seed >> 9));
@@ -30,11 +30,13 @@ __attribute__((export_name("hash_crc32")))
 int32_t hash_crc32(int32_t start, int32_t len) {
     if (!crc_table[1])
         crc_init();
-    unsigned s = (unsigned)start % sizeof buffer, n = (unsigned)len % 1024;
+    unsigned s = (unsigned)start % sizeof buffer, n = (unsigned)len % 512;
     if (s + n > sizeof buffer) n = sizeof buffer - s;
     uint32_t c = 0xFFFFFFFFu;
-    for (unsigned i = 0; i < n; i++)
-        c = crc_table[(c ^ buffer[s + i]) & 0xFF] ^ (c >> 8);
+    for (unsigned i = 0; i < n; i++) {
+        c = crc_table[(c ^ buffer[s + i]) & 0xF] ^ (c >> 4);
+        c = crc_table[(c ^ (buffer[s + i] >> 4)) & 0xF] ^ (c >> 4);
+    }
     return (int32_t)~c;
 }
 
@@ -42,7 +44,7 @@ __attribute__((export_name("hash_mix64")))
 int64_t hash_mix64(int64_t key, int32_t words) {
     const uint64_t *w = (const uint64_t *)buffer;
     uint64_t h = (uint64_t)key ^ 0xcbf29ce484222325ULL;
-    unsigned n = (unsigned)words % (sizeof buffer / 8);
+    unsigned n = (unsigned)words % 128;
     for (unsigned i = 0; i < n; i++) {
         uint64_t k = w[i] * 0x87c37b91114253d5ULL;
         k = (k << 31) | (k >> 33);

@@ -17,7 +17,7 @@ static int64_t regs[8] = {0x123456789abcdefLL, -1, 1LL << 62, 0, 42, -9000000000
 
 __attribute__((export_name("interp_run")))
 int64_t interp_run(int64_t seed, int32_t steps) {
-    unsigned pc = 0, sp = 0, budget = (unsigned)steps % 400 + 1;
+    unsigned pc = 0, sp = 0, budget = (unsigned)steps % 256 + 1;
     stack[sp++] = seed;
     while (budget--) {
         uint8_t op = program[pc++ % sizeof program];

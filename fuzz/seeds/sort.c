@@ -7,8 +7,10 @@
 typedef struct { int32_t key; uint16_t tag; uint8_t flags; int64_t weight; } record;
 typedef int (*compare_fn)(const record *, const record *);
 
-static record table[96];
-static record scratch[96];
+#define RECORDS 48
+
+static record table[RECORDS];
+static record scratch[RECORDS];
 static unsigned count;
 
 static int by_key(const record *a, const record *b) { return (a->key > b->key) - (a->key < b->key); }
@@ -22,7 +24,7 @@ static compare_fn comparators[] = {by_key, by_tag_desc, by_weight, by_mixed};
 
 __attribute__((export_name("sort_fill")))
 int32_t sort_fill(int32_t n, int32_t seed) {
-    count = (unsigned)n % 96;
+    count = (unsigned)n % RECORDS;
     uint32_t x = (uint32_t)seed | 1;
     __builtin_memset(table, 0, sizeof table);
     for (unsigned i = 0; i < count; i++) {
@@ -56,9 +58,9 @@ int64_t sort_run(int32_t which) {
 
 __attribute__((export_name("sort_shift")))
 int32_t sort_shift(int32_t from, int32_t to, int32_t len) {
-    unsigned f = (unsigned)from % 96, t = (unsigned)to % 96, l = (unsigned)len % 96;
-    if (f + l > 96) l = 96 - f;
-    if (t + l > 96) l = 96 - t;
+    unsigned f = (unsigned)from % RECORDS, t = (unsigned)to % RECORDS, l = (unsigned)len % RECORDS;
+    if (f + l > RECORDS) l = RECORDS - f;
+    if (t + l > RECORDS) l = RECORDS - t;
     __builtin_memmove(&table[t], &table[f], l * sizeof(record));
     return table[t].key;
 }
