@@ -36,6 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "harness")]
 from planted_bugs import BUGS, MAIN_JOB, diverges, diverges_with, inputs  # noqa: E402
 from wasmfuzz.fuzz import targets  # noqa: E402
 from wasmfuzz.oracles import supports  # noqa: E402
+from wasmfuzz.oracles.execution import reset_pooled_engines  # noqa: E402
 
 
 def hunt(target: str, bugs: list, seed: int, max_execs: int) -> dict[str, tuple[int, float] | None]:
@@ -44,6 +45,7 @@ def hunt(target: str, bugs: list, seed: int, max_execs: int) -> dict[str, tuple[
     found: dict[str, tuple[int, float] | None] = {b.name: None for b in bugs}
     seconds = dict.fromkeys(found, 0.0)
     open_bugs = list(bugs)
+    reset_pooled_engines()  # pooled slots start empty, as in a fresh campaign
     for execs, data in enumerate(inputs(f"{target}/{seed}", target, max_execs), start=1):
         if not open_bugs:
             break

@@ -195,9 +195,10 @@ class ApiExecution:
         if isinstance(ty, api.FuncType):
             results = [self.type_name(t) for t in ty.results]
             zeros = [Value(t, 0 if t in ("i32", "i64", "f32", "f64") else None).to_host() for t in results]
+            engine = self.engine  # not self: the store would hold its execution, kept alive with its instances
 
             def tick(*_args):
-                self.engine.increment_epoch()
+                engine.increment_epoch()
                 return None if not zeros else zeros[0] if len(zeros) == 1 else zeros
             return api.Func(store, ty, tick)
         if isinstance(ty, api.GlobalType):
@@ -223,7 +224,14 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
     counter, which changes nothing observed: every execution sets its
     deadline relative to the current epoch right before each call, and
     executions run one after the other. A Module that fails to compile is
-    not kept, so each execution classifies its own error."""
+    not kept, so each execution classifies its own error.
+
+    A pooling wasmfuzz Engine is not made per comparison but kept for the
+    whole process (``_POOLED``), as a server keeps its one pooling engine:
+    each input's pooled instances then take slots that an earlier input's
+    instances used and wrote, and the comparison with an on-demand instance
+    shows whatever the slot's reset missed. ``reset_pooled_engines`` starts
+    afresh (tests and benchmarks that must not depend on what ran before)."""
 
     def __init__(self):
         self._engines: dict[tuple, object] = {}
@@ -235,11 +243,15 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
         key = (spec.engine, tuple(sorted(settings.items())))
         engine = self._engines.get(key)
         if engine is None:
-            api = _api(spec.engine)
-            config = api.Config()
-            for setting, value in settings.items():
-                setattr(config, setting, value)
-            engine = self._engines[key] = api.Engine(config)
+            kept = _POOLED if spec.engine == "wasmfuzz" and spec.pooling else {}
+            engine = kept.get(key)
+            if engine is None:
+                api = _api(spec.engine)
+                config = api.Config()
+                for setting, value in settings.items():
+                    setattr(config, setting, value)
+                engine = api.Engine(config)
+            self._engines[key] = kept[key] = engine
         return engine
 
     def module(self, api, engine, wasm: bytes):
@@ -257,6 +269,16 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
                 module = api.Module(engine, wasm)
             self._modules[key] = module
         return module
+
+
+# Pooling wasmfuzz Engines by configuration, for the whole process (see ``Engines``).
+_POOLED: dict[tuple, object] = {}
+
+
+def reset_pooled_engines() -> None:
+    """Forget the process's pooling Engines: the next pooled instance takes a
+    slot no earlier input used."""
+    _POOLED.clear()
 
 
 def _api(engine: str):

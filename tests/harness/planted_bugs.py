@@ -30,6 +30,7 @@ from typing import Callable, Iterator
 import pytest
 from wasmfuzz.fuzz import targets
 from wasmfuzz.oracles import Divergence
+from wasmfuzz.oracles.execution import reset_pooled_engines
 from wasmfuzz.runtime import instance as runtime_instance
 from wasmfuzz.runtime.binary import opcodes, type_registry
 from wasmfuzz.runtime.compile import init_plan
@@ -266,9 +267,6 @@ def memory_copy_forward_by_words(mp):
     mp.setitem(LIBCALLS, "_memory_copy", memory_copy)
 
 
-NO_SLOT_REUSE = ("every execution builds its own engine, so no pooled slot is ever reused; needs one pooling "
-                 "engine per campaign (issue 18, main-job change)")
-
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -286,8 +284,7 @@ BUGS = [
     PlantedBug("br_table index equal to the count takes the last target", "instructions",
                br_table_index_at_count_takes_last, 2000),
     PlantedBug("f64.promote_f32 keeps a signalling NaN", "instructions", promote_keeps_signalling_nan, 2000),
-    PlantedBug("pooled memory slot not zeroed on reuse", "memory", pooled_memory_not_zeroed, 800, ("pooling",),
-               pending=NO_SLOT_REUSE),
+    PlantedBug("pooled memory slot not zeroed on reuse", "memory", pooled_memory_not_zeroed, 800, ("pooling",)),
     PlantedBug("lazy init: folded active segments not dropped", "table_ops", folded_segments_not_dropped, 2000,
                ("table_lazy_init",)),
     PlantedBug("lazy plan folds a segment ending one past the table", "table_ops",
@@ -332,7 +329,9 @@ def diverges_with(bug: PlantedBug, case) -> bool:
 
 
 def first_finding(bug: PlantedBug, target: str, seed: str | int, max_execs: int) -> int | None:
-    """Executions ``target`` took to find ``bug`` from seed ``seed``; None if not within ``max_execs``."""
+    """Executions ``target`` took to find ``bug`` from seed ``seed``; None if not within ``max_execs``.
+    Pooled slots start empty (``reset_pooled_engines``): what earlier tests left in them is no part of the run."""
+    reset_pooled_engines()
     for execs, data in enumerate(inputs(seed, target, max_execs), start=1):
         case = targets.make_case(target, data)
         if case is not None and diverges_with(bug, case) and not diverges(case):

@@ -164,6 +164,26 @@ def test_executions_of_one_comparison_share_engines_and_compiled_code():
     assert modules["eager"]._code is not modules["lazy"]._code and modules["eager"]._info is modules["lazy"]._info
 
 
+def test_pooled_instances_of_later_comparisons_take_the_slots_earlier_ones_wrote():
+    from wasmfuzz.oracles.execution import ApiExecution, Engines, reset_pooled_engines
+    from wasmfuzz.oracles.pairs import ON_DEMAND_VS_POOLING
+    wasm = wat2wasm("""(module (import "host" "tick" (func $tick)) (memory (export "m") 1)
+      (func (export "write") call $tick (i32.store (i32.const 100) (i32.const -1))))""")
+    reset_pooled_engines()
+    first = ApiExecution(ExecutionSpec(pooling=True), Engines())
+    assert first.instantiate(wasm).status == RETURNED and first.call("write", ()).status == RETURNED
+    slot = first.memory_views()["m"].obj
+    del first  # its store is freed at once (the import's host function does not hold it): the slot is free
+    second = ApiExecution(ExecutionSpec(pooling=True), Engines())  # another comparison, the same engine
+    assert second.instantiate(wasm).status == RETURNED
+    view = second.memory_views()["m"]
+    assert view.obj is slot and not any(view)  # the written slot again, reset
+    view.release()
+    compare(wasm, ExecutionSpec(), [ON_DEMAND_VS_POOLING], lambda exports: [_call("write")])
+    reset_pooled_engines()
+    assert ApiExecution(ExecutionSpec(pooling=True), Engines()).engine is not second.engine
+
+
 def test_table_elements_name_their_function_types():
     wat = """(module (type $a (func (param i32) (result i64))) (type $b (func))
       (func $f (type $a) (i64.const 0)) (func $g (type $b))
