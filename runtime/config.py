@@ -4,16 +4,19 @@ Config's properties are write-only switches. A ``wasm_*`` switch for a
 proposal this runtime does not implement yet raises ``WasmtimeError`` when
 turned on, so a program never runs with a feature it asked for silently
 missing. Knobs that only tune Wasmtime's native code generation
-(``cranelift_*``, ``strategy``, ``cache``, ``parallel_compilation`` ...)
-are accepted and have no effect here, since there is no native code.
+(``cranelift_*``, ``strategy``, ``parallel_compilation`` ...) are accepted
+and have no effect here, since there is no native code. ``cache`` turns on
+the code cache (``compile/code_cache``), configured as Wasmtime's is.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import tomllib
 
 from .binary.features import DEFAULTS, Features
+from .compile import CodeCache, default_directory
 from .errors import WasmtimeError
 from .managed import Managed
 from .vm.allocator import OnDemandAllocator, PoolingAllocationConfig, PoolingAllocator
@@ -35,9 +38,9 @@ _UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "
                 "wasm_component_model_map", "wasm_component_model_implements", "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
 # Native-code tuning with no meaning for a Python backend (values checked as
-# wasmtime-py checks them, in _CHOICES and _check_cache, then kept unused).
+# wasmtime-py checks them, in _CHOICES, then kept unused).
 _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level",
-              "strategy", "profiler", "cache", "debug_info", "parallel_compilation", "target",
+              "strategy", "profiler", "debug_info", "parallel_compilation", "target",
               "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
               "memory_may_move", "native_unwind_info", "macos_use_mach_ports",
               "signals_based_traps", "wasm_relaxed_simd_deterministic", "gc_support")
@@ -45,6 +48,13 @@ _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level",
 
 _CHOICES = {"strategy": ("auto", "cranelift"), "cranelift_opt_level": ("none", "speed", "speed_and_size"),
             "profiler": ("none", "jitdump", "vtune", "perfmap")}
+# What Wasmtime's cache configuration file may set (wasmtime 50 refuses any other key);
+# only the directory means something here.
+_CACHE_KEYS = ("directory", "worker-event-queue-size", "baseline-compression-level", "optimized-compression-level",
+               "optimized-compression-usage-counter-threshold", "cleanup-interval",
+               "optimizing-compression-task-timeout", "allowed-clock-drift-for-files-from-future",
+               "file-count-soft-limit", "files-total-size-soft-limit", "file-count-limit-percent-if-deleting",
+               "files-total-size-limit-percent-if-deleting")
 # Architectures of the target triples Wasmtime can compile for.
 _ARCHITECTURES = ("x86_64", "aarch64", "riscv64gc", "s390x", "pulley32", "pulley64", "pulley32be", "pulley64be")
 
@@ -75,6 +85,7 @@ class Config(Managed):
         self._nan_canonicalization = False
         self._allocation_strategy = "on-demand"
         self._pooling = PoolingAllocationConfig()
+        self._code_cache: CodeCache | None = None
         self._tuning: dict[str, object] = {}
 
     def __setattr__(self, name: str, value) -> None:
@@ -84,15 +95,15 @@ class Config(Managed):
         self._check_open()
         if name in _CHOICES and value not in _CHOICES[name]:
             raise WasmtimeError(f"unknown {name.replace('_', ' ')}: {value}")
-        if name == "cache":
-            _check_cache(value)
-        elif name == "target":
+        if name == "target":
             _check_target(value)
         if name in _FEATURE_SWITCHES:
             self._features = self._features.with_(**{_FEATURE_SWITCHES[name]: _bool(name, value)})
         elif name in _UNSUPPORTED:
             if _bool(name, value):
                 raise WasmtimeError(f"Config.{name} is not supported by wasmfuzz yet")
+        elif name == "cache":
+            self._code_cache = CodeCache(_cache_directory(value))
         elif name == "consume_fuel":
             self._consume_fuel = _bool(name, value)
         elif name == "epoch_interruption":
@@ -150,20 +161,35 @@ class Config(Managed):
         return self._features
 
 
-def _check_cache(value) -> None:
-    """True, or the path of a readable TOML cache configuration, as Wasmtime
-    requires; the cache itself has nothing to hold here."""
+def _cache_directory(value) -> str | os.PathLike:
+    """The code cache's directory, from ``Config.cache``'s value as Wasmtime reads
+    it: True for the default directory, or the path of a TOML file whose
+    ``[cache]`` table may name an absolute ``directory``."""
     if isinstance(value, bool):
         if not value:
             raise WasmtimeError("caching cannot be explicitly disabled")
-        return
+        return default_directory()
     if not isinstance(value, str):
         raise TypeError("expected a bool or a str")
     try:
         with open(value, "rb") as f:
-            tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise WasmtimeError(f"failed to load the cache configuration {value}: {e}") from None
+            settings = tomllib.load(f)
+    except OSError as e:
+        raise WasmtimeError(f"failed to read config file: {value}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise WasmtimeError(f"failed to parse config file: {value}: {e}") from None
+    table = settings.get("cache", {})
+    if not isinstance(table, dict):
+        raise WasmtimeError(f"failed to parse config file: {value}: invalid type for `cache`, expected a table")
+    unknown = sorted(set(settings) - {"cache"}) + sorted(set(table) - set(_CACHE_KEYS))
+    if unknown:
+        raise WasmtimeError(f"failed to parse config file: {value}: unknown field `{unknown[0]}`")
+    directory = table.get("directory")
+    if directory is None:
+        return default_directory()
+    if not isinstance(directory, str) or not os.path.isabs(directory):
+        raise WasmtimeError(f"Cache directory path has to be absolute, path: {directory}")
+    return directory
 
 
 def _check_target(triple) -> None:
@@ -209,6 +235,7 @@ class Engine(Managed):
         self._memory_init_cow = config._memory_init_cow
         self._dense_image_size = config._dense_image_size
         self._nan_canonicalization = config._nan_canonicalization  # a code-generation option
+        self._code_cache = config._code_cache  # None: compile everything
         self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
                            else OnDemandAllocator())
         self._epoch = EpochCounter()

@@ -64,7 +64,9 @@ class Module(Managed):
             self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
                                    for i, image in plan.images.items()}
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        self._code = ModuleCode(self._info, name, PythonCompiler(), options, LIBCALLS, plan)
+        compiler = PythonCompiler()
+        cache = engine._code_cache.module(binary, options, compiler.name) if engine._code_cache else None
+        self._code = ModuleCode(self._info, name, compiler, options, LIBCALLS, plan, cache)
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

@@ -9,7 +9,8 @@ namespace every generated function of the module shares as its globals,
 where function ``j`` is bound as ``f<j>``. Functions are compiled on first
 use: until then ``f<j>`` is a small stub that compiles and replaces itself,
 so a large module costs nothing for functions that never run, and
-instantiation never compiles.
+instantiation never compiles. With the code cache on, the backend loads
+what an earlier process compiled instead (``code_cache``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable, Mapping, Protocol
 
 from ..binary import type_registry
 from ..binary.module_info import ModuleInfo
+from .code_cache import ModuleRecords
 from .init_plan import InitPlan
 
 
@@ -40,12 +42,13 @@ class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
     def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options, libcalls: Mapping[str, Callable],
-                 plan: InitPlan):
+                 plan: InitPlan, cache: ModuleRecords | None = None):
         self.info = info
         self.name = name
         self.compiler = compiler
         self.options = options  # the backend's code-generation options
         self.libcalls = libcalls
+        self.cache = cache  # this module's records in the code cache (Config.cache), if on
         # Whether tables of this module's instances may hold UNINIT elements, so
         # generated reads must check for them (Config.table_lazy_init).
         self.lazy_tables = options.lazy_tables

@@ -4,7 +4,9 @@
 it needs; this binds them as the function's closure (never as globals looked
 up per instruction) and hands the source to ``pycompile``, the only caller
 of ``compile()``, under a readable ``wasm://`` file name, under which its
-line map is registered for backtraces (``frames``).
+line map is registered for backtraces (``frames``). With a code cache, a
+function found there is loaded instead of generated and compiled, and one
+compiled here is recorded there (``code_record``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 from typing import Callable
 
 from ...errors import WasmtimeError
-from . import frames, pycompile
+from . import code_record, frames, pycompile
+from .code_record import CompiledUnit
 from .codegen import LAYOUTS, emit
 
 
@@ -33,18 +36,29 @@ class PythonCompiler:
     name = "python"
 
     def compile_function(self, code, funcidx: int) -> Callable:
-        pyname = f"f{funcidx}"
+        info = code.info
+        filename = pycompile.unique_filename(code.name, funcidx, info.func_names.get(funcidx))
+        code.filenames.append(filename)
+        record = code.cache.get(funcidx) if code.cache is not None else None
+        unit = code_record.load(record, filename, info.name, info.func_names) if record is not None else None
+        if unit is None:
+            unit = self._generate(code, funcidx, filename)
+            if code.cache is not None and (record := code_record.dump(unit)) is not None:
+                code.cache.put(funcidx, record)
+        frames.register(filename, unit.line_map)
+        bindings = {n: code.libcalls[n] for n in unit.needs}
+        bindings.update(unit.consts)
+        return pycompile.load(unit.code, unit.source, filename, code.namespace, f"_make_f{funcidx}", bindings)
+
+    @staticmethod
+    def _generate(code, funcidx: int, filename: str) -> CompiledUnit:
         try:
             em = emit(code.info, funcidx, code.sig_ids, options=code.options)
             source = em.source()
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None
-        bindings = {n: code.libcalls[n] for n in em.needs}
-        bindings.update(em.consts)
-        filename = pycompile.unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
-        code.filenames.append(filename)
-        frames.register(filename, em.line_map())
-        return pycompile.compile_and_load(source, filename, code.namespace, f"_make_{pyname}", bindings)
+        return CompiledUnit(pycompile.compile_source(source, filename), source, tuple(sorted(em.needs)), em.consts,
+                            em.line_map())
 
     def forget(self, filenames: list[str]) -> None:
         pycompile.forget(filenames)

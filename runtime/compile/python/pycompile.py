@@ -5,7 +5,8 @@ Source is entered in ``linecache`` under a readable, unique filename
 debuggers and profilers show the generated lines. No mtime is stored, so
 ``linecache.checkcache`` never evicts the entry; ``forget`` removes a
 module's entries when the module itself is freed (a long fuzz campaign
-compiles many thousands of modules).
+compiles many thousands of modules). Code loaded from the code cache
+is registered the same way, without being compiled.
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ def forget(filenames: list[str]) -> None:
         linecache.cache.pop(name, None)
 
 
-def compile_and_load(source: str, filename: str, namespace: dict, factory: str, bindings: dict):
-    """Register ``source`` under ``filename``, run it in ``namespace`` and call
-    the factory it defines with ``bindings``; returns what the factory returns."""
+def compile_source(source: str, filename: str):
+    """The code object of ``source``, compiled under ``filename``."""
+    return compile(source, filename, "exec")
+
+
+def load(code, source: str, filename: str, namespace: dict, factory: str, bindings: dict):
+    """Register ``source`` under ``filename``, run ``code`` (its compiled form,
+    filed under ``filename``) in ``namespace`` and call the factory it defines
+    with ``bindings``; returns what the factory returns."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
     exec(code, namespace)
     make = namespace.pop(factory)
     return make(**bindings)
