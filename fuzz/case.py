@@ -6,7 +6,10 @@ call arguments are drawn from. It replays by itself, with no generator and
 no fuzz input, which is what lets ``shrink`` swap in a smaller module and
 ``repro`` run a finding saved by an older version of a generator. A case
 made by rewriting a module also holds the module it was made from
-(``original``), for the semantics check.
+(``original``), for the semantics check. A module made without smith's NaN
+canonicalisation (``nans_canonical`` False) may move a NaN's free bits into
+integers and memory: a difference there stands only if it remains with NaN
+canonicalisation on both engines (``allowed.nan_bits_may_explain``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from wasmfuzz.oracles import PAIRS, ExecutionSpec, Verdict, compare
+from wasmfuzz.oracles import PAIRS, Divergence, ExecutionSpec, Verdict, allowed, compare
 from wasmfuzz.oracles.execution import Engines
 from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
 from wasmfuzz.oracles.semantics import check_semantics
@@ -39,6 +42,7 @@ class TestCase:
     args: bytes = b""
     invocations: int = 1
     original: bytes = b""  # the module ``wasm`` was rewritten from, when SEMANTICS is checked
+    nans_canonical: bool = True  # False: made without smith's NaN canonicalisation
 
     def check(self) -> Verdict:
         """Run every check; raises ``Divergence`` at the first disagreement."""
@@ -49,7 +53,7 @@ class TestCase:
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
         engines = Engines()  # the pairs' Modules serve the semantics check too
         plan = call_plan(self.args, self.invocations)
-        verdict = compare(self.wasm, self.spec, pairs, plan, engines) if pairs else \
+        verdict = self._compare(pairs, plan, engines) if pairs else \
             Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
         if SEMANTICS.name in self.checks:  # after the pairs: a divergence from Wasmtime tells which side is wrong
             same = check_semantics(self.original, self.wasm, self.spec, plan, engines)
@@ -57,14 +61,28 @@ class TestCase:
             verdict.poisoned.update(same.poisoned)
         return verdict
 
+    def _compare(self, pairs, plan, engines) -> Verdict:
+        try:
+            return compare(self.wasm, self.spec, pairs, plan, engines)
+        except Divergence as d:
+            if self.nans_canonical or self.spec.nan_canonicalization or not allowed.nan_bits_may_explain(d):
+                raise
+            try:
+                verdict = compare(self.wasm, self.spec.with_(nan_canonicalization=True), pairs, plan)
+            except Divergence:
+                raise d from None
+            verdict.poisoned[d.pair] = f"{d.step}: {d.aspect} differs only while NaNs keep their free bits"
+            return verdict
+
     def with_wasm(self, wasm: bytes) -> "TestCase":
-        return TestCase(wasm, self.spec, self.checks, self.args, self.invocations, self.original)
+        return TestCase(wasm, self.spec, self.checks, self.args, self.invocations, self.original, self.nans_canonical)
 
     def to_json(self) -> str:
         """Everything but the module, which is saved beside it as a .wasm file."""
         return json.dumps({"spec": self.spec.as_dict(), "checks": list(self.checks),
                            "args": self.args.hex(), "invocations": self.invocations,
-                           **({"original": self.original.hex()} if self.original else {})}, indent=2)
+                           **({"original": self.original.hex()} if self.original else {}),
+                           **({} if self.nans_canonical else {"nans_canonical": False})}, indent=2)
 
     @classmethod
     def from_json(cls, text: str, wasm: bytes) -> "TestCase":
@@ -73,4 +91,4 @@ class TestCase:
         if unknown:
             raise ValueError(f"unknown checks {unknown} (known: {', '.join([*PAIRS, *_OWN_ORACLES])})")
         return cls(wasm, ExecutionSpec.from_dict(d["spec"]), tuple(d["checks"]), bytes.fromhex(d["args"]),
-                   d["invocations"], bytes.fromhex(d.get("original", "")))
+                   d["invocations"], bytes.fromhex(d.get("original", "")), d.get("nans_canonical", True))

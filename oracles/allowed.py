@@ -7,6 +7,7 @@ equality and ``is_non_deterministic_error``). Each predicate says why.
 
 from __future__ import annotations
 
+from .divergence import Divergence
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
 from .spec import ExecutionSpec
 from .values import Value
@@ -28,13 +29,42 @@ def values_equal(a: Value, b: Value, canonical_nans: bool = False) -> bool:
 
 
 def both_nan(a: Value, b: Value) -> bool:
-    """Two NaNs are equal whatever their payloads and signs. The spec lets an
-    operator return any NaN when an operand is a non-canonical NaN
-    (Wasm 2.0 §4.3.3, "NaN propagation"), so engines may differ; Wasmtime's
-    differential oracle makes the same allowance ("we simply check that both
-    sides are NaNs"). Bytes in memory are still compared exactly: the
-    generators ask wasm-smith to canonicalise NaNs before they are stored."""
-    return a.is_nan and b.is_nan
+    """Two NaNs are equal whatever their payloads and signs, as long as both
+    are quiet. The spec lets an operator return any arithmetic NaN (quiet bit
+    set) when an operand is a non-canonical NaN (Wasm 2.0 §4.3.3, "NaN
+    propagation"), so engines may differ; Wasmtime's differential oracle
+    makes the same allowance ("we simply check that both sides are NaNs").
+    A signalling NaN is never an arithmetic result: it was carried bit for
+    bit (const, load, local/global/select moves, reinterpret, neg/abs/copysign)
+    from a value both engines share, so it must match on every bit the
+    arithmetic rule for canonical inputs fixes (``nan_result_mask``): all but
+    the sign, which copysign may take from a NaN whose sign was free. Bytes
+    in memory are compared exactly; where a module keeps NaN payloads (no
+    smith canonicalisation) see ``nan_bits_may_explain``."""
+    if not (a.is_nan and b.is_nan):
+        return False
+    if a.is_quiet_nan and b.is_quiet_nan:
+        return True
+    mask = nan_result_mask(a.type, "arithmetic", canonical_inputs=True)
+    return a.bits & mask == b.bits & mask
+
+
+def nan_bits_may_explain(d: Divergence) -> bool:
+    """Whether divergence ``d``, in a module made without smith's NaN
+    canonicalisation, may come from a NaN's free bits (sign and payload of an
+    arithmetic NaN) rather than from a bug: one engine's NaN bits moved into
+    an integer (reinterpret, a store then an integer load) and from there
+    into anything, memory, control flow, traps, fuel. Not a crash (an engine
+    must never crash), and not a difference between float values: those are
+    judged by ``both_nan`` alone, the spec's rule for a value being
+    decidable from the two values. The case then runs again with NaN
+    canonicalisation on both engines (``TestCase.check``): a difference
+    that remains is a finding, one that goes away was the NaNs' freedom."""
+    if "crashed" in d.kind or "crashed" in d.expected or "crashed" in d.actual:
+        return False
+    floats = ("f32:", "f64:")
+    return not (d.aspect == "outcome" or d.aspect.startswith("global")) or \
+        not any(f in side for f in floats for side in (d.expected, d.actual))
 
 
 # NaN layout per float type: (sign bit, exponent bits, quiet bit)

@@ -50,6 +50,11 @@ class Value:
         exp, frac = NAN_BITS[self.type]
         return self.bits & exp == exp and self.bits & frac != 0
 
+    @property
+    def is_quiet_nan(self) -> bool:
+        """A NaN with its quiet bit (the payload's top bit) set: an arithmetic NaN."""
+        return self.is_nan and bool(self.bits & (NAN_BITS[self.type][1] + 1) >> 1)
+
     def __str__(self) -> str:
         if self.type in MASKS:
             return f"{self.type}:{self.bits}"

@@ -7,25 +7,48 @@ on every input; each other configuration pair (fuel, epochs, pooling) is
 drawn for a share of the inputs (swarm over pairs), so an input costs
 three or four executions rather than eight. The fuel, epoch and pooling
 pairs have targets of their own that always run them.
+
+Three things bring the classic engine bugs within the main job's reach
+(issue 18): a share of modules have their constants moved to edge values
+(``const_edges``: INT_MIN and -1, shift counts at the width, NaN payloads),
+a share keep NaN payloads (no smith canonicalisation, so propagation is
+observed, under ``allowed.both_nan``'s rule), and modules import functions,
+always when epochs are on: each import call moves the epoch, so deadlines
+are crossed in the middle of a run.
 """
+
+import random
 
 from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, PAIRS, WASMTIME, swarm
 
-from .. import smith, toggles
+from .. import const_edges, smith, toggles
 from ..case import TestCase
-from ..source import Source
+from ..source import Source, boolean, choice
 
 ALWAYS = (WASMTIME, LAZY_VS_EAGER)
 # About one other pair per input: eight executions became 3.5 on average.
 OTHERS_SHARE = 0.2
+CONST_EDGES_PERCENT = 40  # modules whose constants move to edge values
+CONST_SHARES = (0.1, 0.3, 1.0)  # the share of a module's constants moved: a few, many, all
+NAN_PAYLOADS_PERCENT = 20  # modules made without smith's NaN canonicalisation
+IMPORTS_PERCENT = 25  # modules with imports when epochs are off
 
 
 def generate(src: Source) -> TestCase:
     spec = toggles.draw_spec(src)
     invocations = src.int_in(1, 5)
     args = src.bytes(64)
+    edges = boolean(src, CONST_EDGES_PERCENT)
+    share = choice(src, CONST_SHARES)
+    seed = src.bytes(8)
+    canonical = not boolean(src, NAN_PAYLOADS_PERCENT)
+    imports = spec.epoch_deadline is not None or boolean(src, IMPORTS_PERCENT)
+    wasm = smith.module(src, spec, imports=imports, canonical_nans=canonical)
+    if edges:
+        wasm = const_edges.rewrite(wasm, random.Random(seed), share)
     others = [p for p in PAIRS.values() if p not in ALWAYS]
-    return TestCase(smith.module(src, spec), spec, swarm(args, ALWAYS, others, OTHERS_SHARE), args, invocations)
+    return TestCase(wasm, spec, swarm(args, ALWAYS, others, OTHERS_SHARE), args, invocations,
+                    nans_canonical=canonical)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from wasmfuzz.oracles.values import Value
 from wasmfuzz.runtime.binary.wat import wat2wasm
 from wasmfuzz.runtime.vm import libcalls
 
-NAN_BITS = (0x7FC00000, 0x7FC00001, 0xFFC00000, 0x7F800001)
+NAN_BITS = (0x7FC00000, 0x7FC00001, 0xFFC00000, 0x7FFFFFFF)  # quiet NaNs: a signalling one must match
 
 
 def test_value_keeps_float_bits_and_signed_ints_round_trip():
