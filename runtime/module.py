@@ -43,14 +43,23 @@ class Module(Managed):
         self.engine = engine
         self._wasm = binary
         other = shared_with if shared_with is not None and shared_with.engine.features == engine.features else None
-        if other is not None:
-            self._info: ModuleInfo = other._info
-        else:
-            self._info = decode_module(binary, engine.features)
-            validate(self._info, engine.features)
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
                                  epochs=engine._epoch_interruption, layout=default_layout(),
                                  nan_canonicalization=engine._nan_canonicalization)
+        compiler = PythonCompiler()
+        cache = engine._code_cache.module(binary, options, compiler.name) if engine._code_cache else None
+        if other is not None:
+            self._info: ModuleInfo = other._info
+        else:
+            # A module the cache says validated is not validated again, nor its bodies decoded before use.
+            declared_refs = cache.validated(engine.features) if cache is not None else None
+            self._info = decode_module(binary, engine.features, lazy_bodies=declared_refs is not None)
+            if declared_refs is None:
+                validate(self._info, engine.features)
+                if cache is not None:
+                    cache.note_validated(engine.features, self._info.declared_refs)
+            else:
+                self._info.declared_refs = declared_refs
         self._image_limit = engine._dense_image_size if engine._memory_init_cow else None
         if other is not None and other._image_limit == self._image_limit:
             plan, self._memory_images = other._code.plan, other._memory_images
@@ -64,8 +73,6 @@ class Module(Managed):
             self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
                                    for i, image in plan.images.items()}
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        compiler = PythonCompiler()
-        cache = engine._code_cache.module(binary, options, compiler.name) if engine._code_cache else None
         self._code = ModuleCode(self._info, name, compiler, options, LIBCALLS, plan, cache)
 
     @classmethod

@@ -21,6 +21,8 @@ the tuples of immediate-free instructions.
 
 from __future__ import annotations
 
+import functools
+
 from ..errors import DecodeError
 from . import opcodes as ops
 from .features import WASM2, Features
@@ -447,9 +449,10 @@ class _ModuleDecoder:
     """Walks the sections in order, filling one ``ModuleInfo``; the checks that
     span sections (order, function/code and data count/data agreement) live here."""
 
-    def __init__(self, data: bytes, features: Features):
+    def __init__(self, data: bytes, features: Features, lazy_bodies: bool = False):
         self.data = data
         self.features = features
+        self.lazy_bodies = lazy_bodies
         self.info = ModuleInfo()
         self.const_ctx = _Ctx(features, has_data_count=True)
 
@@ -626,6 +629,11 @@ class _ModuleDecoder:
                 raise _Malformed("unexpected end of section or function", pos)
             start = pos
             local_types, entry, pos = _read_locals(data, pos)
+            if self.lazy_bodies:
+                read = functools.partial(_read_body, data, pos, base, ctx)
+                bodies.append(FuncBody(local_types, None, None, base + body_start, base + start, base + entry, read))
+                pos = end
+                continue
             code, offsets, pos = _read_expr(data, pos, base, ctx)
             if pos != end:
                 raise _Malformed("END opcode expected" if pos > end
@@ -720,7 +728,15 @@ class _ModuleDecoder:
         return DataSegment("active", r.bytes_(), memory, offset)
 
 
-def decode_module(data: bytes, features: Features = WASM2) -> ModuleInfo:
+def _read_body(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list]:
+    return _read_expr(data, pos, base, ctx)[:2]
+
+
+def decode_module(data: bytes, features: Features = WASM2, lazy_bodies: bool = False) -> ModuleInfo:
     """Decode a binary module. Raises ``DecodeError`` for anything that is not
-    the binary format (under ``features``); never checks types or indices."""
-    return _ModuleDecoder(bytes(data), features).decode()
+    the binary format (under ``features``); never checks types or indices.
+
+    ``lazy_bodies`` leaves function bodies' instructions to be decoded on first
+    use, unchecked: only for bytes known to decode (and validate) under
+    ``features``, as those of a module in the code cache are."""
+    return _ModuleDecoder(bytes(data), features, lazy_bodies).decode()

@@ -15,6 +15,7 @@ instructions without the final ``end``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .opcodes import TYPE_NAMES
 
@@ -122,19 +123,41 @@ class DataSegment:
     offset: ConstExpr | None = None
 
 
-@dataclass(slots=True)
 class FuncBody:
     """One function's code. ``locals`` lists the declared locals (not the
     params) expanded, one type per local. ``code`` ends with the function's
     final ``end``; ``offsets[i]`` is the byte offset of ``code[i]`` in the
-    module, for error messages and backtraces."""
+    module, for error messages and backtraces.
 
-    locals: tuple[int, ...]
-    code: list[Instr]
-    offsets: list[int]
-    offset: int = 0  # of the body's size field
-    start: int = 0  # of the local declarations: Wasmtime's function start, which frame offsets count from
-    entry: int = 0  # where Wasmtime places the function's entry: its last group of locals, or ``start``
+    The instructions may be decoded on first use (``read`` returns
+    ``(code, offsets)``): a module whose code comes from the code cache
+    never needs most of them."""
+
+    __slots__ = ("locals", "offset", "start", "entry", "_code", "_offsets", "_read")
+
+    def __init__(self, locals: tuple[int, ...], code: list[Instr] | None, offsets: list[int] | None,
+                 offset: int = 0, start: int = 0, entry: int = 0, read: Callable | None = None):
+        self.locals = locals
+        self.offset = offset  # of the body's size field
+        self.start = start  # of the local declarations: Wasmtime's function start, which frame offsets count from
+        self.entry = entry  # where Wasmtime places the function's entry: its last group of locals, or ``start``
+        self._code, self._offsets, self._read = code, offsets, read
+
+    def _load(self) -> None:
+        self._code, self._offsets = self._read()
+        self._read = None
+
+    @property
+    def code(self) -> list[Instr]:
+        if self._code is None:
+            self._load()
+        return self._code
+
+    @property
+    def offsets(self) -> list[int]:
+        if self._offsets is None:
+            self._load()
+        return self._offsets
 
 
 @dataclass(slots=True)

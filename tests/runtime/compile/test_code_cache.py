@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap, WasmtimeError
+from wasmfuzz.runtime import module as module_py
 from wasmfuzz.runtime.compile import code_cache
-from wasmfuzz.runtime.compile.code_cache import MAGIC, CodeCache
+from wasmfuzz.runtime.compile.code_cache import MAGIC, VALIDATED, CodeCache
 from wasmfuzz.runtime.compile.python import code_record, pycompile
 from wasmfuzz.runtime.compile.python.code_record import CompiledUnit
 from wasmfuzz.runtime.compile.python.frames import LineMap
@@ -96,6 +97,28 @@ def test_second_module_compiles_nothing_and_behaves_the_same(cache_dir, compiles
     assert first == run_all(Engine())  # as without the cache
 
 
+def test_a_cached_module_is_not_validated_again_nor_its_bodies_decoded(cache_dir, monkeypatch):
+    _, toml = cache_dir
+    wat = WAT.replace("(data", '(table 1 funcref) (elem declare func $load) (func (drop (ref.func $twice))) (data')
+    fresh = Module(Engine(), wat)._info
+    Module(engine(toml), wat)
+    validated = []
+    real = module_py.validate
+    monkeypatch.setattr(module_py, "validate", lambda info, features: validated.append(real(info, features)))
+    module = Module(engine(toml), wat)
+    assert validated == []
+    assert module._info.declared_refs == fresh.declared_refs and 0 in fresh.declared_refs
+    assert all(body._code is None for body in module._info.code)
+    module._code.function(1)  # not compiled before: generated here, its body decoded for it
+    assert module._info.code[1]._code is not None and module._info.code[0]._code is None
+    assert module._info.code[1].code == fresh.code[1].code and module._info.code[1].offsets == fresh.code[1].offsets
+    again = Module(engine(toml), wat)
+    again._code.function(1)
+    assert again._info.code[1]._code is None  # loaded from the cache, never decoded
+    Module(engine(toml, wasm_threads=False), wat)  # other proposals: validated again
+    assert len(validated) == 1
+
+
 def test_loaded_code_is_filed_under_the_loading_module(cache_dir):
     _, toml = cache_dir
     modules = [Module(engine(toml), WAT) for _ in range(2)]
@@ -157,7 +180,7 @@ def test_corrupt_records_are_ignored_and_rewritten(cache_dir, compiles, damage):
     assert compiles[0] == (4 if damage == "garbage" else 5)
     records = CodeCache(directory).module(Module(Engine(), WAT)._wasm, Module(engine(toml), WAT)._code.options,
                                           "python")
-    assert sorted(records.payloads) == [0, 1, 2, 3]
+    assert sorted(records.payloads) == [0, 1, 2, 3, VALIDATED]
     assert not path.read_bytes().startswith(b"not a record")
     assert run_all(engine(toml)) == expected and compiles[0] == (4 if damage == "garbage" else 5)
 
@@ -207,7 +230,7 @@ def test_processes_writing_at_once_leave_a_readable_cache(cache_dir, compiles):
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, toml, wat, str(n)]) for _ in range(3)]
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
     module = Module(engine(toml), wat)
-    assert sorted(module._code.cache.payloads) == list(range(n))
+    assert sorted(module._code.cache.payloads) == [*range(n), VALIDATED]
     size = record_file(directory).stat().st_size
     for j in range(n):
         module._code.function(j)
