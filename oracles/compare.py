@@ -83,12 +83,14 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
 
 
 def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan,
-                    engines: Engines | None = None) -> Verdict:
+                    engines: Engines | None = None, labels: tuple[str, str] = ("reference", "candidate")) -> Verdict:
     """Compare two modules, each on its side of ``pair``, with the calls ``plan``
     makes of the reference's exports: a rewritten module against the module it
-    was made from (``oracles.semantics``). Raise ``Divergence`` as ``compare`` does."""
+    was made from (``oracles.semantics``). Raise ``Divergence`` as ``compare`` does;
+    its report names each side's module by its label."""
     engines = engines if engines is not None else Engines()
     ref, cand = ApiExecution(pair.reference(base), engines), ApiExecution(pair.candidate(base), engines)
+    ref.name, cand.name = f"{ref.name} ({labels[0]})", f"{cand.name} ({labels[1]})"
     outcomes = {id(ref): ref.instantiate(reference), id(cand): cand.instantiate(candidate)}
     return _lockstep([_Live(pair, ref, cand)], outcomes, plan, Verdict(compared=[pair.name]))
 

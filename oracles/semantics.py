@@ -29,4 +29,4 @@ def check_semantics(original: bytes, rewritten: bytes, spec: ExecutionSpec, plan
     """Raise Divergence if ``rewritten`` behaves differently from ``original`` under ``spec``.
     With the ``engines`` of the test case's other comparisons, a module they
     compiled with the same options is not compiled again."""
-    return compare_modules(original, rewritten, spec, PAIR, plan, engines)
+    return compare_modules(original, rewritten, spec, PAIR, plan, engines, labels=("original", "mutated"))

@@ -115,6 +115,8 @@ def test_semantics_oracle_accepts_a_rewrite_and_refuses_a_change():
     with pytest.raises(Divergence) as caught:
         check_semantics(original, wat2wasm(ADD_ONE.format(k=2)), spec, plan)
     assert caught.value.signature.startswith(SEMANTICS.name)
+    report = caught.value.report()
+    assert "wasmfuzz (original): returned" in report and "wasmfuzz (mutated): returned" in report
 
 
 def test_a_semantics_case_replays_from_its_saved_form():
