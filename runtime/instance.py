@@ -212,8 +212,10 @@ def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMe
                 meter.charge(len(items), check=len(items) > 128)
         vm.drop_elem(idx)
     active = [idx for idx, seg in enumerate(info.datas) if seg.mode == "active"]
-    if meter is not None and plan.static_memory and len(info.memories) > 1 \
-            and any(info.datas[idx].data for idx in active):
+    # Wasmtime (50) checks fuel once when a module with several memories has a static image for
+    # some but not all of them: memories with data in each (empty segments aside) cost nothing.
+    imaged_memories = {info.datas[idx].memory for idx in active if info.datas[idx].data}
+    if meter is not None and plan.static_memory and 0 < len(imaged_memories) < len(info.memories):
         meter.charge(0)
     charge = meter is not None and not plan.static_memory
     for idx in active:

@@ -32,6 +32,11 @@ MODULES = {
     "memory64_high": '(module (memory (export "m") i64 70000) (data (i64.const 0x100000000) "abcd"))',
     "out_of_bounds_later": '(module (memory (export "m") 1) (data (i32.const 0) "abcd") (data (i32.const 65535) "ef"))',
     "two_memories": '(module (memory (export "m") 1) (memory 1) (data (memory 1) (i32.const 0) "\\01"))',
+    # Data in every memory: Wasmtime charges nothing, where data in only some of them costs a fuel check.
+    "data_in_both_memories": '(module (memory (export "m") 1) (memory 2) (data (memory 0) (i32.const 100) "ab") '
+                             '(data (memory 1) (i32.const 70000) "cd"))',
+    "three_memories_data_in_two": '(module (memory (export "m") 1) (memory 2) (memory 1) '
+                                  '(data (memory 0) (i32.const 0) "a") (data (memory 2) (i32.const 5) "b"))',
 }
 
 
