@@ -3,9 +3,10 @@
 wasm-smith's modules are random at every level; a module that clang and
 wasm-ld made from C has the shapes real programs have and smith rarely
 draws: a ``__stack_pointer`` global over a 1 MiB stack with the data above
-it (``--stack-first``), data segments and zeroed bss, a function table
-reached through ``call_indirect``, a ``switch`` compiled to ``br_table``,
-loops over memory, 64-bit arithmetic, floats, and ``memcpy``/``memset`` as
+it (``--stack-first``), data segments (pointers among them) and zeroed bss,
+a function table reached through ``call_indirect``, ``switch`` statements
+compiled to ``br_table``, recursion, loops over memory, 64-bit arithmetic
+and division, sign extension, floats, and ``memcpy``/``memset`` as
 ``memory.copy``/``memory.fill`` (bulk memory). The ``mutate`` target feeds
 them to ``wasm-tools mutate``.
 

@@ -57,8 +57,8 @@ def test_seeds_have_real_programs_shapes():
         assert offsets and min(offsets) >= 1 << 20, name
         assert '(export "memory"' in text and '(export "__indirect_function_table"' in text, name
     everything = "".join(texts.values())
-    for instruction in ("call_indirect", "br_table", "memory.copy", "memory.fill", "i64.mul", "f32.sqrt",
-                        "i64.trunc_sat_f64_s", "f64.copysign", "i64.rotl"):
+    for instruction in ("call_indirect", "br_table", "memory.copy", "memory.fill", "i64.mul", "i64.div_u", "i64.rem_s",
+                        "i32.extend8_s", "f32.sqrt", "i64.trunc_sat_f64_s", "f64.copysign", "i64.rotl"):
         assert instruction in everything, instruction
 
 
@@ -131,6 +131,12 @@ def test_a_semantics_case_replays_from_its_saved_form():
 def test_mutation_failure_is_no_case():
     with pytest.raises(mutate.MutateFailed, match="exit 2"):  # wasm-tools mutate: input does not parse
         mutate.mutate(b"\0asm\1\0\0\0\xff", 0, 1, False, mutate._features(frozenset()))
+
+
+def test_a_slow_mutation_is_no_case(monkeypatch):
+    monkeypatch.setattr(mutate, "MUTATE_TIMEOUT", 1e-4)
+    with pytest.raises(mutate.MutateFailed, match="took over"):
+        mutate.mutate(wat2wasm(ADD_ONE.format(k=1)), 0, 1, False, mutate._features(frozenset()))
 
 
 def test_without_clang_the_seeds_say_why(monkeypatch, tmp_path):
