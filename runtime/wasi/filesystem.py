@@ -71,16 +71,18 @@ def open_at(directory: Directory, follow: bool, path: str, oflags: int, read: bo
     truncating too (found by the wasi target)."""
     if fdflags & (FDFLAGS_SYNC | FDFLAGS_DSYNC | FDFLAGS_RSYNC):
         raise WasiError(Errno.NOTSUP)  # Wasmtime does not open files for synchronous I/O
+    if oflags & OFLAGS_DIRECTORY and oflags & (OFLAGS_CREAT | OFLAGS_EXCL | OFLAGS_TRUNC):
+        raise WasiError(Errno.INVAL)  # before permissions (found by the wasi target)
     creates = oflags & (OFLAGS_CREAT | OFLAGS_TRUNC)
     read = read or not write
+    if oflags & OFLAGS_CREAT and oflags & OFLAGS_EXCL:
+        follow = False  # as the kernel: an exclusive create fails on any symlink (EEXIST), never follows it
     if (creates or write) and not directory.mutable:
         raise WasiError(Errno.PERM)
     if write and not directory.files_writable:
         raise WasiError(Errno.PERM)
     flags = os.O_CLOEXEC | os.O_NOFOLLOW
     if oflags & OFLAGS_DIRECTORY:
-        if oflags & (OFLAGS_CREAT | OFLAGS_EXCL | OFLAGS_TRUNC):
-            raise WasiError(Errno.INVAL)
         flags |= os.O_DIRECTORY
     if oflags & OFLAGS_CREAT:
         flags |= os.O_CREAT | (os.O_EXCL if oflags & OFLAGS_EXCL else 0)
@@ -204,6 +206,8 @@ def set_times_at(directory: Directory, follow: bool, path: str, atim: int, mtim:
                  fst_flags: int) -> None:
     with beneath(_mutable(directory).fd, path, follow) as (dir_fd, name):
         c_names(name)
+        if not (follow or fst_flags & (FSTFLAGS_ATIM | FSTFLAGS_ATIM_NOW | FSTFLAGS_MTIM | FSTFLAGS_MTIM_NOW)):
+            return  # the kernel's utimensat changes nothing without looking the name up (found by the wasi target)
         current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         os.utime(name, ns=new_times(current, atim, mtim, fst_flags), dir_fd=dir_fd,
                  follow_symlinks=False)

@@ -129,19 +129,23 @@ def define_wasi(linker) -> None:
 
 # --- arguments, environment, clocks, random, process ---------------------------------------
 
-def _write_strings(mem: GuestMemory, items: list[bytes], pointers: int, buffer: int) -> None:
-    """Pointer, string, NUL, each written (or failing) on its own, as Wasmtime
-    does: a buffer that ends inside a string keeps the bytes that fit."""
-    for i, item in enumerate(items):
+def _write_strings(mem: GuestMemory, items: list[tuple[bytes, ...]], pointers: int, buffer: int) -> None:
+    """Pointer, each piece of the string, NUL, each written (or failing) on its
+    own, as Wasmtime does: a buffer that ends inside a string keeps the pieces
+    that fit (an environment variable's pieces are its name, "=" and its value:
+    found by the wasi target)."""
+    for i, pieces in enumerate(items):
         mem.put_u32(pointers + 4 * i, buffer)
-        mem.write(buffer, item)
-        mem.write(buffer + len(item), b"\0")
-        buffer += len(item) + 1
+        for piece in pieces:
+            mem.write(buffer, piece)
+            buffer += len(piece)
+        mem.write(buffer, b"\0")
+        buffer += 1
 
 
 @wasi(U32, U32)
 def args_get(ctx: WasiContext, mem: GuestMemory, argv: int, argv_buf: int):
-    _write_strings(mem, ctx.argv, argv, argv_buf)
+    _write_strings(mem, [(arg,) for arg in ctx.argv], argv, argv_buf)
 
 
 @wasi(U32, U32)
@@ -156,7 +160,7 @@ def _environ(ctx) -> list[bytes]:
 
 @wasi(U32, U32)
 def environ_get(ctx, mem, environ, environ_buf):
-    _write_strings(mem, _environ(ctx), environ, environ_buf)
+    _write_strings(mem, [(name, b"=", value) for name, value in ctx.env], environ, environ_buf)
 
 
 @wasi(U32, U32)
@@ -309,7 +313,14 @@ def fd_filestat_set_times(ctx, mem, fd, atim, mtim, fst_flags):
 def fd_advise(ctx, mem, fd, offset, length, advice):
     desc = ctx.fds.get_as(fd, File)
     if hasattr(os, "posix_fadvise"):
-        os.posix_fadvise(desc.fd, offset, length, advice)
+        # The kernel gets both as off_t, as from Wasmtime: a length past 2**63-1
+        # is EINVAL, an offset past it is not (found by the wasi target).
+        os.posix_fadvise(desc.fd, _off_t(offset), _off_t(length), advice)
+
+
+def _off_t(value: int) -> int:
+    """A u64 as the signed 64-bit off_t the host's system calls take."""
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 @wasi(U32, U64, U64)

@@ -29,7 +29,7 @@ STRINGS = {"f.txt": 100, "sub": 120, "link": 140, "new": 160, "sub/": 200, "f.tx
            "link/": 230, "sub2/": 240, "g": 250, "x": 260, "sub/.": 270, "sub/..": 280, "g/": 290,
            "../f.txt": 300, "/etc": 320, "\\ff\\fe": 340, "a\\00b": 350, "big": 360, "abs": 370,
            "old": 380, "sock": 390, "sub/a\\00b": 400, "a\\00b/x": 410, "../a\\00b": 420,
-           "dirlink/": 430, "dangling/": 440, "loop/": 450}
+           "dirlink/": 430, "dangling/": 440, "loop/": 450, "dangling": 460}
 NOT_UTF8, WITH_NUL = "\\ff\\fe", "a\\00b"  # as WAT string literals
 NUL_IN_LAST, NUL_IN_DIR, NUL_ABOVE = "sub/a\\00b", "a\\00b/x", "../a\\00b"
 HEADER = "\n".join(
@@ -318,6 +318,18 @@ for oflags, rights in ((0, 1), (0, 0x4000), (8, 2), (1, 0), (0, 0x1FFFFFFD), (0,
     CASES += [opened + f"(call $fd_fdstat_get {i(5, 16)})", opened + f"(call $fd_read {i(5, 40, 1, 24)})",
               opened + f"(call $fd_write {i(5, 40, 1, 24)})"]
 
+# Found by the wasi target: an exclusive create never follows a symlink
+# (EEXIST, where "dangling" created its target); DIRECTORY with CREAT or TRUNC
+# is EINVAL before the read-only check; setting no time without following
+# does not look the name up (utimensat); fd_advise's offset is the kernel's
+# off_t, only a length past 2**63-1 is EINVAL.
+CASES += [open_(path, oflags=5, rights=64) for path in ("dangling", "abs", "link")]
+CASES += [open_("new", oflags=oflags, fd=4) for oflags in (3, 10)]
+CASES += [f"(call $path_filestat_set_times {i(3, follow)} {s('x')} {j(0, 0)} {i(fst)})"
+          for follow in (0, 1) for fst in (0, 2)]
+CASES += [OPENED + f"(call $fd_advise {i(5)} {j(offset, length)} {i(0)})"
+          for offset, length in ((-1, 0), (-0x8000000000000000, 1), (0, -1))]
+
 # Wasmtime writes a struct field by field: its padding keeps the guest's old bytes (found by the wasi target).
 FILL = "(memory.fill (i32.const 8) (i32.const 0xff) (i32.const 56)) "
 CASES += [FILL + f"(call $fd_fdstat_get {i(3, 8)})", FILL + f"(call $fd_prestat_get {i(3, 8)})",
@@ -457,3 +469,30 @@ def test_a_store_without_wasi_context_fails_cleanly():
     exports = linker.instantiate(store, wasmfuzz.runtime.Module(store.engine, wat)).exports(store)
     with pytest.raises(wasmfuzz.runtime.WasmtimeError, match="set_wasi"):
         exports["go"](store)
+
+
+@pytest.mark.parametrize("function", ["args_get", "environ_get"])
+@pytest.mark.parametrize("buffer", range(65529, 65537))
+def test_strings_past_the_end_of_memory_keep_the_pieces_that_fit(function, buffer):
+    """args_get and environ_get with their buffer near the end of memory: each
+    argument, and each variable's name, "=" and value, is copied whole or fails
+    the call, and what was copied before stays (found by the wasi target)."""
+    wat = f'(module {HEADER} (memory (export "memory") 1) ' \
+          f'(func (export "go") (result i32) (call ${function} {i(0, buffer)})))'
+    outcomes = []
+    for api in (wasmfuzz.runtime, wasmtime):
+        store = api.Store()
+        wasi = api.WasiConfig()
+        wasi.argv = ["abc", "de"]
+        wasi.env = [["KEY", "VAL"], ["E", ""]]
+        store.set_wasi(wasi)
+        linker = api.Linker(store.engine)
+        linker.define_wasi()
+        exports = linker.instantiate(store, api.Module(store.engine, wat)).exports(store)
+        try:
+            ended = exports["go"](store)
+        except api.WasmtimeError:
+            ended = "error"
+        memory = exports["memory"]
+        outcomes.append((ended, bytes(memory.read(store, 0, 8)), bytes(memory.read(store, 65520, 65536))))
+    assert outcomes[0] == outcomes[1]
