@@ -39,7 +39,7 @@ from wasmfuzz.runtime.binary.module_info import EXTERN_FUNC
 from wasmfuzz.runtime.binary.wat import to_wasm
 from wasmfuzz.runtime.errors import WasmtimeError
 
-from .run import _first_line
+from .run import first_line, parse_dirs, parse_env
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_BAD_INPUT = 0, 1, 2
 LOCATING_FUEL = 1 << 62  # the budget of the locating runs without --fuel: fuel is metered, never runs out
@@ -102,23 +102,14 @@ def _program(args) -> Program:
     try:
         wasm = to_wasm(data)
     except WasmtimeError as e:
-        raise BadInput(f"not WebAssembly: {_first_line(e)}") from None
+        raise BadInput(f"not WebAssembly: {first_line(e)}") from None
     if args.fuel is not None and args.fuel < 0:
         raise BadInput("--fuel must be at least 0")
-    env = []
-    for item in args.env:
-        name, sep, value = item.partition("=")
-        if not sep:
-            value = os.environ.get(name)
-            if value is None:
-                continue
-        env.append((name, value))
-    dirs = []
-    for item in args.dir:
-        host, sep, guest = item.partition("::")
+    env = parse_env(args.env)
+    dirs = [(d.host, d.guest) for d in parse_dirs(args.dir)]
+    for item, (host, _) in zip(args.dir, dirs):
         if not os.path.isdir(host):
             raise BadInput(f"--dir {item}: {host!r} is not a directory")
-        dirs.append((host, guest if sep else host))
     stdin = b""
     if args.stdin is not None:
         try:
@@ -213,7 +204,7 @@ def _guest_path(path: str, guests: list[str]) -> str:
 
 def _one_line(message: str) -> str:
     """An engine's error text, kept as ``Observed.message``, as ``wasmfuzz run`` shows one: one line."""
-    return _first_line(Exception(message))
+    return first_line(Exception(message))
 
 
 def _bad(module: str, message: str) -> int:

@@ -94,7 +94,7 @@ def execute(api: ModuleType, wasm: bytes, options: RunOptions) -> RunResult:
         engine = api.Engine(_config(api, options))
         module = api.Module(engine, wasm)
     except api.WasmtimeError as e:
-        raise RunError(f"failed to compile: {_first_line(e)}") from None
+        raise RunError(f"failed to compile: {first_line(e)}") from None
     compiled = time.perf_counter()
     store = api.Store(engine)
     store.set_wasi(_wasi_config(api, options))
@@ -145,7 +145,7 @@ def _run(api, store, linker, module, options: RunOptions) -> RunResult:
         return outcome(EXIT_TRAP, trap=str(e))
     except api.WasmtimeError as e:
         if linking:
-            raise RunError(_first_line(e)) from None
+            raise RunError(first_line(e)) from None
         return outcome(EXIT_ERROR, trap=str(e))  # a host function failed, e.g. on a bad pointer
     if results is None:
         results = []
@@ -230,7 +230,7 @@ def _wasi_config(api, options: RunOptions):
     return wasi
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
     """An engine's error on one line: its cause (what follows Wasmtime's
     "Caused by:"), with the source position of a text-format error."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -282,22 +282,32 @@ def _duration(text: str) -> float:
     return float(text)
 
 
-def _options(args) -> RunOptions:
+def parse_env(items: list[str]) -> list[tuple[str, str]]:
+    """``--env K=V`` as (K, V); a bare ``--env K`` passes this process's K
+    on, as the wasmtime CLI does (and nothing when it is unset)."""
     env = []
-    for item in args.env:
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             value = os.environ.get(name)
             if value is None:
                 continue
         env.append((name, value))
+    return env
+
+
+def parse_dirs(items: list[str]) -> list[Preopen]:
+    """``--dir HOST[::GUEST]`` as preopens (GUEST defaults to HOST)."""
     dirs = []
-    for item in args.dir:
+    for item in items:
         host, sep, guest = item.partition("::")
         dirs.append(Preopen(host, guest if sep else host))
-    argv = [args.module, *args.args]
-    return RunOptions(argv=argv, env=env, dirs=dirs, invoke=args.invoke, fuel=args.fuel,
-                      timeout=args.timeout)
+    return dirs
+
+
+def _options(args) -> RunOptions:
+    return RunOptions(argv=[args.module, *args.args], env=parse_env(args.env), dirs=parse_dirs(args.dir),
+                      invoke=args.invoke, fuel=args.fuel, timeout=args.timeout)
 
 
 def run(args) -> int:
