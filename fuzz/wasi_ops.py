@@ -32,7 +32,11 @@ from wasmfuzz.runtime.wasi.host import FUNCTIONS
 from .source import Source, boolean, choice
 
 PAGE = 65536
-STRINGS_AT, PATH_SLOT, IOVS_AT, OUT_AT, BUF_AT, RESULTS = 256, 300, 128, 12288, 20480, 60000
+MAX_CALLS = 24
+# Each call writes its results in a slot of its own: a later call never
+# overwrites part of an earlier one's, which would leave host-dependent bytes
+# (an inode number) outside the places ``volatile`` lists.
+STRINGS_AT, PATH_SLOT, IOVS_AT, OUT_AT, BUF_AT, RESULTS = 256, 300, 128, 12288, 28672, 60000
 OUT_SLOT = 512  # bytes of memory each call's results may use
 PATHS = ("hello.txt", "big", "empty", "dir", "dir/inner.txt", "dir/sub", "dir/../hello.txt", ".", "..", "",
          "/", "../outside", "dir/../../outside", "link", "dirlink", "dirlink/inner.txt", "dangling", "loop",
@@ -42,10 +46,11 @@ PATHS = ("hello.txt", "big", "empty", "dir", "dir/inner.txt", "dir/sub", "dir/..
 PREOPENS = (3, 4)
 FDS = (0, 1, 2, 3, 4, 5, 5, 6, 6, 7, 8, 99, 0xFFFFFFFF)
 U64_EDGES = (0, 1, 5, 4096, 1 << 31, (1 << 63) - 1, 1 << 63, (1 << 64) - 1)
-BAD_POINTERS = (PAGE - 1, PAGE - 4, PAGE, 0xFFFFFFFF, OUT_AT + 1)
+BAD_POINTERS = (PAGE - 1, PAGE - 4, PAGE, 0xFFFFFFFF, BUF_AT + 1)  # the last misaligned, outside the result slots
 RIGHTS = (0x1FFFFFFF, 0, 2, 64, 0x3F, 0x1FFFFFFE, 0x10000000)
 BAD_RIGHTS = (0x20000000, (1 << 64) - 1)  # undefined bits: Wasmtime traps
 LENGTHS = (0, 1, 5, 100, 4096)
+OPENABLE_FDFLAGS = (0, 1, 4, 5)  # none, append, nonblock, both
 # What each call's parameters are, for drawing them (none reads a clock or randomness).
 SIGNATURES = {
     "args_sizes_get": "out out", "args_get": "out out", "environ_sizes_get": "out out",
@@ -125,9 +130,9 @@ def program(src: Source) -> WasiProgram:
     def bad(percent: int) -> bool:
         return hostile and boolean(src, percent)
 
-    for k in range(src.int_in(1, 24)):
+    for k in range(src.int_in(1, MAX_CALLS)):
         name = choice(src, WEIGHTED)
-        out = OUT_AT + OUT_SLOT * (k % 12)
+        out = OUT_AT + OUT_SLOT * k
         setup, args = [], []
         for kind in SIGNATURES[name].split():
             pointer = choice(src, BAD_POINTERS) if bad(5) else out
@@ -173,8 +178,9 @@ def program(src: Source) -> WasiProgram:
                 args.append(_i32(2 if bad(10) else choice(src, (0, 1, 1))))
             elif kind == "oflags":
                 args.append(_i32(0x10 if bad(5) else src.int_in(0, 15)))
-            elif kind == "fdflags":
-                args.append(_i32(0x20 if bad(5) else src.int_in(0, 31)))
+            elif kind == "fdflags":  # mostly flags an open can have (the sync ones are ENOTSUP)
+                flags = choice(src, OPENABLE_FDFLAGS) if boolean(src, 75) else src.int_in(0, 31)
+                args.append(_i32(0x20 if bad(5) else flags))
             elif kind == "rights":
                 args.append(_i64(choice(src, BAD_RIGHTS) if bad(10) else choice(src, RIGHTS)))
             elif kind == "fst":
@@ -186,3 +192,6 @@ def program(src: Source) -> WasiProgram:
         calls.append((name, tuple(setup), tuple(args)))
     exit_code = src.int_in(0, 2) if boolean(src, 10) else None
     return WasiProgram(tuple(calls), tuple(volatile), exit_code)
+
+
+assert OUT_AT + OUT_SLOT * MAX_CALLS <= BUF_AT and STRINGS_AT + PATH_SLOT * len(PATHS) <= OUT_AT

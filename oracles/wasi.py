@@ -133,8 +133,10 @@ def _mask(memory: bytes, volatile: list) -> bytes:
                 continue
             used = min(struct.unpack_from("<I", mem, used_at)[0], length)
             at = 0
-            while at + 24 <= used:
-                zero(buf + at + 8, buf + at + 16)
+            while at + 8 < used:  # the last entry may be cut anywhere, its d_ino too
+                zero(buf + at + 8, buf + min(at + 16, used))
+                if at + 24 > used:
+                    break
                 at += 24 + struct.unpack_from("<I", mem, buf + at + 16)[0]
     return bytes(mem)
 

@@ -298,8 +298,7 @@ BUGS = [
     PlantedBug("epoch deadline compared with > instead of >=", "epoch", epoch_deadline_compared_strictly, 800,
                ("epoch",)),
     PlantedBug("WASI: a closed descriptor's number is not reused", "wasi", closed_descriptor_numbers_not_reused,
-               2000, pending="the wasi target still finds real WASI differences first (PERM vs INVAL on input 180), "
-                             "and its findings vary between runs"),
+               2000),
     PlantedBug("memory.copy forward a word at a time over an overlap", "mutate", memory_copy_forward_by_words, 200),
 ]
 
