@@ -104,9 +104,10 @@ SDFLAGS_ALL = 3
 # riflags (u16): recv_peek, recv_waitall
 RIFLAGS_ALL = 3
 
-# Struct layouts (``GuestMemory.pack`` leaves padding bytes as they were, as Wasmtime does;
-# a dirent is written whole, zeros in its padding). Every struct with a
-# 64-bit field is 8-aligned in guest memory, the others 4-aligned.
+# Struct layouts. Written field by field as Wasmtime does (``GuestMemory.pack``:
+# each field aligned to its size, padding bytes left as they were); a dirent is
+# written whole, zeros in its padding. A struct read with a 64-bit field must
+# be 8-aligned in guest memory, the others 4-aligned.
 IOVEC = struct.Struct("<II")                  # buf, buf_len
 FDSTAT = struct.Struct("<BxHxxxxQQ")          # filetype, flags, rights_base, rights_inheriting
 FILESTAT = struct.Struct("<QQBxxxxxxxQQQQQ")  # dev, ino, filetype, nlink, size, atim, mtim, ctim

@@ -97,14 +97,14 @@ class GuestMemory:
     def unpack(self, layout: struct.Struct, ptr: int, align: int) -> tuple:
         return layout.unpack_from(self.data, self.check(ptr, layout.size, align))
 
-    def pack(self, layout: struct.Struct, ptr: int, align: int, *values) -> None:
-        """Write a struct's fields, leaving its padding bytes as they were:
-        Wasmtime (wiggle) stores a struct field by field, so the guest's old
-        bytes stay in the gaps (found by the wasi target)."""
-        at = self.check(ptr, layout.size, align)
-        packed = layout.pack(*values)
-        for start, end in _field_spans(layout.format):
-            self.data[at + start:at + end] = packed[start:end]
+    def pack(self, layout: struct.Struct, ptr: int, *values) -> None:
+        """Write a struct as Wasmtime (wiggle) does, field by field: each field
+        is checked on its own (in bounds, aligned to its size) and written
+        before the next is checked, so a struct that runs past the end of
+        memory or is misaligned keeps the fields written before the failing
+        one; padding bytes are left as they were (found by the wasi target)."""
+        for (offset, field), value in zip(_fields(layout.format), values):
+            field.pack_into(self.data, self.check(ptr + offset, field.size, field.size), value)
 
     def first_buffer(self, ptr: int, count: int) -> tuple[int, int]:
         """The first non-empty buffer of an iovec array, or (0, 0): Wasmtime
@@ -121,17 +121,13 @@ class GuestMemory:
 
 
 @functools.cache
-def _field_spans(fmt: str) -> tuple[tuple[int, int], ...]:
-    """The byte ranges of a little-endian struct format that hold fields
-    (runs of ``x``, its padding, left out), adjacent fields merged."""
-    spans: list[list[int]] = []
-    at = 0
+def _fields(fmt: str) -> tuple[tuple[int, struct.Struct], ...]:
+    """The fields of a little-endian struct format (``x`` padding left out),
+    each as (offset, its own one-field layout)."""
+    fields, at = [], 0
     for code in fmt.lstrip("<"):
-        size = struct.calcsize("<" + code)
+        field = struct.Struct("<" + code)
         if code != "x":
-            if spans and spans[-1][1] == at:
-                spans[-1][1] = at + size
-            else:
-                spans.append([at, at + size])
-        at += size
-    return tuple((start, end) for start, end in spans)
+            fields.append((at, field))
+        at += field.size
+    return tuple(fields)

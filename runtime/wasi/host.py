@@ -252,10 +252,10 @@ def fd_fdstat_get(ctx, mem, fd, out):
     desc = ctx.fds.get(fd)
     if isinstance(desc, (Stdin, Output)):
         base = RIGHTS["fd_read"] if isinstance(desc, Stdin) else RIGHTS["fd_write"]
-        mem.pack(FDSTAT, out, 8, _stdio_type(desc), 0, base, base)
+        mem.pack(FDSTAT, out, _stdio_type(desc), 0, base, base)
         return
     if isinstance(desc, Directory) and desc.preopen is not None:
-        mem.pack(FDSTAT, out, 8, FILETYPE_DIRECTORY, 0, PREOPEN_RIGHTS, PREOPEN_INHERITING)
+        mem.pack(FDSTAT, out, FILETYPE_DIRECTORY, 0, PREOPEN_RIGHTS, PREOPEN_INHERITING)
         return
     kind = fs.filetype(os.fstat(desc.fd).st_mode)
     base = RIGHTS_ALL
@@ -268,7 +268,7 @@ def fd_fdstat_get(ctx, mem, fd, out):
         if not desc.writable:
             base &= ~RIGHTS["fd_write"]
         flags = (FDFLAGS_APPEND if desc.append else 0) | (FDFLAGS_NONBLOCK if desc.nonblocking else 0)
-    mem.pack(FDSTAT, out, 8, kind, flags, base, base)
+    mem.pack(FDSTAT, out, kind, flags, base, base)
 
 
 @wasi(U32, FDFLAGS)
@@ -290,9 +290,9 @@ def fd_fdstat_set_rights(ctx, mem, fd, base, inheriting):
 def fd_filestat_get(ctx, mem, fd, out):
     desc = ctx.fds.get(fd)
     if isinstance(desc, (Stdin, Output)):
-        mem.pack(FILESTAT, out, 8, 0, 0, _stdio_type(desc), 0, 0, 0, 0, 0)
+        mem.pack(FILESTAT, out, 0, 0, _stdio_type(desc), 0, 0, 0, 0, 0)
     else:
-        mem.pack(FILESTAT, out, 8, *fs.filestat(os.fstat(desc.fd)))
+        mem.pack(FILESTAT, out, *fs.filestat(os.fstat(desc.fd)))
 
 
 @wasi(U32, U64)
@@ -445,7 +445,7 @@ def fd_prestat_get(ctx, mem, fd, out):
     desc = ctx.fds.get(fd)
     if not isinstance(desc, Directory) or desc.preopen is None:
         raise WasiError(Errno.BADF)
-    mem.pack(PRESTAT, out, 4, PREOPENTYPE_DIR, len(desc.preopen.encode("utf-8")))
+    mem.pack(PRESTAT, out, PREOPENTYPE_DIR, len(desc.preopen.encode("utf-8")))
 
 
 @wasi(U32, U32, U32)
@@ -495,7 +495,7 @@ def path_create_directory(ctx, mem, fd, path, path_len):
 def path_filestat_get(ctx, mem, fd, flags, path, path_len, out):
     directory = _dir(ctx, fd)
     st = fs.stat_at(directory, bool(flags), mem.path(path, path_len))
-    mem.pack(FILESTAT, out, 8, *fs.filestat(st))
+    mem.pack(FILESTAT, out, *fs.filestat(st))
 
 
 @wasi(U32, LOOKUPFLAGS, U32, U32, U64, U64, FSTFLAGS)

@@ -41,7 +41,7 @@ def _read_subscription(mem: GuestMemory, ptr: int) -> tuple:
 
 
 def _write_event(mem: GuestMemory, ptr: int, userdata: int, tag: int, nbytes: int, flags: int = 0) -> None:
-    mem.pack(EVENT, ptr, 8, userdata, 0, tag, nbytes, flags)
+    mem.pack(EVENT, ptr, userdata, 0, tag, nbytes, flags)
 
 
 def poll_oneoff(ctx, mem: GuestMemory, subs: int, events: int, count: int) -> int:
