@@ -148,9 +148,9 @@ def symlink_at(directory: Directory, target: str, path: str) -> None:
     if target.startswith("/"):  # a link that could only ever point outside the sandbox
         raise WasiError(Errno.PERM)
     with beneath(_mutable(directory).fd, path, False) as (dir_fd, name):
+        _directory_named(dir_fd, name)  # before the target reaches a system call (found by the wasi target)
         c_names(target, name)
-        if name.endswith("/"):  # only a directory can be named so: exists (EEXIST) or ENOTDIR/ENOENT
-            os.stat(name, dir_fd=dir_fd)
+        if name.endswith("/"):  # only a directory can be named so, and it exists
             raise WasiError(Errno.EXIST)
         os.symlink(target, name, dir_fd=dir_fd)
 
@@ -206,6 +206,7 @@ def set_times_at(directory: Directory, follow: bool, path: str, atim: int, mtim:
                  fst_flags: int) -> None:
     with beneath(_mutable(directory).fd, path, follow) as (dir_fd, name):
         c_names(name)
+        _directory_named(dir_fd, name)
         if not (follow or fst_flags & (FSTFLAGS_ATIM | FSTFLAGS_ATIM_NOW | FSTFLAGS_MTIM | FSTFLAGS_MTIM_NOW)):
             return  # the kernel's utimensat changes nothing without looking the name up (found by the wasi target)
         current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)

@@ -325,8 +325,11 @@ for oflags, rights in ((0, 1), (0, 0x4000), (8, 2), (1, 0), (0, 0x1FFFFFFD), (0,
 # off_t, only a length past 2**63-1 is EINVAL.
 CASES += [open_(path, oflags=5, rights=64) for path in ("dangling", "abs", "link")]
 CASES += [open_("new", oflags=oflags, fd=4) for oflags in (3, 10)]
-CASES += [f"(call $path_filestat_set_times {i(3, follow)} {s('x')} {j(0, 0)} {i(fst)})"
-          for follow in (0, 1) for fst in (0, 2)]
+CASES += [f"(call $path_filestat_set_times {i(3, follow)} {s(path)} {j(0, 0)} {i(fst)})"
+          for follow in (0, 1) for fst in (0, 2) for path in ("x", "new/", "sub/", "f.txt/")]
+# ...but a name with a trailing slash is opened as a directory first, before a
+# symlink's target with a NUL reaches its system call too.
+CASES += [f"(call $path_symlink {s(WITH_NUL)} {i(3)} {s(path)})" for path in ("new/", "sub/", "f.txt/")]
 CASES += [OPENED + f"(call $fd_advise {i(5)} {j(offset, length)} {i(0)})"
           for offset, length in ((-1, 0), (-0x8000000000000000, 1), (0, -1))]
 
