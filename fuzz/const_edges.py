@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import struct
 
-from wasmfuzz.oracles.rewrite import sections, uleb
+from wasmfuzz.oracles.rewrite import CODE_SECTION, sections, uleb
 from wasmfuzz.runtime.binary import opcodes as ops
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import ALL
@@ -29,14 +29,13 @@ from wasmfuzz.runtime.errors import WasmtimeError
 from .edges import TABLES
 
 _TYPES = {ops.I32_CONST: "i32", ops.I64_CONST: "i64", ops.F32_CONST: "f32", ops.F64_CONST: "f64"}
-_CODE_SECTION = 10
 _I32_SUB = ops.NAMES["i32.sub"]
 
 
 def rewrite(wasm: bytes, rng: random.Random, share: float) -> bytes:
     """``wasm`` with each rewritable constant, with probability ``share``,
     replaced by an edge value of its type drawn with ``rng``."""
-    code = next((s for s in sections(wasm) if s[0] == _CODE_SECTION), None)
+    code = next((s for s in sections(wasm) if s[0] == CODE_SECTION), None)
     if code is None:
         return wasm
     _, section_start, payload_start, section_end = code
@@ -60,7 +59,7 @@ def rewrite(wasm: bytes, rng: random.Random, share: float) -> bytes:
         content += wasm[pos:body.offsets[-1] + 1]
         out.append(uleb(len(content)) + bytes(content))
     payload = b"".join(out)
-    return wasm[:section_start] + bytes([_CODE_SECTION]) + uleb(len(payload)) + payload + wasm[section_end:]
+    return wasm[:section_start] + bytes([CODE_SECTION]) + uleb(len(payload)) + payload + wasm[section_end:]
 
 
 def _is_fuel_step(code: list, i: int) -> bool:

@@ -187,8 +187,9 @@ class _Reads:
 
 def _check_state(lv: _Live, step: str, reads: _Reads) -> None:
     ga, gb = reads.both(lv, step, "globals")
+    exact_nans = _exact_nans(lv)
     for name in ga:
-        if not allowed.values_equal(ga[name], gb.get(name, Value("missing")), _exact_nans(lv)):
+        if not allowed.values_equal(ga[name], gb.get(name, Value("missing")), exact_nans):
             raise _divergence(lv, step, f"global {name!r}", str(ga[name]), str(gb.get(name)))
     va, vb = reads.both(lv, step, "memory_views")
     differ = [name for name in va if not same_bytes(va[name], vb.get(name, memoryview(b"")))]
