@@ -25,6 +25,8 @@ from .vm.interrupts import new_epoch, out_of_fuel
 
 _EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: (Memory, SharedMemory),
                    EXTERN_GLOBAL: Global}
+# Whatever can be imported (or defined in a Linker).
+EXTERN_TYPES = (Func, Table, Memory, SharedMemory, Global)
 
 
 def _limits_match(cur_min: int, cur_max, want_min: int, want_max) -> bool:
@@ -245,7 +247,7 @@ class Instance:
             raise WasmtimeError("module and store were made with different engines")
         imports = list(imports)
         for item in imports:
-            expect(item, (Func, Global, Memory, SharedMemory, Table), "a Func, Global, Memory, SharedMemory or Table")
+            expect(item, EXTERN_TYPES, "a Func, Table, Memory, SharedMemory or Global")
         self._store = store
         self._module = module
         self._vm = instantiate(store, module, imports)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .arguments import WrongType, expect, expect_store
+from .arguments import expect, expect_store
 from .binary.module_info import EXTERN_FUNC
 from .config import Engine
 from .errors import LinkError, WasmtimeError
 from .func import Func
 from .globals import Global
-from .instance import Instance, check_import, instantiate
+from .instance import EXTERN_TYPES, Instance, check_import, instantiate
 from .managed import Managed
 from .memory import Memory, SharedMemory
 from .module import Module
@@ -17,7 +17,6 @@ from .types import FuncType, GlobalType, MemoryType, TableType
 from .value import default_value
 from .wasi import define_wasi
 
-_EXTERNS = (Func, Table, Memory, SharedMemory, Global)
 
 
 class Linker(Managed):
@@ -55,8 +54,7 @@ class Linker(Managed):
 
     def define(self, store, module: str, name: str, item) -> None:
         """Define ``module::name`` as a Func, Table, Memory, SharedMemory or Global."""
-        if not isinstance(item, _EXTERNS):
-            raise WrongType("expected a Func, Table, Memory, SharedMemory or Global")
+        expect(item, EXTERN_TYPES, "a Func, Table, Memory, SharedMemory or Global")
         self._insert(module, name, item)
 
     def define_func(self, module: str, name: str, ty: FuncType, func, access_caller: bool = False) -> None:

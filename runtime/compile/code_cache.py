@@ -32,7 +32,7 @@ import os
 import struct
 import sys
 import tempfile
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from ..errors import WasmtimeError
@@ -88,11 +88,15 @@ class CodeCache:
     def __init__(self, directory: str | os.PathLike):
         self.directory = _private_dir(Path(directory))
 
+    @cached_property
+    def folder(self) -> Path:
+        """This runtime's folder of record files, made and checked on first use."""
+        return _private_dir(self.directory / "modules" / runtime_fingerprint())
+
     def module(self, wasm: bytes, options, backend: str) -> "ModuleRecords":
         """The records of the module ``wasm`` compiled by ``backend`` with ``options``."""
-        folder = _private_dir(self.directory / "modules" / runtime_fingerprint())
         key = hashlib.sha256(hashlib.sha256(wasm).digest() + repr((backend, options)).encode()).hexdigest()
-        return ModuleRecords(folder / key, key.encode())
+        return ModuleRecords(self.folder / key, key.encode())
 
 
 class ModuleRecords:
