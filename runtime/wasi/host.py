@@ -154,19 +154,20 @@ def args_sizes_get(ctx, mem, count_out, size_out):
     mem.put_u32(count_out, len(ctx.argv))
 
 
-def _environ(ctx) -> list[bytes]:
-    return [name + b"=" + value for name, value in ctx.env]
+def _environ(ctx) -> list[tuple[bytes, bytes, bytes]]:
+    """Each variable as the pieces Wasmtime writes: name, "=", value."""
+    return [(name, b"=", value) for name, value in ctx.env]
 
 
 @wasi(U32, U32)
 def environ_get(ctx, mem, environ, environ_buf):
-    _write_strings(mem, [(name, b"=", value) for name, value in ctx.env], environ, environ_buf)
+    _write_strings(mem, _environ(ctx), environ, environ_buf)
 
 
 @wasi(U32, U32)
 def environ_sizes_get(ctx, mem, count_out, size_out):
     env = _environ(ctx)
-    mem.put_u32(size_out, sum(len(e) + 1 for e in env))  # size first, as Wasmtime writes them
+    mem.put_u32(size_out, sum(len(b"".join(e)) + 1 for e in env))  # size first, as Wasmtime writes them
     mem.put_u32(count_out, len(env))
 
 
@@ -379,7 +380,7 @@ def fd_read(ctx, mem, fd, iovs, iovs_len, out):
         mem.check(buf, length)  # a file is read straight into the whole buffer
         data = os.pread(desc.fd, length, desc.position)
         desc.position += len(data)
-    elif not length and getattr(desc.stream, "file_has_more", lambda: False)():
+    elif not length and desc.stream.file_has_more():
         raise WasiError(Errno.INTR)  # Wasmtime's answer to reading nothing from a stdin file with data left
     else:
         data = desc.stream.read(min(length, STREAM_READ_MAX)) if length else b""

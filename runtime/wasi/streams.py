@@ -27,6 +27,9 @@ class NullInput:
     def read(self, size: int) -> bytes:
         return b""
 
+    def file_has_more(self) -> bool:
+        return False
+
     def ready(self, timeout: float = 0.0) -> bool:
         return True
 
