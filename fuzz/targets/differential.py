@@ -1,7 +1,19 @@
-"""differential: any wasm-smith module, on wasmfuzz and on real Wasmtime.
+"""differential: the main job. Any wasm-smith module, or any other target's
+program, on wasmfuzz and on real Wasmtime.
 
-The broadest target. The module is made under the differential
-restrictions, the runtime configuration is drawn from the input, and
+The broadest target. Like Wasmtime's own differential target, which picks
+among its module generators (wasm-smith, single-instruction modules, table
+ops), each input first draws which generator makes its module
+(``GENERATORS``): a smith module most of the time, otherwise the case one
+of the targets made for a kind of bug would make (single instructions at
+their edge values, table and memory programs at their bounds, fuel and
+epoch programs, lazy tables, mutated C programs, WASI calls). Those
+generators reach what a random smith module almost never does (INT_MIN %
+-1, a ``br_table`` index equal to its count, a segment ending one past its
+table, a pooled slot reused), so the one command a user runs first finds
+the classic engine bugs too (issue 18: ``benches/find_bugs.py``).
+
+A smith module is made under the differential restrictions, the runtime configuration is drawn from the input, and
 wasmfuzz is compared against Wasmtime and lazy tables against eager ones
 on every input; each other configuration pair (fuel, epochs, pooling) is
 drawn for a share of the inputs (swarm over pairs), so an input costs
@@ -34,7 +46,29 @@ NAN_PAYLOADS_PERCENT = 20  # modules made without smith's NaN canonicalisation
 IMPORTS_PERCENT = 25  # modules with imports when epochs are off
 
 
+# Who makes an input's module, in percent of inputs. Smith comes first: an
+# empty or exhausted input (every draw at its smallest) stays a smith module.
+# The other shares follow how many inputs each target needs to find its
+# bugs (benches/find_bugs.py): single instructions and table programs most.
+GENERATORS = (("smith", 52), ("instructions", 14), ("table_ops", 10), ("memory", 6), ("fuel", 5), ("epoch", 4),
+              ("lazy_init", 3), ("wasi", 3), ("mutate", 3))
+
+
 def generate(src: Source) -> TestCase:
+    roll = src.int_in(0, 99)
+    for name, percent in GENERATORS:
+        if roll < percent:
+            break
+        roll -= percent
+    if name == "smith":
+        return smith_case(src)
+    from . import load  # the other targets import this one's pairs: loaded when first drawn
+    return load(name).generate(src)
+
+
+def smith_case(src: Source) -> TestCase:
+    """A wasm-smith module under the differential restrictions, its constants
+    moved to edge values and its NaN payloads kept for a share of inputs."""
     spec = toggles.draw_spec(src)
     invocations = src.int_in(1, 5)
     args = src.bytes(64)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from wasmfuzz.fuzz import strategies, targets
 from wasmfuzz.fuzz.memory_ops import MemoryOpsProgram
+from wasmfuzz.fuzz.source import Unstructured
 from wasmfuzz.fuzz.table_ops import TableOpsProgram
 from wasmfuzz.runtime.binary.wat import wat2wasm
 
@@ -45,6 +46,24 @@ def test_memory_programs_with_every_proposal_are_valid_for_wasmtime(program: Mem
 @pytest.mark.parametrize("name", targets.NAMES)
 def test_empty_input_still_makes_a_case(name):
     assert targets.make_case(name, b"").wasm.startswith(b"\0asm")
+
+
+def test_the_main_job_draws_each_generator_for_its_share_of_inputs():
+    """An input's first draw picks who makes its module: the same case as
+    that target makes of the rest of the input; 0 (an empty input) is smith."""
+    from wasmfuzz.fuzz.targets import differential
+    starts, at = {}, 0
+    for name, percent in differential.GENERATORS:
+        starts[name], at = at, at + percent
+    assert at == 100 and differential.GENERATORS[0][0] == "smith"
+    rest = bytes(range(7, 250))
+    for name in starts:
+        if name != "smith":
+            mine = targets.make_case("differential", bytes([starts[name]]) + rest)
+            theirs = targets.make_case(name, rest)
+            assert (mine.wasm, mine.checks, mine.spec) == (theirs.wasm, theirs.checks, theirs.spec), name
+    smith = differential.smith_case(Unstructured(rest))
+    assert targets.make_case("differential", b"\0" + rest).wasm == smith.wasm
 
 
 def test_unknown_target_is_refused():
