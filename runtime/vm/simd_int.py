@@ -116,7 +116,7 @@ def _eq(w, negate):
 
     def eq(a, b):
         x = a ^ b
-        h = ((((x & lo) + lo) | x) & hi) ^ flip  # top bit set where the lane of x is nonzero
+        h = ((((x & lo) + lo) | x) & hi) ^ flip  # before the flip: top bit set where a != b
         return (h << 1) - (h >> top)
     return eq
 
