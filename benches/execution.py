@@ -15,7 +15,11 @@ How the figures are made:
 - Workloads are WAT files in ``benches/workloads``; each exports
   ``run(n: i32) -> i64 | f64`` where ``n`` sets the amount of work. Each
   stresses one thing: recursive calls, an i64 loop, memory loads and stores,
-  ``call_indirect``, f64 arithmetic.
+  ``call_indirect``, f64 arithmetic. The geomean is over these five.
+- SIMD pays for itself or not: ``mix_scalar`` and ``mix_simd`` do the same
+  work (equal results at equal ``n``), one i32 lane at a time and with v128
+  operations; the summary gives scalar time / vector time per engine (above 1:
+  vectors are faster). pywasm has no SIMD and runs the scalar one only.
 - Work is counted in Wasm instructions, measured once per workload and size by
   wasmtime's fuel, which costs 0 for nop, drop, block, loop, end, else, return
   and unreachable and 1 for every other instruction. "instructions" below means
@@ -74,6 +78,7 @@ class Workload:
     fast: int
     slow: int
     smoke: int
+    simd: bool = False  # needs v128: engines without SIMD skip it
 
     def wasm(self) -> bytes:
         return wasmtime.wat2wasm((WORKLOAD_DIR / f"{self.name}.wat").read_text())
@@ -89,6 +94,10 @@ WORKLOADS = (
     Workload("dispatch", "call_indirect", fast=1_600_000, slow=20_000, smoke=200),
     Workload("mandelbrot", "f64 math", fast=500, slow=28, smoke=6),
 )
+SIMD_PAIR = (
+    Workload("mix_scalar", "i32 lanes one at a time", fast=1000, slow=6, smoke=2),
+    Workload("mix_simd", "the same work in v128", fast=1000, slow=6, smoke=2, simd=True),
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class Engine:
     version: str
     tier: str
     load: Callable[[bytes], Run]
+    simd: bool = True
 
 
 def wasmtime_api_loader(api) -> Callable[[bytes], Run]:
@@ -146,7 +156,7 @@ def pywasm_engine() -> Engine:
         instance = runtime.instance(pywasm.core.ModuleDesc.from_reader(io.BytesIO(wasm)))
         return lambda n: runtime.invocate(instance, "run", [n])[0]
 
-    return Engine("pywasm", metadata.version("pywasm"), "slow", load)
+    return Engine("pywasm", metadata.version("pywasm"), "slow", load, simd=False)
 
 
 ENGINE_FACTORIES = {"wasmfuzz": wasmfuzz_engine, "wasmtime": wasmtime_engine, "pywasm": pywasm_engine}
@@ -259,6 +269,7 @@ def bench_workload(workload: Workload, engines: list[Engine], mode: str) -> list
     """Measure every engine on one workload, interleaving their repeats so a
     slow patch of the machine hits all engines alike."""
     wasm = workload.wasm()
+    engines = [e for e in engines if e.simd or not workload.simd]
     sizes = {e.name: workload.size("smoke" if mode == "smoke" else e.tier) for e in engines}
     refs = {n: reference(wasm, n) for n in {workload.smoke, *sizes.values()}}
     measurements, runs = [], {}
@@ -318,7 +329,10 @@ def summarise(measurements: list[Measurement], engines: list[str]) -> dict:
             "wasmtime/wasmfuzz": ratio(mips.get("wasmtime"), mips.get("wasmfuzz")),
         }
     speedups = [r["wasmfuzz/pywasm"] for r in rows.values() if r["wasmfuzz/pywasm"]]
-    return {"workloads": rows, "geomean wasmfuzz/pywasm": geomean(speedups)}
+    scalar, vector = (w.name for w in SIMD_PAIR)
+    best = {(m.workload, m.engine): m.best for m in measurements if not m.error and m.times}
+    simd = {e: ratio(best.get((scalar, e)), best.get((vector, e))) for e in engines}
+    return {"workloads": rows, "geomean wasmfuzz/pywasm": geomean(speedups), "simd scalar/vector time": simd}
 
 
 def print_summary(summary: dict, engines: list[str]) -> None:
@@ -328,6 +342,9 @@ def print_summary(summary: dict, engines: list[str]) -> None:
         print(f"{workload:<11}" + "".join(fmt(row["mips"][e], 10) for e in engines)
               + fmt(row["wasmfuzz/pywasm"], 17, "x") + fmt(row["wasmtime/wasmfuzz"], 19, "x")
               + f"  {row['exercises']}")
+    simd = summary["simd scalar/vector time"]
+    print("SIMD, the same work: scalar time / v128 time" + "".join(
+        f"  {e} {fmt(simd[e], 0, 'x').strip()}" for e in engines if simd.get(e)))
     mean = summary["geomean wasmfuzz/pywasm"]
     if mean is None:
         print("geomean wasmfuzz/pywasm: - (needs both engines)")
@@ -362,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipping {name}: {reason}")
     versions = ", ".join(f"{e.name} {e.version}" for e in engines)
     print(f"mode {args.mode}, {REPEATS[args.mode]} repeat(s); Python {platform.python_version()}; {versions}\n")
-    measurements = [m for w in WORKLOADS for m in bench_workload(w, engines, args.mode)]
+    measurements = [m for w in WORKLOADS + SIMD_PAIR for m in bench_workload(w, engines, args.mode)]
     print_details(measurements)
     print()
     names = [e.name for e in engines]

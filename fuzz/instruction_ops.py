@@ -13,8 +13,14 @@ instruction (``oracles.allowed.nan_result_mask``), so NaN payloads are
 compared exactly wherever the spec fixes them. Memory and table are
 exported, so what a store, fill, copy or init did is compared too.
 
-SIMD and 3.0 instructions join by adding their names to ``NUMERIC`` (read
-from the opcode table) or a shape to ``SHAPES``.
+SIMD instructions (``SIMD``, read from the opcode table) take ``v128``
+operands as constants whose lanes are edge values of a lane shape drawn
+per operand (an f32x4 operand gets NaNs with payloads, an i8x16 one
+INT8_MIN), and their lane and shuffle immediates mostly at the ends of
+their ranges. A ``v128`` never crosses the API (wasmtime-py cannot carry
+one, see ``oracles.v128``): a vector result comes back as its two i64
+halves, float lanes that are NaN masked lane by lane as scalars are.
+3.0 instructions join by adding a shape to ``SHAPES``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wasmfuzz.oracles.allowed import nan_result_mask
+from wasmfuzz.oracles.capabilities import supports
 from wasmfuzz.runtime.binary import opcodes
 
 from . import edges
@@ -30,6 +37,7 @@ from .source import Source, boolean, choice
 PAGE = 65536
 TABLE_SIZE = 4
 _TYPES = {opcodes.I32: "i32", opcodes.I64: "i64", opcodes.F32: "f32", opcodes.F64: "f64"}
+_SIMD_TYPES = {**_TYPES, opcodes.V128: "v128"}
 # name -> (operand types, result types), every plain numeric instruction of the opcode table
 NUMERIC = {info.name: (tuple(_TYPES[t] for t in info.sig[0]), tuple(_TYPES[t] for t in info.sig[1]))
            for code, info in sorted(opcodes.OPS.items())
@@ -52,11 +60,13 @@ class Function:
     body: str = ""
     params: list[str] = field(default_factory=list)
     results: tuple[str, ...] = ()
+    simd: bool = False  # the body keeps a vector result in $rv128
 
     def wat(self, k: int) -> str:
         params = f" (param {' '.join(self.params)})" if self.params else ""
         results = f" (result {' '.join(self.results)})" if self.results else ""
-        return f'  (func (export "run{k}"){params}{results} (local $rf32 f32) (local $rf64 f64)\n    {self.body})'
+        v128 = " (local $rv128 v128)" if self.simd else ""
+        return f'  (func (export "run{k}"){params}{results} (local $rf32 f32) (local $rf64 f64){v128}\n    {self.body})'
 
 
 @dataclass(frozen=True)
@@ -115,8 +125,26 @@ class _Builder:
         bits = edges.near(src, bound, 0xFFFFFFFF) if boolean(src, 60) else edges.address(src, bound)
         return self.operand("i32", bits)
 
+    def vector(self) -> str:
+        """A v128 constant: lanes of one shape, each an edge value of the lane type most of the time."""
+        src = self.src
+        shape = choice(src, ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
+        lane, count = shape.split("x")
+        if lane[0] == "f":  # float lanes as their exact bits
+            bits = [edges.value(src, lane, 85) for _ in range(int(count))]
+            if any(_is_nan(lane, b) and b & ~_SIGN[lane] != edges.CANONICAL_NAN[lane] for b in bits):
+                self.canonical_inputs = False
+            return f"(v128.const {'i32x4' if lane == 'f32' else 'i64x2'} {' '.join(map(str, bits))})"
+        width = int(lane[1:])
+        table = edges.TABLES["i32" if width < 64 else "i64"]
+        values = [choice(src, table) & ((1 << width) - 1) if boolean(src, 85) else src.int_in(0, (1 << width) - 1)
+                  for _ in range(int(count))]
+        return f"(v128.const {shape} {' '.join(map(str, values))})"
+
     def finish(self, body: str, results: tuple[str, ...], bitwise: bool = False) -> Function:
         p = self.program
+        if results == ("v128",):
+            return self._finish_vector(body, bitwise)
         if results and results[0] in _INT_OF:
             t, it = results[0], _INT_OF[results[0]]
             mask = nan_result_mask(t, "bitwise" if bitwise else "arithmetic", self.canonical_inputs)
@@ -125,6 +153,24 @@ class _Builder:
                     f"(else ({it}.reinterpret_{t} (local.get $r{t}))))")
             results = (it,)
         p.body, p.results = body, results
+        return p
+
+
+    def _finish_vector(self, body: str, bitwise: bool) -> Function:
+        """Return a vector result as two i64 halves, the NaN lanes of a float
+        result masked to the bits the spec fixes (as ``finish`` does for a scalar)."""
+        p = self.program
+        p.simd, p.results = True, ("i64", "i64")
+        lane = self.name.split(".")[0]
+        keep = "(local.get $rv128)"
+        if lane in ("f32x4", "f64x2") and not bitwise:
+            t = lane[:3]
+            mask = nan_result_mask(t, "arithmetic", self.canonical_inputs)
+            lanes = " ".join([str(mask)] * (128 // edges.WIDTH[t]))
+            masks = f"(v128.const {'i32x4' if t == 'f32' else 'i64x2'} {lanes})"
+            keep = f"(v128.bitselect (v128.and {keep} {masks}) {keep} ({lane}.ne {keep} {keep}))"
+        p.body = (f"(local.set $rv128 {body}) (local.set $rv128 {keep}) "
+                  "(i64x2.extract_lane 0 (local.get $rv128)) (i64x2.extract_lane 1 (local.get $rv128))")
         return p
 
 
@@ -149,6 +195,44 @@ def const(type_: str, bits: int) -> str:
         return f"({type_}.const {sign}{'inf' if payload == 0 else f'nan:0x{payload:x}'})"
     from wasmfuzz.oracles.values import Value
     return f"({type_}.const {Value(type_, bits).to_host().hex()})"
+
+
+# Every SIMD instruction of the opcode table: name -> (operand types, result types).
+SIMD = {info.name: (tuple(_SIMD_TYPES[t] for t in info.sig[0]), tuple(_SIMD_TYPES[t] for t in info.sig[1]))
+        for code, info in sorted(opcodes.OPS.items()) if code >> 8 == 0xFD or code >> 12 == 0xFD}
+# Float-lane instructions whose result lanes are operand bits (NaN payloads kept): compared exactly.
+SIMD_BITWISE = frozenset(n for n in SIMD if n.startswith(("f32x4.", "f64x2.")) and n.split(".")[1] in (
+    "abs", "neg", "pmin", "pmax", "splat", "replace_lane", "extract_lane"))
+# Immediates at the ends of their ranges most of the time.
+_SHUFFLE_EDGES = (0, 15, 16, 31)
+
+
+def _lanes_of(name: str) -> int:
+    """The lane count an instruction's lane immediate indexes (memory lane ops: by access width)."""
+    if "_lane" in name and name.startswith("v128."):
+        return 128 // int(name.split("load")[-1].split("store")[-1].split("_")[0])
+    return int(name.split(".")[0].split("x")[1])
+
+
+def simd(b: _Builder) -> Function:
+    name, src = b.name, b.src
+    params, results = SIMD[name]
+    info = opcodes.OPS[opcodes.NAMES[name]]
+    imm = ""
+    if info.imm in ("lane", "memarg_lane"):
+        count = _lanes_of(name)
+        imm = str(choice(src, (0, count - 1)) if boolean(src, 60) else src.int_in(0, count - 1))
+    elif info.imm == "shuffle":
+        imm = " ".join(str(choice(src, _SHUFFLE_EDGES) if boolean(src, 30) else src.int_in(0, 31)) for _ in range(16))
+    if info.imm in ("memarg", "memarg_lane"):
+        addr = b.index(PAGE)
+        rest = " ".join(b.vector() if t == "v128" else b.operand(t) for t in params[1:])
+        body = f"({name} offset={choice(src, OFFSETS)} {imm} {addr} {rest})"
+        return b.finish(body, results, bitwise=True)
+    if info.imm == "v128":
+        return b.finish(b.vector(), results, bitwise=True)
+    ops = " ".join(b.vector() if t == "v128" else b.operand(t) for t in params)
+    return b.finish(f"({name} {imm} {ops})", results, name in SIMD_BITWISE)
 
 
 def numeric(b: _Builder) -> Function:
@@ -246,10 +330,18 @@ CONTROL = ("br_table", "select", "br_if", "if")
 # instruction -> how one function using it is built
 SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dict.fromkeys(STORES, store),
           **dict.fromkeys(MEMORY_BULK, memory_bulk), **dict.fromkeys(TABLE, table),
-          **dict.fromkeys(CONTROL, control)}
+          **dict.fromkeys(CONTROL, control), **dict.fromkeys(SIMD, simd)}
+
+
+_SIMD_CONVERSIONS = ("narrow", "extend", "extmul", "extadd", "dot", "convert", "trunc_sat", "relaxed_trunc",
+                     "demote", "promote", "q15mulr")
+_SIMD_LANES = ("lane", "shuffle", "swizzle", "splat", "v128.", "bitmask", "all_true")
 
 
 def _group(name: str) -> str:
+    if name in SIMD:  # three groups, so that a conversion is not one instruction in two hundred
+        return "simd-convert" if any(w in name for w in _SIMD_CONVERSIONS) else \
+            "simd-lanes" if any(w in name for w in _SIMD_LANES) else "simd-arith"
     if name not in NUMERIC:
         return "memory" if name in LOADS or name in STORES or name in MEMORY_BULK else \
             "table" if name in TABLE else "control"
@@ -285,7 +377,10 @@ def _presets(src: Source, name: str) -> list[list[int]]:
 
 
 def program(src: Source) -> InstructionProgram:
-    names = GROUPS[choice(src, tuple(GROUPS))]
+    groups = tuple(g for g in GROUPS if not g.startswith("simd") or supports("simd"))
+    names = GROUPS[choice(src, groups)]
+    if not supports("relaxed_simd"):
+        names = tuple(n for n in names if "relaxed" not in n) or names
     name = names[src.int_in(0, len(names) - 1)]
     presets = _presets(src, name) if name in NUMERIC else [[] for _ in range(src.int_in(4, 12))]
     return InstructionProgram(name, tuple(SHAPES[name](_Builder(src, name, p)) for p in presets))

@@ -36,13 +36,14 @@ import subprocess
 from dataclasses import dataclass
 
 from wasmfuzz.oracles.spec import ExecutionSpec
+from wasmfuzz.oracles.v128 import hide_v128
 from wasmfuzz.runtime.binary.wat import wasm_tools
 
 from .source import Source, boolean
 
 PAGE = 65536
 # Proposals wasmfuzz does not implement at all (no Config switch): always off.
-_ALWAYS_OFF = ("simd", "relaxed-simd", "tail-call", "gc", "exceptions", "extended-const",
+_ALWAYS_OFF = ("tail-call", "gc", "exceptions", "extended-const",
                "custom-page-sizes", "wide-arithmetic", "shared-everything-threads", "custom-descriptors",
                "compact-imports")  # an import section encoding Wasmtime 50 refuses too: the input would be wasted
 
@@ -110,6 +111,8 @@ def proposals(spec: ExecutionSpec, src: Source) -> list[str]:
     opts = [f"--{name}-enabled=false" for name in _ALWAYS_OFF]
     opts += [f"--memory64-enabled={str('memory64' in spec.features).lower()}",
              f"--threads-enabled={str('threads' in spec.features).lower()}",
+             f"--simd-enabled={str('simd' in spec.features).lower()}",
+             f"--relaxed-simd-enabled={str('relaxed_simd' in spec.features).lower()}",
              *(capped(src, "max-memories") if "multi_memory" in spec.features else ["--max-memories=1"])]
     return opts
 
@@ -162,6 +165,8 @@ def smith(seed: bytes, options: list[str]) -> bytes:
 def module(src: Source, spec: ExecutionSpec, *, tables: bool = False, imports: bool = False,
            traps_percent: int = 10, canonical_nans: bool = True) -> bytes:
     """Draw smith options from ``src``, then run smith on the rest of it."""
-    opts = proposals(spec, src) + swarm(src, tables=tables) + \
-        differential_restrictions(src, imports=imports, traps_percent=traps_percent, canonical_nans=canonical_nans)
-    return smith(src.rest(), opts)
+    simd = "simd" in spec.features  # no imports then: wasmtime-py cannot take a v128 import (oracles.v128)
+    opts = proposals(spec, src) + swarm(src, tables=tables) + differential_restrictions(
+        src, imports=imports and not simd, traps_percent=traps_percent, canonical_nans=canonical_nans)
+    wasm = smith(src.rest(), opts)
+    return hide_v128(wasm) if simd else wasm

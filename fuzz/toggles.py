@@ -18,13 +18,21 @@ from .source import Source, boolean, choice
 # Budgets where running out happens at interesting points: immediately,
 # within the first few checks, part-way through, or never.
 FUEL_BUDGETS = ((0, 0), (1, 10), (11, 500), (501, 20_000), (20_001, 1_000_000))
+# SIMD is a quarter of Wasm's instructions: drawn for a fifth of the inputs
+# of every target whose modules may use proposals at all.
+SIMD_PERCENT = 20
 
 
 def draw_spec(src: Source, *, fuel_percent: int = 10, epoch_percent: int = 10,
               proposal_percent: int = 5, nan_percent: int = 10) -> ExecutionSpec:
     """A wasmfuzz spec; each optional feature is drawn only when supported."""
-    features = frozenset(f for f in ("memory64", "multi_memory", "threads")
-                         if supports(f) and boolean(src, proposal_percent))
+    features = {f for f in ("memory64", "multi_memory", "threads")
+                if supports(f) and boolean(src, proposal_percent)}
+    if proposal_percent and supports("simd") and boolean(src, SIMD_PERCENT):
+        features.add("simd")
+        if supports("relaxed_simd") and boolean(src):
+            features.add("relaxed_simd")
+    features = frozenset(features)
     lazy_init = boolean(src) if supports("table_lazy_init") else None
     pooling = supports("pooling") and boolean(src, 20)
     fuel = None

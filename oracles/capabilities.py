@@ -28,6 +28,8 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "memory64": ({"wasm_memory64": True}, ("", ())),
     "multi_memory": ({"wasm_multi_memory": True}, ("", ())),
     "threads": ({"wasm_threads": True}, ("", ())),
+    "simd": ({"wasm_simd": True}, ("", ())),
+    "relaxed_simd": ({"wasm_relaxed_simd": True}, ("", ())),
 }
 
 

@@ -7,6 +7,7 @@ program on two engines alike (``wasmfuzz diff``).
 - ``append_exports``: more entries at the end of the export section (one is
   added if the module has none), so globals, tables and memories nobody
   exported become observable from outside.
+- ``filter_exports``: fewer entries, for what one engine's API cannot touch.
 
 Both change the size of a section before the code, so every code offset moves
 by the same amount; ``code_shift`` gives it, to turn an engine's offset in the
@@ -150,6 +151,27 @@ def append_exports(wasm: bytes, exports: list[tuple[str, int, int]]) -> bytes:
             out += wasm[start:end]
     if not placed:
         out += _section(EXPORT_SECTION, uleb(len(exports)) + extra)
+    return bytes(out)
+
+
+def filter_exports(wasm: bytes, keep) -> bytes:
+    """``wasm`` exporting only the entries for which ``keep(kind, index)`` is
+    true (kinds as in ``append_exports``). Nothing else moves but the code."""
+    out = bytearray(wasm[:8])
+    for ident, start, payload, end in sections(wasm):
+        if ident != EXPORT_SECTION:
+            out += wasm[start:end]
+            continue
+        count, pos = _read_uleb(wasm, payload)
+        kept = []
+        for _ in range(count):
+            entry = pos
+            _, pos = _read_name(wasm, pos)
+            kind = wasm[pos]
+            index, pos = _read_uleb(wasm, pos + 1)
+            if keep(kind, index):
+                kept.append(wasm[entry:pos])
+        out += _section(EXPORT_SECTION, uleb(len(kept)) + b"".join(kept))
     return bytes(out)
 
 

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 ENGINES = ("wasmfuzz", "wasmtime")
 # Proposals beyond Wasm 2.0 a module may need, as Config switch names.
-FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_memory", "threads": "wasm_threads"}
+FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_memory", "threads": "wasm_threads",
+                    "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class ExecutionSpec:
         out: dict[str, object] = {FEATURE_SWITCHES[f]: True for f in sorted(self.features)}
         if "threads" in self.features:
             out["shared_memory"] = True  # Wasmtime refuses shared memories without it
+        if "relaxed_simd" in self.features:
+            # Native relaxed results depend on the host CPU (FMA or not); the
+            # deterministic ones are the same everywhere, so findings replay.
+            out["wasm_relaxed_simd_deterministic"] = True
         if self.fuel is not None:
             out["consume_fuel"] = True
         if self.epoch_deadline is not None:

@@ -31,9 +31,11 @@ _FEATURE_SWITCHES = {
     "wasm_multi_memory": "multi_memory",
     "wasm_threads": "threads",
     "wasm_extended_const": "extended_const",
+    "wasm_simd": "simd",
+    "wasm_relaxed_simd": "relaxed_simd",
 }
 # Proposals not implemented yet: turning them on is an error.
-_UNSUPPORTED = ("wasm_simd", "wasm_relaxed_simd", "wasm_tail_call", "wasm_gc", "wasm_function_references",
+_UNSUPPORTED = ("wasm_tail_call", "wasm_gc", "wasm_function_references",
                 "wasm_exceptions", "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_component_model",
                 "wasm_component_model_map", "wasm_component_model_implements", "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
@@ -43,7 +45,7 @@ _NO_EFFECT = ("cranelift_debug_verifier", "cranelift_opt_level",
               "strategy", "profiler", "debug_info", "parallel_compilation", "target",
               "memory_reservation", "memory_guard_size", "memory_reservation_for_growth",
               "memory_may_move", "native_unwind_info", "macos_use_mach_ports",
-              "signals_based_traps", "wasm_relaxed_simd_deterministic", "gc_support")
+              "signals_based_traps", "gc_support")
 
 
 _CHOICES = {"strategy": ("auto", "cranelift"), "cranelift_opt_level": ("none", "speed", "speed_and_size"),
@@ -83,6 +85,7 @@ class Config(Managed):
         self._memory_init_cow = True
         self._dense_image_size = DEFAULT_DENSE_IMAGE_SIZE
         self._nan_canonicalization = False
+        self._relaxed_simd_deterministic = False
         self._allocation_strategy = "on-demand"
         self._pooling = PoolingAllocationConfig()
         self._code_cache: CodeCache | None = None
@@ -118,6 +121,8 @@ class Config(Managed):
                 raise WasmtimeError("max_wasm_stack must be a positive int")
         elif name == "cranelift_nan_canonicalization":
             self._nan_canonicalization = _bool(name, value)
+        elif name == "wasm_relaxed_simd_deterministic":
+            self._relaxed_simd_deterministic = _bool(name, value)
         elif name == "table_lazy_init":
             self._table_lazy_init = _bool(name, value)
         elif name == "memory_init_cow":
@@ -224,6 +229,9 @@ class Engine(Managed):
             raise TypeError("expected a Config")
         config = config or Config()
         config._check_open()
+        if config._features.relaxed_simd and not config._features.simd:
+            # (wasmtime-py 50 aborts the process here)
+            raise WasmtimeError("cannot disable the simd proposal but enable the relaxed simd proposal")
         config.close()  # consumed, as wasmtime-py's Engine takes ownership of it
         self._features = config._features
         self._consume_fuel = config._consume_fuel
@@ -235,6 +243,7 @@ class Engine(Managed):
         self._memory_init_cow = config._memory_init_cow
         self._dense_image_size = config._dense_image_size
         self._nan_canonicalization = config._nan_canonicalization  # a code-generation option
+        self._relaxed_simd_deterministic = config._relaxed_simd_deterministic  # another
         self._code_cache = config._code_cache  # None: compile everything
         self._allocator = (PoolingAllocator(config._pooling) if config._allocation_strategy == "pooling"
                            else OnDemandAllocator())

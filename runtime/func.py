@@ -18,13 +18,13 @@ import struct
 import weakref
 
 from .binary.module_info import FuncSig
-from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES
+from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
 from .binary.values import to_f32
 from .arguments import StoreLike
 from .compile.python.frames import attach_backtrace
 from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
-from .value import Val
+from .value import V128_MASK, Val
 from .vm.funcref import FuncRef
 
 _GUEST_MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
@@ -154,7 +154,7 @@ def _signed64(v) -> int:
 
 
 # Wasm -> host conversions that need no store, by value type; others go through from_wasm.
-_PLAIN_FROM_WASM = {I32: _signed32, I64: _signed64, F32: float, F64: float}
+_PLAIN_FROM_WASM = {I32: _signed32, I64: _signed64, F32: float, F64: float, V128: int}
 
 
 def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None) -> FuncRef:
@@ -220,6 +220,8 @@ def to_wasm(code: int, v, store=None):
             return v & 0xFFFFFFFF
         if code == I64:
             return v & 0xFFFFFFFFFFFFFFFF
+        if code == V128:
+            return v & V128_MASK
     elif kind is float:
         if code == F64:
             return v
@@ -229,10 +231,10 @@ def to_wasm(code: int, v, store=None):
         if v._type.code != code:
             raise TypeError(f"expected a {TYPE_NAMES[code]} value, got {v._type}")
         v = v._value
-    if code == I32 or code == I64:
+    if code == I32 or code == I64 or code == V128:
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
-        return v & (0xFFFFFFFF if code == I32 else 0xFFFFFFFFFFFFFFFF)
+        return v & (0xFFFFFFFF if code == I32 else 0xFFFFFFFFFFFFFFFF if code == I64 else V128_MASK)
     if code == F32 or code == F64:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .binary.constexpr import eval_const
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
-from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST
+from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST, NAMES
 from .arguments import expect, expect_store
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .exports import InstanceExports
@@ -125,8 +125,12 @@ class _InitMeter:
             out_of_fuel(self.ctx, self.ctx.fuel)
 
 
+# A global initialised by one of these is folded by Wasmtime: no fuel, no checks (v128.const too).
+_NUMERIC_CONSTS = (I32_CONST, I64_CONST, F32_CONST, F64_CONST, NAMES["v128.const"])
+
+
 def _is_numeric_const(expr) -> bool:
-    return len(expr) == 1 and expr[0][0] in (I32_CONST, I64_CONST, F32_CONST, F64_CONST)
+    return len(expr) == 1 and expr[0][0] in _NUMERIC_CONSTS
 
 
 def instantiate(store, module, imports, checked: bool = False) -> VMContext:

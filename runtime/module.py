@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import ChainMap
 
 from .binary.decode import decode_module
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, ModuleInfo
@@ -15,9 +16,13 @@ from .errors import WasmtimeError
 from .managed import Managed
 from .types import ExportType, ImportType, extern_type
 from .vm.libcalls import LIBCALLS
+from .vm.simd import LIBCALLS as SIMD_LIBCALLS
 from .vm.membuf import MemoryImage
 
 _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
+# Every libcall generated code may name, scalar and SIMD, as one live view:
+# a test that plants a bug by replacing an entry of either table is seen.
+_LIBCALLS = ChainMap(LIBCALLS, SIMD_LIBCALLS)
 
 
 class Module(Managed):
@@ -45,7 +50,8 @@ class Module(Managed):
         other = shared_with if shared_with is not None and shared_with.engine.features == engine.features else None
         options = CodegenOptions(lazy_tables=engine._table_lazy_init, fuel=engine._consume_fuel,
                                  epochs=engine._epoch_interruption, layout=default_layout(),
-                                 nan_canonicalization=engine._nan_canonicalization)
+                                 nan_canonicalization=engine._nan_canonicalization,
+                                 relaxed_simd_deterministic=engine._relaxed_simd_deterministic)
         compiler = PythonCompiler()
         cache = engine._code_cache.module(binary, options, compiler.name) if engine._code_cache else None
         if other is not None:
@@ -73,7 +79,7 @@ class Module(Managed):
             self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
                                    for i, image in plan.images.items()}
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        self._code = ModuleCode(self._info, name, compiler, options, LIBCALLS, plan, cache)
+        self._code = ModuleCode(self._info, name, compiler, options, _LIBCALLS, plan, cache)
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

@@ -2,13 +2,14 @@
 
 The host side sees what wasmtime-py shows: i32/i64 as signed ints, floats as
 floats, funcref as ``Func`` (or None), externref as any Python object (None
-is null). The conversions to and from the Wasm side are in ``func``, since a
-funcref crosses as a ``Func``.
+is null). v128, which wasmtime-py 50 cannot carry (it aborts on such types),
+is an unsigned int of 128 bits, lane 0 in the low bits. The conversions to
+and from the Wasm side are in ``func``, since a funcref crosses as a ``Func``.
 """
 
 from __future__ import annotations
 
-from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64
+from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
 from .binary.values import i32_signed, i64_signed, to_f32
 from .types import ValType
 
@@ -40,6 +41,11 @@ class Val:
     @classmethod
     def f64(cls, val: float) -> "Val":
         return cls(ValType.f64(), _float(val))
+
+    @classmethod
+    def v128(cls, val: int) -> "Val":
+        """Wrapped to 128 bits (so -1 is all ones); only ints."""
+        return cls(ValType.v128(), _int(val) & V128_MASK)
 
     @classmethod
     def externref(cls, extern) -> "Val":
@@ -76,6 +82,9 @@ class Val:
     def as_f64(self):
         return self._as(F64)
 
+    def as_v128(self):
+        return self._as(V128)
+
     def as_externref(self):
         return self._as(EXTERNREF)
 
@@ -93,11 +102,14 @@ class Val:
 
 def default_value(code: int):
     """The zero value of a type, as Wasm stores it."""
-    if code in (I32, I64):
+    if code in (I32, I64, V128):
         return 0
     if code in (F32, F64):
         return 0.0
     return None
+
+
+V128_MASK = (1 << 128) - 1
 
 
 def _int(val) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import opcodes as op
 from .values import f32_from_bits, f64_from_bits
 
+_V128_CONST = op.NAMES["v128.const"]
 _MASK = {0x6A: 0xFFFFFFFF, 0x6B: 0xFFFFFFFF, 0x6C: 0xFFFFFFFF,
          0x7C: 0xFFFFFFFFFFFFFFFF, 0x7D: 0xFFFFFFFFFFFFFFFF, 0x7E: 0xFFFFFFFFFFFFFFFF}
 
@@ -14,7 +15,7 @@ def eval_const(expr: tuple, vm) -> object:
     stack: list = []
     for ins in expr:
         o = ins[0]
-        if o in (op.I32_CONST, op.I64_CONST):
+        if o in (op.I32_CONST, op.I64_CONST, _V128_CONST):
             stack.append(ins[1])
         elif o == op.F32_CONST:
             stack.append(f32_from_bits(ins[1]))

@@ -37,8 +37,9 @@ class Features:
 
 WASM2 = Features()
 # What a default Config (and so a default Engine) accepts: Wasmtime's defaults,
-# as far as this runtime implements them (Wasmtime 50 also enables SIMD and
-# tail calls by default).
-DEFAULTS = WASM2.with_(memory64=True, multi_memory=True, threads=True, extended_const=True)
+# as far as this runtime implements them (Wasmtime 50 also enables tail calls
+# by default).
+DEFAULTS = WASM2.with_(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
+                       extended_const=True)
 ALL = Features(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
                tail_call=True, extended_const=True)

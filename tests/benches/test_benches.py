@@ -16,7 +16,8 @@ from bench_support import load_script
 from bench_support import smoke_report as run_smoke
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "execution.py"
-WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot"}
+WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot", "mix_scalar"}
+SIMD_WORKLOADS = {"mix_simd"}  # pywasm has no SIMD
 NOT_WRITTEN_YET = "ImportError: wasmfuzz.runtime has no"
 
 
@@ -40,7 +41,7 @@ def test_smoke_run_reports_no_errors(smoke_report):
 
 @pytest.mark.parametrize("engine", ["wasmtime", "pywasm"])
 def test_peers_agree_on_every_workload(smoke_report, engine):
-    assert workloads_run_by(smoke_report, engine) == WORKLOADS
+    assert workloads_run_by(smoke_report, engine) == WORKLOADS | (SIMD_WORKLOADS if engine == "wasmtime" else set())
 
 
 def test_wasmfuzz_agrees_on_every_workload(smoke_report):
@@ -48,7 +49,8 @@ def test_wasmfuzz_agrees_on_every_workload(smoke_report):
     if reason.startswith(NOT_WRITTEN_YET):
         pytest.skip(reason)
     assert reason == ""
-    assert workloads_run_by(smoke_report, "wasmfuzz") == WORKLOADS
+    assert workloads_run_by(smoke_report, "wasmfuzz") == WORKLOADS | SIMD_WORKLOADS
+    assert smoke_report["summary"]["simd scalar/vector time"]["wasmfuzz"] > 0
 
 
 def test_wrong_result_is_an_error_not_a_figure(bench):

@@ -40,6 +40,7 @@ from wasmfuzz.runtime.errors import Trap, TrapCode
 from wasmfuzz.runtime.vm import atomics, interrupts, libcalls, membuf
 from wasmfuzz.runtime.vm import context as vm
 from wasmfuzz.runtime.vm.libcalls import LIBCALLS
+from wasmfuzz.runtime.vm.simd import LIBCALLS as SIMD_LIBCALLS
 from wasmfuzz.runtime.wasi import fdtable
 
 MAIN_JOB = "differential"
@@ -267,6 +268,23 @@ def memory_copy_forward_by_words(mp):
     mp.setitem(LIBCALLS, "_memory_copy", memory_copy)
 
 
+def extract_lane_from_the_top(mp):
+    right = SIMD_LIBCALLS["_v_i32x4_extract_lane"]
+    mp.setitem(SIMD_LIBCALLS, "_v_i32x4_extract_lane", lambda lane, v: right(3 - lane, v))  # the bug: lane order
+
+
+def narrow_saturates_one_short(mp):
+    right = SIMD_LIBCALLS["_v_i16x8_narrow_i32x4_s"]
+
+    def narrow(a, b):
+        out = right(a, b)
+        for k in range(8):  # the bug: the low bound is -32767
+            if out >> 16 * k & 0xFFFF == 0x8000:
+                out += 1 << 16 * k
+        return out
+    mp.setitem(SIMD_LIBCALLS, "_v_i16x8_narrow_i32x4_s", narrow)
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -300,6 +318,10 @@ BUGS = [
     PlantedBug("WASI: a closed descriptor's number is not reused", "wasi", closed_descriptor_numbers_not_reused,
                2000),
     PlantedBug("memory.copy forward a word at a time over an overlap", "mutate", memory_copy_forward_by_words, 200),
+    PlantedBug("SIMD: i32x4.extract_lane counts lanes from the top", "instructions", extract_lane_from_the_top, 2000,
+               ("simd",)),
+    PlantedBug("SIMD: i16x8.narrow_i32x4_s saturates at -32767", "instructions", narrow_saturates_one_short, 2000,
+               ("simd",)),
 ]
 
 

@@ -91,16 +91,23 @@ def test_nan_payload_constants_arrive_bit_for_bit_on_both_engines():
     assert any(b & 0x7F800000 == 0x7F800000 and b & 0x7FFFFF and not b & 0x400000 for b in seen)  # an sNaN
 
 
-def test_the_main_job_imports_functions_that_move_the_epoch_whenever_epochs_are_on():
+def test_the_main_job_imports_functions_that_move_the_epoch_whenever_epochs_are_on(monkeypatch):
+    """Smith is asked for imports whenever epochs are on (smith then makes some
+    in about half the modules), a quarter of the time otherwise, and never
+    for a SIMD module (wasmtime-py cannot take a v128 import)."""
+    from wasmfuzz.fuzz import smith
+    asked = []
+    monkeypatch.setattr(smith, "smith", lambda seed, options: asked.append(options) or wat2wasm("(module)"))
     rng = random.Random(5)
-    imports = {True: [], False: []}
-    for _ in range(150):
-        case: TestCase | None = _smith_case(rng.randbytes(rng.randint(200, 2000)))
-        if case is not None:
-            imports[case.spec.epoch_deadline is not None].append(bool(decode_module(case.wasm, ALL).imports))
-    with_epochs, without = imports[True], imports[False]
-    assert with_epochs and sum(with_epochs) / len(with_epochs) > 0.5  # smith may still choose none
-    assert sum(without) / len(without) < 0.4
+    imports = {"epochs": [], "simd": [], "neither": []}
+    for _ in range(400):
+        case = _smith_case(rng.randbytes(rng.randint(200, 2000)))
+        kind = "simd" if "simd" in case.spec.features else "epochs" if case.spec.epoch_deadline is not None \
+            else "neither"
+        imports[kind].append("--max-imports=0" not in asked[-1])
+    assert imports["epochs"] and all(imports["epochs"])
+    assert imports["simd"] and not any(imports["simd"])
+    assert 0.15 < sum(imports["neither"]) / len(imports["neither"]) < 0.35
 
 
 def test_the_main_job_draws_edge_constants_and_nan_payloads_for_a_share_of_inputs():

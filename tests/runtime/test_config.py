@@ -13,12 +13,33 @@ def test_disabling_a_feature_rejects_modules_that_use_it():
     Module(Engine(), "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))")
 
 
-@pytest.mark.parametrize("switch", ["wasm_simd", "wasm_gc", "wasm_exceptions"])
+@pytest.mark.parametrize("switch", ["wasm_tail_call", "wasm_gc", "wasm_exceptions"])
 def test_unimplemented_switches_refuse_to_turn_on(switch):
     config = Config()
     setattr(config, switch, False)  # turning off what is off is fine
     with pytest.raises(WasmtimeError, match="not supported"):
         setattr(config, switch, True)
+
+
+def test_simd_is_on_by_default_and_relaxed_simd_needs_it():
+    simd = "(module (func (result i32) (i8x16.all_true (v128.const i64x2 -1 -1))))"
+    relaxed = "(module (func (result v128) (i8x16.relaxed_swizzle (v128.const i64x2 0 0) (v128.const i64x2 0 0))))"
+    Module(Engine(), simd)
+    Module(Engine(), relaxed)
+    config = Config()
+    config.wasm_relaxed_simd = False
+    engine = Engine(config)
+    Module(engine, simd)
+    with pytest.raises(WasmtimeError):
+        Module(engine, relaxed)
+    config = Config()
+    config.wasm_simd = False
+    with pytest.raises(WasmtimeError, match="cannot disable the simd proposal but enable the relaxed simd"):
+        Engine(config)  # (wasmtime-py 50 aborts the process here)
+    config = Config()
+    config.wasm_simd = config.wasm_relaxed_simd = False
+    with pytest.raises(WasmtimeError):
+        Module(Engine(config), simd)
 
 
 def test_config_is_write_only_and_rejects_unknown_settings():

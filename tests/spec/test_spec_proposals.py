@@ -3,7 +3,7 @@
 One pytest item per ``.wast`` file of ``proposals/{memory64,multi-memory,threads}``,
 each requiring no command to fail. A proposal folder is that proposal's fork
 of the whole suite, so some of its files (or some modules in a file) need
-proposals wasmfuzz does not implement (GC, exceptions, SIMD ...): the runner
+proposals wasmfuzz does not implement (GC, exceptions ...): the runner
 skips those modules, naming the proposals ``wasm-tools validate`` says they
 need (``wast.missing_proposals``), never by a list kept here. A file none of
 whose commands could run is reported as a skipped test with those names; a
@@ -31,7 +31,7 @@ from wasmfuzz.runtime.binary.features import WASM2, Features
 from wasmfuzz.cli import wast
 
 PROPOSALS = SUITE / "proposals"
-ALL_OURS = WASM2.with_(memory64=True, multi_memory=True, threads=True)
+ALL_OURS = WASM2.with_(memory64=True, multi_memory=True, threads=True, simd=True, relaxed_simd=True)
 FOLDERS: dict[str, Features] = {
     "memory64": ALL_OURS,
     "multi-memory": ALL_OURS,
@@ -39,7 +39,7 @@ FOLDERS: dict[str, Features] = {
 }
 # Proposals wasmfuzz implements, by their wasm-tools names: a skip naming one is a bug.
 IMPLEMENTED = {"memory64", "multi-memory", "threads", "reference-types", "bulk-memory", "multi-value",
-               "sign-extension", "saturating-float-to-int", "mutable-global"}
+               "sign-extension", "saturating-float-to-int", "mutable-global", "simd", "relaxed-simd"}
 
 # {"folder/file.wast": {line: "why wasmfuzz fails this command"}}
 KNOWN_FAILURES: dict[str, dict[int, str]] = {}

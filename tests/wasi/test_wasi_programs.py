@@ -53,6 +53,17 @@ def test_program_behaves_as_on_wasmtime(case, tmp_path):
     assert ours.tree == theirs.tree
 
 
+def test_simd_program_behaves_as_on_wasmtime_with_equal_fuel(tmp_path):
+    """``simd.c``: wasm_simd128.h intrinsics over every lane shape and loops
+    clang vectorises at -O3 -msimd128: the same output, and the same fuel."""
+    wasm = build("simd", ("-O3", "-msimd128"))
+    assert wasm.count(b"\xfd") > 100  # it really is vector code
+    ours, theirs = run_both(wasm, Scenario(fuel=10**9), tmp_path)
+    assert ours.stdout.decode().splitlines() == theirs.stdout.decode().splitlines()
+    assert "f32x4.div" in ours.stdout.decode() and ours.exit_code == 0 and not ours.trapped
+    assert ours.fuel_consumed == theirs.fuel_consumed > 0
+
+
 def test_every_preview1_function_is_called_by_some_program():
     from wasmfuzz.runtime.wasi.host import FUNCTIONS
     sources = "".join(path.read_text() for path in SOURCES.glob("*.c"))

@@ -43,16 +43,18 @@ def toolchain_problem() -> str | None:
     return None
 
 
-def build(name: str) -> bytes:
-    """The wasm32-wasi module built from ``tests/wasi/programs/<name>.c``."""
+def build(name: str, flags: tuple[str, ...] = ()) -> bytes:
+    """The wasm32-wasi module built from ``tests/wasi/programs/<name>.c``, with
+    ``flags`` after the usual ones (``-O3 -msimd128`` for SIMD)."""
     source = SOURCES / f"{name}.c"
+    cflags = [*CFLAGS, *flags]
     digest = hashlib.sha256(b"\0".join([source.read_bytes(), (SOURCES / "check.h").read_bytes(),
-                                        " ".join(CFLAGS).encode()])).hexdigest()[:16]
+                                        " ".join(cflags).encode()])).hexdigest()[:16]
     out = BUILD / f"{name}-{digest}.wasm"
     if not out.exists():
         BUILD.mkdir(parents=True, exist_ok=True)
         partial = out.with_suffix(f".{os.getpid()}.tmp")
-        done = subprocess.run(["clang", *CFLAGS, "-o", str(partial), str(source)],
+        done = subprocess.run(["clang", *cflags, "-o", str(partial), str(source)],
                               capture_output=True, text=True)
         if done.returncode != 0:
             pytest.fail(f"building {source.name} failed:\n{done.stderr}")
@@ -79,6 +81,7 @@ class Outcome:
     stdout: bytes
     stderr: bytes
     tree: dict[str, object]  # the final /data: path -> bytes, ("link", target) or "dir"
+    fuel_consumed: int | None = None
 
 
 def run_program(api, wasm: bytes, scenario: Scenario, workdir: Path, argv0: str = "prog.wasm") -> Outcome:
@@ -93,7 +96,7 @@ def run_program(api, wasm: bytes, scenario: Scenario, workdir: Path, argv0: str 
                          stdout=str(workdir / "stdout"), stderr=str(workdir / "stderr"))
     result = execute(api, wasm, options)
     return Outcome(result.exit_code, result.trap is not None, (workdir / "stdout").read_bytes(),
-                   (workdir / "stderr").read_bytes(), snapshot(data))
+                   (workdir / "stderr").read_bytes(), snapshot(data), result.fuel_consumed)
 
 
 def run_both(wasm: bytes, scenario: Scenario, tmp_path: Path) -> tuple[Outcome, Outcome]:

@@ -47,11 +47,12 @@ from dataclasses import dataclass
 
 from ...binary import opcodes as op
 from ...binary.module_info import FuncSig, ModuleInfo
-from ...binary.opcodes import F32, F64, I32, I64
+from ...binary.opcodes import F32, F64, I32, I64, V128
 from ...binary.values import f32_from_bits, f64_from_bits
 from ...errors import NO_OFFSET
 from .frames import LineMap, MemoryAccess
 from .meter import ConstLocals, Meter, locals_set_in
+from . import simd_ops
 
 M32 = "0xFFFFFFFF"
 M64 = "0xFFFFFFFFFFFFFFFF"
@@ -70,6 +71,7 @@ class CodegenOptions:
     epochs: bool = False  # Config.epoch_interruption
     layout: str = "auto"  # "auto" | "structured" | "flat"
     nan_canonicalization: bool = False  # Config.cranelift_nan_canonicalization (see NAN_PRODUCERS)
+    relaxed_simd_deterministic: bool = False  # Config.wasm_relaxed_simd_deterministic (see simd_ops)
 
 
 class CodegenLimit(Exception):
@@ -114,6 +116,8 @@ def _zero(t: int) -> str:
         return "0"
     if t in (F32, F64):
         return "0.0"
+    if t == V128:
+        return "0"
     return "None"
 
 
@@ -202,6 +206,7 @@ class FunctionEmitter:
                                         if _may_replace_buffer(self.mem_sigs[i]))
         self.meter = Meter(self, options.fuel, options.epochs)
         self.canonical_nans = options.nan_canonicalization
+        self.relaxed_deterministic = options.relaxed_simd_deterministic
         self.entry_lines: list[str] = []
         self.clocals = ConstLocals(len(self.sig.params), len(self.local_types)) if options.fuel else None
         self.code_index = 0  # index of the instruction being emitted
@@ -316,9 +321,10 @@ class FunctionEmitter:
         a, da = self.pop()
         self.push(fmt.format(a=a, b=b), da | db)
 
-    def call_pure(self, fn: str, nargs: int) -> None:
-        """A libcall that cannot trap: stays pending."""
-        args = self.st[len(self.st) - nargs:]
+    def call_pure(self, fn: str, nargs: int, fixed: tuple[str, ...] = ()) -> None:
+        """A libcall that cannot trap: stays pending. ``fixed`` are constant
+        arguments (immediates) passed before the operands."""
+        args = [*fixed, *self.st[len(self.st) - nargs:]]
         deps = frozenset().union(*self.deps[len(self.deps) - nargs:]) if nargs else frozenset()
         self.popn(nargs)
         self.push(f"{self.need(fn)}({', '.join(args)})", deps)
@@ -643,17 +649,15 @@ class FunctionEmitter:
 
     def instr(self, ins: tuple) -> None:
         o = ins[0]
-        if self.canonical_nans and o in NAN_PRODUCERS:
-            self.simple(o)
-            self.unop(f"{self.need('_canonical_nan')}({{a}})")
-            return
         if o in _SIMPLE:
             self.simple(o)
-            return
-        method = _DISPATCH.get(o)
-        if method is None:
-            raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
-        method(self, ins)
+        else:
+            method = _DISPATCH.get(o)
+            if method is None:
+                raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
+            method(self, ins)
+        if self.canonical_nans and o in NAN_PRODUCERS:
+            self.unop(f"{self.need(NAN_PRODUCERS[o])}({{a}})")
 
     def simple(self, o: int) -> None:
         """An instruction of the ``_SIMPLE`` table."""
@@ -1160,9 +1164,10 @@ _reg("f64.reinterpret_i64", "p", "_f64_from_bits")
 # replaces by the canonical NaN (its is_fp_arith); those that only move the
 # sign or the bits (neg, abs, copysign, reinterpret, loads, constants) and the
 # conversions from integers, which never make a NaN, are left alone.
-NAN_PRODUCERS = frozenset(op.NAMES[f"{w}.{n}"] for w in ("f32", "f64") for n in (
-    "add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")) | frozenset(
-    (op.NAMES["f32.demote_f64"], op.NAMES["f64.promote_f32"]))
+# op -> the libcall that canonicalises its result (simd_ops adds the vector ones).
+NAN_PRODUCERS = dict.fromkeys([op.NAMES[f"{w}.{n}"] for w in ("f32", "f64") for n in (
+    "add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")]
+    + [op.NAMES["f32.demote_f64"], op.NAMES["f64.promote_f32"]], "_canonical_nan") | simd_ops.NAN_PRODUCERS
 
 # Libcalls that inline formats call by name; bound when the body uses them.
 _INLINE_NEEDS = ("_f32r", "_fsqrt", "_fdiv", "_int_to_f32")
@@ -1224,6 +1229,9 @@ for _o in _STORES:
 for _o in _ATOMICS:
     _DISPATCH[_o] = FunctionEmitter.i_atomic
 _DISPATCH[0xFE03] = FunctionEmitter.i_atomic_fence
+_SIMD_SIMPLE, _SIMD_DISPATCH = simd_ops.tables()
+_SIMPLE.update(_SIMD_SIMPLE)
+_DISPATCH.update(_SIMD_DISPATCH)
 
 
 LAYOUTS = ("auto", "structured", "flat")

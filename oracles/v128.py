@@ -1,0 +1,47 @@
+"""Keeping v128 out of wasmtime-py's sight.
+
+wasmtime-py 50 aborts the whole process (a Rust panic, "support for v128
+is not implemented") whenever it converts a ``v128`` value type: asking
+the type of an import or export that has one, reading such a global, or
+asking the type of a function reference that points at a function whose
+type has one. A fuzz campaign cannot survive that, so a SIMD module is
+compared with Wasmtime through the exports that cannot lead there:
+memories, functions whose parameters and results are numbers other than
+``v128``, and globals of those types. Tables, reference-typed globals and
+functions with reference results are not exported then (any of them may
+hold a reference to a v128 function). Both engines run the same rewritten
+module, so nothing is compared on one side only; SIMD results still show
+in memories, in scalar results (lanes extracted, ``bitmask``,
+``any_true``) and in traps and fuel. Imports are left alone: modules with
+SIMD are made without imports (``fuzz.smith``).
+"""
+
+from __future__ import annotations
+
+from wasmfuzz.runtime.binary.decode import decode_module
+from wasmfuzz.runtime.binary.features import ALL
+from wasmfuzz.runtime.binary.opcodes import F32, F64, I32, I64, V128
+
+from .rewrite import filter_exports
+
+_NUMBERS = frozenset((I32, I64, F32, F64))
+_FUNC, _MEMORY, _GLOBAL = 0x00, 0x02, 0x03
+
+
+def hide_v128(wasm: bytes) -> bytes:
+    """``wasm`` with only the exports wasmtime-py can use safely, when any
+    type in it involves ``v128``; unchanged otherwise."""
+    info = decode_module(wasm, ALL, lazy_bodies=True)
+    if not any(V128 in t.params + t.results for t in info.types) and all(
+            g.type != V128 for g in info.global_sigs()):
+        return wasm
+    globals_ = info.global_sigs()
+
+    def keep(kind: int, index: int) -> bool:
+        if kind == _MEMORY:
+            return True
+        if kind == _FUNC:
+            sig = info.func_sig(index)
+            return set(sig.params + sig.results) <= _NUMBERS
+        return kind == _GLOBAL and globals_[index].type in _NUMBERS
+    return filter_exports(wasm, keep)
