@@ -83,7 +83,10 @@ class PoolingAllocator:
 
     def __init__(self, config: PoolingAllocationConfig):
         self.config = config
-        self._lock = threading.Lock()
+        # Reentrant: a store dropped in a reference cycle releases its slots from
+        # a finalizer, which the cycle collector may run at any allocation, even
+        # one made while this lock is held (a plain Lock deadlocked there).
+        self._lock = threading.RLock()
         self._instances = 0
         self._memories = 0
         self._tables = 0

@@ -1,6 +1,7 @@
 """Instance allocation: pooling limits, slot reuse across stores, reset of reused slots."""
 
 import gc
+import threading
 
 import pytest
 from wasmfuzz.runtime import Config, Engine, Instance, Module, PoolingAllocationConfig, Store, WasmtimeError
@@ -78,3 +79,24 @@ def test_table_elements_limit():
 def test_allocation_strategy_must_be_known():
     with pytest.raises(WasmtimeError):
         Config().allocation_strategy = "arena"
+
+
+def test_slots_released_by_a_finalizer_inside_the_allocators_lock_do_not_deadlock():
+    """The cycle collector may run a dropped store's finalizer at any allocation,
+    including one the allocator makes while it holds its lock."""
+    engine = pooling(total_core_instances=4)
+    module = Module(engine, WAT)
+    allocator = engine._allocator
+    store = Store(engine)
+    Instance(store, module, [])
+    slots = store._pool_slots
+
+    def release_while_locked():
+        with allocator._lock:
+            allocator._release(slots)  # what the finalizer does
+
+    worker = threading.Thread(target=release_while_locked, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "releasing slots inside the allocator's lock deadlocked"
+    assert allocator._instances == 0
