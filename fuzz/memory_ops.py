@@ -40,6 +40,12 @@ class Memory:
     min: int
     max: int | None
     is64: bool
+    page_size_log2: int = 16  # 0: custom-page-sizes' 1-byte pages
+
+    @property
+    def size(self) -> int:
+        """Bytes at instantiation."""
+        return self.min << self.page_size_log2
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,8 @@ class MemoryOpsProgram:
         lines = ["(module"]
         for k, m in enumerate(self.memories):
             limits = f"{m.min}{'' if m.max is None else f' {m.max}'}"
-            lines.append(f'  (memory $m{k} (export "m{k}") {"i64 " if m.is64 else ""}{limits})')
+            page = "" if m.page_size_log2 == 16 else f" (pagesize {1 << m.page_size_log2})"
+            lines.append(f'  (memory $m{k} (export "m{k}") {"i64 " if m.is64 else ""}{limits}{page})')
         for k, (mem, offset, data) in enumerate(self.datas):
             where = "" if mem is None else f" (memory $m{mem}) ({self._int(mem)}.const {offset})"
             lines.append(f'  (data $d{k}{where} "{_escape(data)}")')
@@ -92,10 +99,24 @@ class MemoryOpsProgram:
         return f"(data.drop $d{a[0]})"
 
 
+def _grow_edges(m: Memory) -> tuple[int, ...]:
+    """Deltas at the edges of growth: none, a little, and too much for any engine.
+    With 1-byte pages "too much" passes the index space (a 4 GiB delta would fit a
+    64-bit memory on demand but not a pooled slot: a resource limit, not a bug)."""
+    if m.page_size_log2 == 16:
+        return (0, 1, 2, 0xFFFFFFFF)
+    return (0, 1, 2, PAGE, (1 << 64) - 1 if m.is64 else 0xFFFFFFFF)
+
+
 def program(src: Source, *, memory64: bool = False, multi_memory: bool = False,
-            atomics: bool = False) -> MemoryOpsProgram:
+            atomics: bool = False, custom_page_sizes: bool = False) -> MemoryOpsProgram:
     memories = []
     for _ in range(src.int_in(1, 3) if multi_memory else 1):
+        if custom_page_sizes and boolean(src):  # 1-byte pages: sizes and growth in bytes, around a few pages
+            lo = choice(src, (0, 1, 7, PAGE - 1, PAGE, PAGE + 1, 2 * PAGE))
+            memories.append(Memory(lo, None if boolean(src, 30) else lo + choice(src, (0, 1, 8, PAGE)),
+                                   memory64 and boolean(src), 0))
+            continue
         lo = src.int_in(0, 2)
         memories.append(Memory(lo, None if boolean(src, 30) else lo + src.int_in(0, 3),
                                memory64 and boolean(src)))
@@ -103,11 +124,11 @@ def program(src: Source, *, memory64: bool = False, multi_memory: bool = False,
     for _ in range(src.int_in(0, 3)):
         mem = None if boolean(src, 40) else src.int_in(0, len(memories) - 1)
         data = src.bytes(src.int_in(0, 8))
-        offset = 0 if mem is None else src.int_in(0, max(0, memories[mem].min * PAGE - len(data)))
+        offset = 0 if mem is None else src.int_in(0, max(0, memories[mem].size - len(data)))
         datas.append((mem, offset, data))
 
     def addr(m: int) -> int:
-        size = memories[m].min * PAGE
+        size = memories[m].size
         near = (size - src.int_in(0, 9)) % (1 << 64) if boolean(src) else size + src.int_in(0, 9)
         edge = choice(src, EDGES_64 if memories[m].is64 else EDGES_32)
         limit = (1 << 64) - 1 if memories[m].is64 else 0xFFFFFFFF
@@ -130,7 +151,7 @@ def program(src: Source, *, memory64: bool = False, multi_memory: bool = False,
             value = src.int_in(0, 0xFFFFFFFF) if ty != "f64" else src.int_in(-1000, 1000)
             ops.append((kind, m, access, addr(m), offset(m), value))
         elif kind == "grow":
-            ops.append((kind, m, choice(src, (0, 1, 2, 0xFFFFFFFF)) if boolean(src, 20) else src.int_in(0, 2)))
+            ops.append((kind, m, choice(src, _grow_edges(memories[m])) if boolean(src, 20) else src.int_in(0, 2)))
         elif kind == "size":
             ops.append((kind, m))
         elif kind == "fill":

@@ -30,6 +30,8 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "threads": ({"wasm_threads": True}, ("", ())),
     "simd": ({"wasm_simd": True}, ("", ())),
     "relaxed_simd": ({"wasm_relaxed_simd": True}, ("", ())),
+    "wide_arithmetic": ({"wasm_wide_arithmetic": True}, ("", ())),
+    "custom_page_sizes": ({"wasm_custom_page_sizes": True}, ("", ())),
 }
 
 

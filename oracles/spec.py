@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 ENGINES = ("wasmfuzz", "wasmtime")
 # Proposals beyond Wasm 2.0 a module may need, as Config switch names.
 FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_memory", "threads": "wasm_threads",
-                    "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd"}
+                    "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd",
+                    "wide_arithmetic": "wasm_wide_arithmetic", "custom_page_sizes": "wasm_custom_page_sizes"}
 
 
 @dataclass(frozen=True)

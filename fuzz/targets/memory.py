@@ -14,7 +14,8 @@ from ..source import Source
 def generate(src: Source) -> TestCase:
     spec = toggles.draw_spec(src, proposal_percent=50)
     program = memory_ops.program(src, memory64="memory64" in spec.features,
-                                 multi_memory="multi_memory" in spec.features, atomics="threads" in spec.features)
+                                 multi_memory="multi_memory" in spec.features, atomics="threads" in spec.features,
+                                 custom_page_sizes="custom_page_sizes" in spec.features)
     return TestCase(wat2wasm(program.wat()), spec, (WASMTIME.name, ON_DEMAND_VS_POOLING.name))
 
 

@@ -25,6 +25,8 @@ class Features:
     threads: bool = False
     tail_call: bool = False
     extended_const: bool = False
+    wide_arithmetic: bool = False
+    custom_page_sizes: bool = False
 
     def with_(self, **changes: bool) -> "Features":
         return replace(self, **changes)
@@ -40,6 +42,6 @@ WASM2 = Features()
 # as far as this runtime implements them (Wasmtime 50 also enables tail calls
 # by default).
 DEFAULTS = WASM2.with_(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
-                       extended_const=True)
+                       extended_const=True, wide_arithmetic=True)
 ALL = Features(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
-               tail_call=True, extended_const=True)
+               tail_call=True, extended_const=True, wide_arithmetic=True, custom_page_sizes=True)

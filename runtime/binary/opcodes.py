@@ -196,6 +196,11 @@ _op(0xFC0E, "table.copy", "table_table")
 _op(0xFC0F, "table.grow", "table")
 _op(0xFC10, "table.size", "table")
 _op(0xFC11, "table.fill", "table")
+# Wide arithmetic: 128-bit add/sub on (low, high) i64 pairs, and full 64x64 products.
+_op(0xFC13, "i64.add128", "none", _sig("IIII", "II"))
+_op(0xFC14, "i64.sub128", "none", _sig("IIII", "II"))
+_op(0xFC15, "i64.mul_wide_s", "none", _sig("II", "II"))
+_op(0xFC16, "i64.mul_wide_u", "none", _sig("II", "II"))
 
 
 # 0xFD prefix: SIMD. Sub-opcodes from 0x100 (relaxed SIMD) do not fit in the low

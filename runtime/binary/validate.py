@@ -70,6 +70,7 @@ _OP_FEATURES = {
     "reference_types": (REF_NULL, REF_IS_NULL, REF_FUNC, SELECT_T, TABLE_GET, TABLE_SET,
                         TABLE_GROW, TABLE_SIZE, TABLE_FILL),
     "tail_call": (RETURN_CALL, RETURN_CALL_INDIRECT),
+    "wide_arithmetic": tuple(range(0xFC13, 0xFC17)),
 }
 
 _FEATURE_OF = {op: name for name, ops in _OP_FEATURES.items() for op in ops}
@@ -260,9 +261,12 @@ class _ModuleValidator:
             _check_limits(sig.min, sig.max, (1 << 32) - 1, "table size must be at most 2^32-1")
 
     def check_memory_type(self, sig: MemSig) -> None:
-        if sig.page_size_log2 != 16:
-            raise ValidationError("custom page sizes are not enabled")
-        if sig.is64:
+        if sig.page_size_log2 not in (0, 16):
+            raise ValidationError("invalid custom page size")
+        if sig.page_size_log2 != 16:  # a memory of 1-byte pages: the whole index space in bytes
+            bound = (1 << 64) - 1 if sig.is64 else 1 << 32
+            _check_limits(sig.min, sig.max, bound, f"memory size must be at most {bound} pages")
+        elif sig.is64:
             if not self.features.memory64:
                 raise ValidationError("memory64 must be enabled for 64-bit memories")
             _check_limits(sig.min, sig.max, MAX_PAGES64,

@@ -23,6 +23,8 @@ Two plans, both computed from the module alone (no instance state):
   image and no data segment runs at instantiation; otherwise every one runs.
   The span rule bounds an image by its data or by the dense size, whatever
   the offset (a memory64 segment terabytes in costs only its own bytes).
+  A non-empty segment for a memory of 1-byte pages (custom-page-sizes)
+  makes every segment run, as measured on Wasmtime 50.
 
 Both only fold segments into state nobody outside the instance can observe
 before instantiation succeeds (defined, not imported, tables and memories),
@@ -112,6 +114,8 @@ def _static_images(info: ModuleInfo, dense_image_size: int) -> dict[int, StaticI
         offset = _const_offset(seg.offset)
         sig = sigs[seg.memory]
         if seg.memory < nimp_mems or offset is None or offset + len(seg.data) > sig.min << sig.page_size_log2:
+            return None
+        if seg.data and sig.page_size_log2 != 16:  # measured: data for 1-byte pages is applied segment by segment
             return None
         if seg.data:
             placed.setdefault(seg.memory, []).append((offset, seg.data))

@@ -25,8 +25,6 @@ from .funcref import FuncRef
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
 PAGE = 65536
-MAX_PAGES_32 = 65536
-MAX_PAGES_64 = 1 << 48
 # Tables and memories are also bounded by what this process can hold; beyond
 # these sizes growth fails (returns -1) the way Wasmtime fails when a resource
 # limit or allocation refuses it.
@@ -89,10 +87,9 @@ class MemoryInstance:
     def _cap_bytes(self) -> int:
         """The most bytes this memory may ever hold: its type's maximum, the
         index type's, the allocator's (``max_bytes``) and the store's limit."""
-        pages = MAX_PAGES_64 if self.is64 else MAX_PAGES_32
+        cap = min(1 << 64 if self.is64 else 1 << 32, self.max_bytes)  # the index space, whatever the page size
         if self.max is not None:
-            pages = min(pages, self.max)
-        cap = min(pages << self.page_size_log2, self.max_bytes)
+            cap = min(cap, self.max << self.page_size_log2)
         if self.limits is not None and self.limits.memory_size is not None:
             cap = min(cap, self.limits.memory_size)
         return cap

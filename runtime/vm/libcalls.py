@@ -120,6 +120,31 @@ def i64_ctz(a: int) -> int:
     return (a & -a).bit_length() - 1 if a else 64
 
 
+# ----- wide arithmetic: 128-bit values as (low, high) i64 pairs -----
+
+M128 = (1 << 128) - 1
+
+
+def i64_add128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
+    s = ((a_lo | a_hi << 64) + (b_lo | b_hi << 64)) & M128
+    return s & M64, s >> 64
+
+
+def i64_sub128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
+    d = ((a_lo | a_hi << 64) - (b_lo | b_hi << 64)) & M128
+    return d & M64, d >> 64
+
+
+def i64_mul_wide_s(a: int, b: int) -> tuple[int, int]:
+    p = ((a ^ 1 << 63) - (1 << 63)) * ((b ^ 1 << 63) - (1 << 63)) & M128
+    return p & M64, p >> 64
+
+
+def i64_mul_wide_u(a: int, b: int) -> tuple[int, int]:
+    p = a * b
+    return p & M64, p >> 64
+
+
 # ----- floating point -----
 
 def fdiv(a: float, b: float) -> float:
@@ -398,6 +423,8 @@ LIBCALLS = {
     "_i64_div_s": i64_div_s, "_i64_div_u": div_u, "_i64_rem_s": i64_rem_s, "_i64_rem_u": rem_u,
     "_i32_rotl": i32_rotl, "_i32_rotr": i32_rotr, "_i64_rotl": i64_rotl, "_i64_rotr": i64_rotr,
     "_i32_ctz": i32_ctz, "_i64_ctz": i64_ctz,
+    "_i64_add128": i64_add128, "_i64_sub128": i64_sub128, "_i64_mul_wide_s": i64_mul_wide_s,
+    "_i64_mul_wide_u": i64_mul_wide_u,
     "_fdiv": fdiv, "_fsqrt": fsqrt, "_fmin": fmin, "_fmax": fmax, "_fceil": fceil, "_ffloor": ffloor,
     "_ftrunc": ftrunc, "_fnearest": fnearest, "_promote": promote, "_f32r": f32_round,
     "_canonical_nan": canonical_nan,

@@ -285,6 +285,17 @@ def narrow_saturates_one_short(mp):
     mp.setitem(SIMD_LIBCALLS, "_v_i16x8_narrow_i32x4_s", narrow)
 
 
+def mul_wide_s_unsigned(mp):
+    mp.setitem(LIBCALLS, "_i64_mul_wide_s", LIBCALLS["_i64_mul_wide_u"])  # the bug: signs ignored
+
+
+def memory_size_in_64k_pages(mp):
+    def memory_size(self, ins):
+        _, m = self.mem(ins[1])
+        self.push_slot_value(f"len({m}) >> 16")  # the bug: the memory's own page size is ignored
+    mp.setitem(codegen._DISPATCH, opcodes.MEMORY_SIZE, memory_size)
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -322,6 +333,10 @@ BUGS = [
                ("simd",)),
     PlantedBug("SIMD: i16x8.narrow_i32x4_s saturates at -32767", "instructions", narrow_saturates_one_short, 2000,
                ("simd",)),
+    PlantedBug("wide arithmetic: i64.mul_wide_s multiplies unsigned", "instructions", mul_wide_s_unsigned, 2000,
+               ("wide_arithmetic",)),
+    PlantedBug("custom page sizes: memory.size counts 64 KiB pages", "memory", memory_size_in_64k_pages, 2000,
+               ("custom_page_sizes",)),
 ]
 
 

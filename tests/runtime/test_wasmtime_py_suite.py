@@ -38,7 +38,6 @@ NOT_API = {"test_slab.py": "tests wasmtime-py's private _slab helper, not its AP
 # Tests that need a proposal wasmfuzz does not have yet: (file, test) -> reason.
 NEEDS_PROPOSAL = {
     ("test_config.py", "test_smoke"): "turns on SIMD, tail calls, exceptions and GC (issues 11-13)",
-    ("test_memory.py", "test_page_size_custom"): "needs custom page sizes (issue 12)",
     **{("test_tag.py", name): "needs exception handling (issue 12)"
        for name in ("test_new", "test_type", "test_eq", "test_wrong_type", "test_tag_export", "test_tag_import")},
 }

@@ -1,6 +1,7 @@
-"""The memory64, multi-memory and threads folders of the spec suite on wasmfuzz.runtime.
+"""The proposal folders of the spec suites on wasmfuzz.runtime.
 
-One pytest item per ``.wast`` file of ``proposals/{memory64,multi-memory,threads}``,
+One pytest item per ``.wast`` file of ``proposals/{memory64,multi-memory,threads}``
+of the 2.0 suite and ``proposals/{wide-arithmetic,custom-page-sizes}`` of the 3.0 one,
 each requiring no command to fail. A proposal folder is that proposal's fork
 of the whole suite, so some of its files (or some modules in a file) need
 proposals wasmfuzz does not implement (GC, exceptions ...): the runner
@@ -26,20 +27,26 @@ import re
 
 import pytest
 from test_spec import SUITE
-from wasmfuzz.runtime.binary.features import WASM2, Features
+from wasmfuzz.runtime.binary.features import DEFAULTS, WASM2, Features
 
 from wasmfuzz.cli import wast
 
 PROPOSALS = SUITE / "proposals"
-ALL_OURS = WASM2.with_(memory64=True, multi_memory=True, threads=True, simd=True, relaxed_simd=True)
+PROPOSALS3 = SUITE.parent / "spec-testsuite-3.0" / "proposals"
+ALL_OURS = WASM2.with_(memory64=True, multi_memory=True, threads=True, simd=True, relaxed_simd=True,
+                       extended_const=True)
 FOLDERS: dict[str, Features] = {
     "memory64": ALL_OURS,
     "multi-memory": ALL_OURS,
     "threads": WASM2.with_(threads=True, reference_types=False),
+    "wide-arithmetic": DEFAULTS,
+    "custom-page-sizes": DEFAULTS.with_(custom_page_sizes=True),
 }
+ROOTS = {"wide-arithmetic": PROPOSALS3, "custom-page-sizes": PROPOSALS3}  # the others are the 2.0 suite's
 # Proposals wasmfuzz implements, by their wasm-tools names: a skip naming one is a bug.
 IMPLEMENTED = {"memory64", "multi-memory", "threads", "reference-types", "bulk-memory", "multi-value",
-               "sign-extension", "saturating-float-to-int", "mutable-global", "simd", "relaxed-simd"}
+               "sign-extension", "saturating-float-to-int", "mutable-global", "simd", "relaxed-simd",
+               "wide-arithmetic", "custom-page-sizes", "extended-const"}
 
 # {"folder/file.wast": {line: "why wasmfuzz fails this command"}}
 KNOWN_FAILURES: dict[str, dict[int, str]] = {}
@@ -52,7 +59,8 @@ def _scripts() -> list:
     if not PROPOSALS.is_dir():
         reason = f"spec test suite not found at {SUITE} (set WASMFUZZ_SPEC_TESTSUITE)"
         return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
-    return [f"{folder}/{p.name}" for folder in FOLDERS for p in sorted((PROPOSALS / folder).glob("*.wast"))]
+    return [f"{folder}/{p.name}" for folder in FOLDERS
+            for p in sorted((ROOTS.get(folder, PROPOSALS) / folder).glob("*.wast"))]
 
 
 def skip_proposals(outcome: wast.Outcome) -> set[str]:
@@ -71,7 +79,7 @@ def test_proposal_script(name):
     import wasmfuzz.runtime as api
 
     folder = name.split("/")[0]
-    report = wast.run_wast(PROPOSALS / name, api, FOLDERS[folder])
+    report = wast.run_wast(ROOTS.get(folder, PROPOSALS) / name, api, FOLDERS[folder])
     known = KNOWN_FAILURES.get(name, {})
     failed = {o.line for o in report.failures()}
     problems = [str(o) for o in report.failures() if o.line not in known]

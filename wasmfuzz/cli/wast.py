@@ -19,9 +19,10 @@ Skipping is reserved for commands that need a proposal the chosen
 ``Features`` leave off, and the reason names it. Whether a module needs one,
 and which, is judged by ``wasm-tools validate`` (valid with every proposal
 on, invalid with ours; see ``missing_proposals``), never by the runtime
-under test, so a runtime that wrongly rejects a module still fails. ``assert_invalid`` is never skipped: a module that our features
-make invalid (two memories without multi-memory) is what it checks. v128
-values cross wasmfuzz's API as unsigned 128-bit ints (lane 0 lowest) and are
+under test, so a runtime that wrongly rejects a module still fails.
+``assert_invalid`` is never skipped: a module that our features make
+invalid (two memories without multi-memory) is what it checks. v128 values
+cross wasmfuzz's API as unsigned 128-bit ints (lane 0 lowest) and are
 compared lane by lane in the script's lane type. On any other API SIMD is
 turned off, so its modules are skipped as needing it: wasmtime-py 50 has no
 v128 value and aborts the process when asked such a function's type.
@@ -65,8 +66,7 @@ API_NAMES = ("Config", "Engine", "Store", "Module", "Linker", "Func", "FuncType"
 
 # Proposals wasmtime-py can switch that ``Features`` has no field for: off, so
 # the engine accepts what a validator reading ``Features`` would.
-_UNMODELLED_PROPOSALS = ("wasm_function_references", "wasm_gc", "wasm_exceptions",
-                         "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_stack_switching")
+_UNMODELLED_PROPOSALS = ("wasm_function_references", "wasm_gc", "wasm_exceptions", "wasm_stack_switching")
 
 # Spec trap texts (by prefix) and the TrapCode each means, named as in
 # wasmtime-py and errors.TrapCode. A text not listed is matched against the

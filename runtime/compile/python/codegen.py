@@ -920,6 +920,14 @@ class FunctionEmitter:
         if kind == "wait":  # other threads ran meanwhile
             self.reload_memories()
 
+    def i_wide(self, ins):
+        """Wide arithmetic: a pure libcall with two i64 results, into two slots."""
+        o = ins[0]
+        args = self.popn(_arity(o))
+        h = len(self.st)
+        self.w(f"s{h}, s{h + 1} = {self.need('_' + op.OPS[o].name.replace('.', '_'))}({', '.join(args)})")
+        self.push_slots(2)
+
     def i_atomic_fence(self, ins):
         """atomic.fence: nothing to emit, see ``atomics``."""
 
@@ -1229,6 +1237,8 @@ for _o in _STORES:
 for _o in _ATOMICS:
     _DISPATCH[_o] = FunctionEmitter.i_atomic
 _DISPATCH[0xFE03] = FunctionEmitter.i_atomic_fence
+for _o in range(0xFC13, 0xFC17):
+    _DISPATCH[_o] = FunctionEmitter.i_wide
 _SIMD_SIMPLE, _SIMD_DISPATCH = simd_ops.tables()
 _SIMPLE.update(_SIMD_SIMPLE)
 _DISPATCH.update(_SIMD_DISPATCH)
