@@ -294,9 +294,11 @@ def table(b: _Builder) -> Function:
         seg = choice(src, ("$e0", "$e1"))  # from the passive one, or the active one (dropped)
         drop = f"(elem.drop {seg}) " if boolean(src, 25) else ""
         return b.finish(f"{drop}(table.init $T {seg} {b.index(TABLE_SIZE)} {b.index(3)} {b.index(3)})", ())
-    if name == "call_indirect":
+    if name in ("call_indirect", "return_call_indirect"):
         typed = choice(src, ("(type $t0)", f"(type $t1) {b.operand('i32')}"))
-        return b.finish(f"(call_indirect $T {typed} {b.index(TABLE_SIZE)})", ("i32",))
+        return b.finish(f"({name} $T {typed} {b.index(TABLE_SIZE)})", ("i32",))
+    if name == "return_call":
+        return b.finish(choice(src, ("(return_call $f0)", f"(return_call $f1 {b.operand('i32')})")), ("i32",))
     if name == "ref.is_null":
         return b.finish(f"(ref.is_null {_ref(b)})", ("i32",))
     return b.finish(f"(ref.is_null (ref.func $f{src.int_in(0, 2)}))", ("i32",))
@@ -325,7 +327,7 @@ def control(b: _Builder) -> Function:
 
 MEMORY_BULK = ("memory.size", "memory.grow", "memory.fill", "memory.copy", "memory.init", "data.drop")
 TABLE = ("table.get", "table.set", "table.size", "table.grow", "table.fill", "table.copy", "table.init",
-         "elem.drop", "call_indirect", "ref.is_null", "ref.func")
+         "elem.drop", "call_indirect", "ref.is_null", "ref.func", "return_call_indirect", "return_call")
 CONTROL = ("br_table", "select", "br_if", "if")
 # instruction -> how one function using it is built
 SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dict.fromkeys(STORES, store),
@@ -341,6 +343,8 @@ _SIMD_LANES = ("lane", "shuffle", "swizzle", "splat", "v128.", "bitmask", "all_t
 def _group(name: str) -> str:
     if name.startswith("i64.") and name.split(".")[1] in ("add128", "sub128", "mul_wide_s", "mul_wide_u"):
         return "wide"  # wide arithmetic: a group of its own, so its four are not lost among the integer ones
+    if name.startswith("return_call"):
+        return "tail"
     if name in SIMD:  # three groups, so that a conversion is not one instruction in two hundred
         return "simd-convert" if any(w in name for w in _SIMD_CONVERSIONS) else \
             "simd-lanes" if any(w in name for w in _SIMD_LANES) else "simd-arith"
@@ -352,7 +356,8 @@ def _group(name: str) -> str:
 
 
 # The runtime feature each proposal's group needs (oracles.capabilities).
-_GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "wide": "wide_arithmetic"}
+_GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "wide": "wide_arithmetic",
+                "tail": "tail_call"}
 # Instructions are drawn group first, so each group gets its share whatever its size.
 GROUPS: dict[str, tuple[str, ...]] = {}
 for _name in SHAPES:

@@ -43,7 +43,7 @@ from .source import Source, boolean
 
 PAGE = 65536
 # Proposals wasmfuzz does not implement at all (no Config switch): always off.
-_ALWAYS_OFF = ("tail-call", "gc", "exceptions", "extended-const", "shared-everything-threads", "custom-descriptors",
+_ALWAYS_OFF = ("gc", "exceptions", "extended-const", "shared-everything-threads", "custom-descriptors",
                "compact-imports")  # an import section encoding Wasmtime 50 refuses too: the input would be wasted
 
 
@@ -114,6 +114,7 @@ def proposals(spec: ExecutionSpec, src: Source) -> list[str]:
              f"--relaxed-simd-enabled={str('relaxed_simd' in spec.features).lower()}",
              f"--wide-arithmetic-enabled={str('wide_arithmetic' in spec.features).lower()}",
              f"--custom-page-sizes-enabled={str('custom_page_sizes' in spec.features).lower()}",
+             f"--tail-call-enabled={str('tail_call' in spec.features).lower()}",
              *(capped(src, "max-memories") if "multi_memory" in spec.features else ["--max-memories=1"])]
     return opts
 

@@ -32,6 +32,7 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "relaxed_simd": ({"wasm_relaxed_simd": True}, ("", ())),
     "wide_arithmetic": ({"wasm_wide_arithmetic": True}, ("", ())),
     "custom_page_sizes": ({"wasm_custom_page_sizes": True}, ("", ())),
+    "tail_call": ({"wasm_tail_call": True}, ("", ())),
 }
 
 

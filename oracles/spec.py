@@ -16,7 +16,8 @@ ENGINES = ("wasmfuzz", "wasmtime")
 # Proposals beyond Wasm 2.0 a module may need, as Config switch names.
 FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_memory", "threads": "wasm_threads",
                     "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd",
-                    "wide_arithmetic": "wasm_wide_arithmetic", "custom_page_sizes": "wasm_custom_page_sizes"}
+                    "wide_arithmetic": "wasm_wide_arithmetic", "custom_page_sizes": "wasm_custom_page_sizes",
+                    "tail_call": "wasm_tail_call"}
 
 
 @dataclass(frozen=True)

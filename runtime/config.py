@@ -34,10 +34,11 @@ _FEATURE_SWITCHES = {
     "wasm_simd": "simd",
     "wasm_relaxed_simd": "relaxed_simd",
     "wasm_wide_arithmetic": "wide_arithmetic",
+    "wasm_tail_call": "tail_call",
     "wasm_custom_page_sizes": "custom_page_sizes",
 }
 # Proposals not implemented yet: turning them on is an error.
-_UNSUPPORTED = ("wasm_tail_call", "wasm_gc", "wasm_function_references",
+_UNSUPPORTED = ("wasm_gc", "wasm_function_references",
                 "wasm_exceptions", "wasm_component_model",
                 "wasm_component_model_map", "wasm_component_model_implements", "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size

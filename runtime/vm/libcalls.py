@@ -23,6 +23,7 @@ from ..errors import Trap, TrapCode
 from . import atomics, membuf
 from .context import UNINIT
 from .interrupts import new_epoch, out_of_fuel
+from .tailcall import TailCall, trampoline
 
 CANONICAL_NAN = f64_from_bits(0x7FF8000000000000)
 
@@ -447,5 +448,6 @@ LIBCALLS = {
     "_atomic_load": atomics.atomic_load, "_atomic_store": atomics.atomic_store,
     "_atomic_rmw": atomics.atomic_rmw, "_atomic_cmpxchg": atomics.atomic_cmpxchg,
     "_atomic_wait": atomics.atomic_wait, "_atomic_notify": atomics.atomic_notify,
-    "_UNINIT": UNINIT, "_out_of_fuel": out_of_fuel, "_new_epoch": new_epoch,
+    "_UNINIT": UNINIT, "_out_of_fuel": out_of_fuel, "_new_epoch": new_epoch, "_TailCall": TailCall,
+    "_trampoline": trampoline,
 }

@@ -296,6 +296,22 @@ def memory_size_in_64k_pages(mp):
     mp.setitem(codegen._DISPATCH, opcodes.MEMORY_SIZE, memory_size)
 
 
+def return_call_indirect_without_signature_check(mp):
+    def return_call_indirect(self, ins):
+        typeidx, tableidx = ins[1], ins[2]
+        _, t = self.table(tableidx)
+        index, _ = self.pop()
+        self.meter.save()
+        self.w(f"_i = {index}")
+        self.w(f"if _i >= len({t}): {self.need('_trap')}(3)")
+        self.w(f"_r = {t}[_i]")
+        if self.lazy_tables:
+            self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
+        self.w(f"if _r is None: {self.need('_trap')}(4)")  # the bug: no signature check
+        self.tail_call("_r.code", "_r.vm", self.info.types[typeidx])
+    mp.setitem(codegen._DISPATCH, opcodes.RETURN_CALL_INDIRECT, return_call_indirect)
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -335,6 +351,8 @@ BUGS = [
                ("simd",)),
     PlantedBug("wide arithmetic: i64.mul_wide_s multiplies unsigned", "instructions", mul_wide_s_unsigned, 2000,
                ("wide_arithmetic",)),
+    PlantedBug("tail calls: return_call_indirect skips the signature check", "instructions",
+               return_call_indirect_without_signature_check, 2000, ("tail_call",)),
     PlantedBug("custom page sizes: memory.size counts 64 KiB pages", "memory", memory_size_in_64k_pages, 2000,
                ("custom_page_sizes",)),
 ]

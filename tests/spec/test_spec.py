@@ -1,7 +1,7 @@
 """The official spec test suite on wasmfuzz.runtime, and checks of the runner itself.
 
 One pytest item per top-level ``.wast`` file of the suite (WebAssembly 2.0;
-``simd_*.wast`` run in ``test_spec_simd``), each requiring every command to
+``simd_*.wast`` run in ``test_spec_3_0``), each requiring every command to
 pass. The suite is data beside the project, never copied into it: its
 location is ``$WASMFUZZ_SPEC_TESTSUITE``, else ``../shared/spec-testsuite``
 next to this checkout.

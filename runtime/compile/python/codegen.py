@@ -782,6 +782,13 @@ class FunctionEmitter:
             self.emit_call(f"f{f}", "vm", sig, f)
 
     def i_call_indirect(self, ins):
+        sig = self.info.types[ins[1]]
+        self.indirect_target(ins)
+        self.emit_call("_r.code", "_r.vm", sig)
+
+    def indirect_target(self, ins) -> None:
+        """Pop the table index of call_indirect or return_call_indirect and
+        leave the checked target FuncRef in ``_r`` (trapping as Wasmtime does)."""
         typeidx, tableidx = ins[1], ins[2]
         sig = self.info.types[typeidx]
         _, t = self.table(tableidx)
@@ -795,7 +802,27 @@ class FunctionEmitter:
             self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
         self.w(f"if _r is None: {trap}(4)")
         self.w(f"if _r.sig != {self.sig_ids[sig]}: {trap}(5)")
-        self.emit_call("_r.code", "_r.vm", sig)
+
+    def tail_call(self, callee: str, vmarg: str, sig: FuncSig) -> None:
+        """Leave this frame for ``callee(vmarg, *params)``: return a TailCall
+        marker that the trampoline around this function runs (``vm/tailcall``)."""
+        args = self.popn(len(sig.params))
+        self.meter.save()
+        self.w(f"return {self.need('_TailCall')}({callee}, {vmarg}, ({''.join(a + ', ' for a in args)}))")
+        self.set_unreachable()
+
+    def i_return_call(self, ins):
+        f = ins[1]
+        sig = self.info.func_sig(f)
+        if f < self.nimp:
+            self.prologue[f"IF{f}"] = f"vm.imported_funcs[{f}]"
+            self.tail_call(f"IF{f}.code", f"IF{f}.vm", sig)
+        else:
+            self.tail_call(f"f{f}", "vm", sig)
+
+    def i_return_call_indirect(self, ins):
+        self.indirect_target(ins)
+        self.tail_call("_r.code", "_r.vm", self.info.types[ins[1]])
 
     def i_drop(self, ins):
         self.pop()
@@ -1038,6 +1065,8 @@ class FunctionEmitter:
         params = ", ".join(f"l{i}" for i in range(len(self.sig.params)))
         body = "\n".join(self.lines)
         self.needs.update(n for n in _INLINE_NEEDS if n + "(" in body)
+        if "_TailCall" in self.needs:  # it makes tail calls: callers get it inside a trampoline (vm/tailcall)
+            self.needs.add("_trampoline")
         head = [f"def _make_{self.pyname}({', '.join(sorted(self.needs | set(self.consts)))}):",
                 f"    def {self.pyname}(vm{', ' if params else ''}{params}):"]
         pro = [f"        {k} = {v}" for k, v in self.prologue.items()]
@@ -1046,7 +1075,7 @@ class FunctionEmitter:
         if self.uses_br:
             pro.append("        _br = -1")
         pro += [f"        {line}" for line in self.entry_lines]
-        tail = [f"    return {self.pyname}"]
+        tail = [f"    return _trampoline({self.pyname})" if "_trampoline" in self.needs else f"    return {self.pyname}"]
         self.body_line0 = len(head) + len(pro)
         return "\n".join(head + pro + self.lines + tail) + "\n"
 
@@ -1214,6 +1243,7 @@ _DISPATCH = {
     op.BR: FunctionEmitter.i_br, op.BR_IF: FunctionEmitter.i_br_if,
     op.BR_TABLE: FunctionEmitter.i_br_table, op.RETURN: FunctionEmitter.i_return,
     op.CALL: FunctionEmitter.i_call, op.CALL_INDIRECT: FunctionEmitter.i_call_indirect,
+    op.RETURN_CALL: FunctionEmitter.i_return_call, op.RETURN_CALL_INDIRECT: FunctionEmitter.i_return_call_indirect,
     op.DROP: FunctionEmitter.i_drop, op.SELECT: FunctionEmitter.i_select,
     op.SELECT_T: FunctionEmitter.i_select, op.LOCAL_GET: FunctionEmitter.i_local_get,
     op.LOCAL_SET: FunctionEmitter.i_local_set, op.LOCAL_TEE: FunctionEmitter.i_local_tee,

@@ -1,8 +1,10 @@
-"""The SIMD and relaxed SIMD scripts of the spec suites on wasmfuzz.runtime.
+"""The SIMD, relaxed SIMD and tail-call scripts of the spec suites on wasmfuzz.runtime.
 
 One pytest item per file: every ``simd_*.wast`` of the 2.0 suite, and every
-SIMD and relaxed SIMD file at the top of the 3.0 suite (``simd_*``,
-``relaxed_*``, ``*_relaxed_*``), each requiring every command to pass. The
+SIMD, relaxed SIMD and tail-call file at the top of the 3.0 suite
+(``simd_*``, ``relaxed_*``, ``*_relaxed_*``, ``return_call.wast``,
+``return_call_indirect.wast``; ``return_call_ref`` needs typed function
+references), each requiring every command to pass. The
 relaxed files accept each result the proposal allows (``either``), so they
 run twice, in Wasmtime's native x86-64 mode and in its deterministic one
 (``Config.wasm_relaxed_simd_deterministic``). SIMD files in the memory64 and
@@ -25,13 +27,14 @@ SUITE3 = SUITE.parent / "spec-testsuite-3.0"
 KNOWN_FAILURES: dict[str, dict[int, str]] = {}
 
 
-def _is_simd(name: str) -> bool:
-    return name.startswith(("simd_", "relaxed_")) or "_relaxed_" in name
+def _is_ours(name: str) -> bool:
+    return name.startswith(("simd_", "relaxed_")) or "_relaxed_" in name or \
+        name in ("return_call.wast", "return_call_indirect.wast")
 
 
 def _scripts() -> list:
     found = [("2.0", p.name) for p in sorted(SUITE.glob("simd_*.wast"))]
-    found += [("3.0", p.name) for p in sorted(SUITE3.glob("*.wast")) if _is_simd(p.name)]
+    found += [("3.0", p.name) for p in sorted(SUITE3.glob("*.wast")) if _is_ours(p.name)]
     if not found:
         return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"spec test suites not found at {SUITE}"))]
     params = []
@@ -43,7 +46,7 @@ def _scripts() -> list:
 
 
 @pytest.mark.parametrize("suite,name,deterministic", _scripts())
-def test_simd_script(suite, name, deterministic):
+def test_script(suite, name, deterministic):
     import wasmfuzz.runtime as api
 
     features = WASM2.with_(simd=True) if suite == "2.0" else DEFAULTS
