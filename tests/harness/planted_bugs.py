@@ -298,17 +298,10 @@ def memory_size_in_64k_pages(mp):
 
 def return_call_indirect_without_signature_check(mp):
     def return_call_indirect(self, ins):
-        typeidx, tableidx = ins[1], ins[2]
-        _, t = self.table(tableidx)
-        index, _ = self.pop()
-        self.meter.save()
-        self.w(f"_i = {index}")
-        self.w(f"if _i >= len({t}): {self.need('_trap')}(3)")
-        self.w(f"_r = {t}[_i]")
-        if self.lazy_tables:
-            self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
-        self.w(f"if _r is None: {self.need('_trap')}(4)")  # the bug: no signature check
-        self.tail_call("_r.code", "_r.vm", self.info.types[typeidx])
+        self.indirect_target(ins)
+        self.lines.pop()  # the bug: the signature check, the last line written, is left out
+        self.line_code.pop()
+        self.tail_call("_r.code", "_r.vm", self.info.types[ins[1]])
     mp.setitem(codegen._DISPATCH, opcodes.RETURN_CALL_INDIRECT, return_call_indirect)
 
 
