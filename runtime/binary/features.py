@@ -37,7 +37,7 @@ class Features:
         return ",".join(names)
 
 
-WASM2 = Features()
+WASM2 = Features(simd=True)  # the WebAssembly 2.0 standard, its vector instructions included
 # What a default Config (and so a default Engine) accepts: Wasmtime's defaults,
 # as far as this runtime implements them (Wasmtime 50 also enables typed
 # function references, exceptions and GC by default).
