@@ -67,6 +67,10 @@ SIGNATURES = {
     "path_remove_directory": "fd path", "path_rename": "fd path fd path", "path_symlink": "path fd path",
     "path_unlink_file": "fd path",
 }
+# Per call, the chance of a reopen instead: open a file, close it, open it
+# again (descriptor tables go wrong in what they hand out after a close).
+REOPEN_PERCENT = 5
+REOPENED = ("hello.txt", "big", "empty", "dir", "dir/inner.txt", "link")
 # Calls that open and create are drawn more often: they make the state the others act on.
 WEIGHTED = (*SIGNATURES, "path_open", "path_open", "path_open", "fd_write", "fd_read", "path_symlink",
             "path_create_directory", "fd_close", "fd_renumber", "fd_seek")
@@ -119,6 +123,16 @@ def _i64(v: int) -> str:
     return f"(i64.const {v - (1 << 64) if v >= 1 << 63 else v})"
 
 
+def _reopen(path: int, out: int) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """path_open of an existing file (fd at ``out``), fd_close of it, path_open again (fd at ``out + 8``)."""
+    def open_at(at: int) -> tuple[str, ...]:
+        length = len(PATHS[path].encode())
+        return (_i32(PREOPENS[0]), _i32(1), _i32(_path_at(path)), _i32(length), _i32(0), _i64(RIGHTS[0]),
+                _i64(RIGHTS[0]), _i32(0), _i32(at))
+    return [("path_open", (), open_at(out)), ("fd_close", (), (f"(i32.load (i32.const {out}))",)),
+            ("path_open", (), open_at(out + 8))]
+
+
 def program(src: Source) -> WasiProgram:
     calls, volatile = [], []
     opened: list[int] = []  # where earlier path_open calls write their new descriptor
@@ -131,8 +145,12 @@ def program(src: Source) -> WasiProgram:
         return hostile and boolean(src, percent)
 
     for k in range(src.int_in(1, MAX_CALLS)):
-        name = choice(src, WEIGHTED)
         out = OUT_AT + OUT_SLOT * k
+        if boolean(src, REOPEN_PERCENT):
+            calls += _reopen(PATHS.index(choice(src, REOPENED)), out)
+            opened += [out, out + 8]
+            continue
+        name = choice(src, WEIGHTED)
         setup, args = [], []
         for kind in SIGNATURES[name].split():
             pointer = choice(src, BAD_POINTERS) if bad(5) else out
