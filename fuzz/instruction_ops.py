@@ -337,7 +337,7 @@ SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dic
 
 _SIMD_CONVERSIONS = ("narrow", "extend", "extmul", "extadd", "dot", "convert", "trunc_sat", "relaxed_trunc",
                      "demote", "promote", "q15mulr")
-_SIMD_LANES = ("lane", "shuffle", "swizzle", "splat", "v128.", "bitmask", "all_true")
+_SIMD_LANES = ("extract_lane", "replace_lane", "shuffle", "swizzle", "splat", "bitmask", "all_true")
 
 
 def _group(name: str) -> str:
@@ -345,7 +345,9 @@ def _group(name: str) -> str:
         return "wide"  # wide arithmetic: a group of its own, so its four are not lost among the integer ones
     if name.startswith("return_call"):
         return "tail"
-    if name in SIMD:  # three groups, so that a conversion is not one instruction in two hundred
+    if name in SIMD:  # four groups, so that a lane access is not one instruction in two hundred
+        if opcodes.OPS[opcodes.NAMES[name]].imm in ("memarg", "memarg_lane"):
+            return "simd-memory"
         return "simd-convert" if any(w in name for w in _SIMD_CONVERSIONS) else \
             "simd-lanes" if any(w in name for w in _SIMD_LANES) else "simd-arith"
     if name not in NUMERIC:
@@ -356,8 +358,8 @@ def _group(name: str) -> str:
 
 
 # The runtime feature each proposal's group needs (oracles.capabilities).
-_GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "wide": "wide_arithmetic",
-                "tail": "tail_call"}
+_GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "simd-memory": "simd",
+                "wide": "wide_arithmetic", "tail": "tail_call"}
 # Instructions are drawn group first, so each group gets its share whatever its size.
 GROUPS: dict[str, tuple[str, ...]] = {}
 for _name in SHAPES:

@@ -69,7 +69,7 @@ SIGNATURES = {
 }
 # Per call, the chance of a reopen instead: open a file, close it, open it
 # again (descriptor tables go wrong in what they hand out after a close).
-REOPEN_PERCENT = 5
+REOPEN_PERCENT = 10
 REOPENED = ("hello.txt", "big", "empty", "dir", "dir/inner.txt", "link")
 # Calls that open and create are drawn more often: they make the state the others act on.
 WEIGHTED = (*SIGNATURES, "path_open", "path_open", "path_open", "fd_write", "fd_read", "path_symlink",
@@ -123,14 +123,15 @@ def _i64(v: int) -> str:
     return f"(i64.const {v - (1 << 64) if v >= 1 << 63 else v})"
 
 
-def _reopen(path: int, out: int) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    """path_open of an existing file (fd at ``out``), fd_close of it, path_open again (fd at ``out + 8``)."""
+def _reopen(path: int, first: int, second: int) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """path_open of an existing file (its fd at ``first``), fd_close of it, path_open again (fd at ``second``):
+    three calls, the opens writing in their own slots."""
     def open_at(at: int) -> tuple[str, ...]:
         length = len(PATHS[path].encode())
         return (_i32(PREOPENS[0]), _i32(1), _i32(_path_at(path)), _i32(length), _i32(0), _i64(RIGHTS[0]),
                 _i64(RIGHTS[0]), _i32(0), _i32(at))
-    return [("path_open", (), open_at(out)), ("fd_close", (), (f"(i32.load (i32.const {out}))",)),
-            ("path_open", (), open_at(out + 8))]
+    return [("path_open", (), open_at(first)), ("fd_close", (), (f"(i32.load (i32.const {first}))",)),
+            ("path_open", (), open_at(second))]
 
 
 def program(src: Source) -> WasiProgram:
@@ -144,11 +145,12 @@ def program(src: Source) -> WasiProgram:
     def bad(percent: int) -> bool:
         return hostile and boolean(src, percent)
 
-    for k in range(src.int_in(1, MAX_CALLS)):
-        out = OUT_AT + OUT_SLOT * k
-        if boolean(src, REOPEN_PERCENT):
-            calls += _reopen(PATHS.index(choice(src, REOPENED)), out)
-            opened += [out, out + 8]
+    count = src.int_in(1, MAX_CALLS)
+    while len(calls) < count:
+        out = OUT_AT + OUT_SLOT * len(calls)  # this call's results slot
+        if len(calls) + 3 <= count and boolean(src, REOPEN_PERCENT):
+            calls += _reopen(PATHS.index(choice(src, REOPENED)), out, out + 2 * OUT_SLOT)
+            opened += [out, out + 2 * OUT_SLOT]
             continue
         name = choice(src, WEIGHTED)
         setup, args = [], []
