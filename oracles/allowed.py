@@ -14,7 +14,10 @@ from .values import Value
 
 # Messages of errors that come from the host machine running out of something,
 # not from the module: which engine hits them first, and where, is not defined.
-_RESOURCE_ERRORS = ("MemoryError", "resource limit", "out of memory", "allocation", "failed to grow")
+# A pooled slot's configured size (PoolingAllocationConfig: table elements,
+# memory bytes, counts) is such a limit too; an on-demand engine has none.
+_RESOURCE_ERRORS = ("MemoryError", "resource limit", "out of memory", "allocation", "failed to grow",
+                    "pooling allocator")
 
 
 def values_equal(a: Value, b: Value, canonical_nans: bool = False) -> bool:
