@@ -9,8 +9,8 @@ would run, the main job (``differential``), and the bug's own target each
 get ``--max-execs`` random inputs from an empty corpus, in ``--seeds``
 seeds. An input is a finding only if it diverges with the bug planted and
 not without it. Reported per bug and target: executions to the first
-finding (median and worst over the seeds that found it), the seconds those
-executions took (secondary: the machine is shared, so only executions are
+finding (median over all seeds, a miss counting as more than any count;
+worst over the seeds that found it), the seconds those executions took (secondary: the machine is shared, so only executions are
 deterministic), and how many seeds missed.
 
 The inputs of one target and seed are the same for every bug, so each
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -67,11 +68,14 @@ def hunt(target: str, bugs: list, seed: int, max_execs: int) -> dict[str, tuple[
 
 
 def summarise(runs: list[tuple[int, float] | None]) -> dict:
+    """Median and worst over the seeds; a seed that missed counts as more
+    than any execution count, so a median exists only if most seeds found it."""
     hits = [r for r in runs if r is not None]
     execs = [e for e, _ in hits]
     secs = [s for _, s in hits]
+    median = statistics.median([r[0] if r is not None else math.inf for r in runs])
     return {"seeds": len(runs), "missed": len(runs) - len(hits),
-            "execs_median": statistics.median(execs) if execs else None, "execs_worst": max(execs, default=None),
+            "execs_median": None if median == math.inf else median, "execs_worst": max(execs, default=None),
             "seconds_median": round(statistics.median(secs), 2) if secs else None,
             "seconds_worst": round(max(secs), 2) if secs else None, "runs": [r and r[0] for r in runs]}
 
