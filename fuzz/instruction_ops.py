@@ -209,8 +209,9 @@ _SHUFFLE_EDGES = (0, 15, 16, 31)
 
 def _lanes_of(name: str) -> int:
     """The lane count an instruction's lane immediate indexes (memory lane ops: by access width)."""
-    if "_lane" in name and name.startswith("v128."):
-        return 128 // int(name.split("load")[-1].split("store")[-1].split("_")[0])
+    code = opcodes.NAMES[name]
+    if opcodes.OPS[code].imm == "memarg_lane":
+        return 16 // opcodes.MEMARG_SIZES[code]
     return int(name.split(".")[0].split("x")[1])
 
 

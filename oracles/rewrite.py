@@ -109,15 +109,20 @@ def _skip_import_desc(data: bytes, pos: int) -> int:
     raise RewriteError(f"unknown import kind {kind:#x}")
 
 
+def _map_section(wasm: bytes, ident: int, rewrite) -> bytes:
+    """``wasm`` with section ``ident``'s payload replaced by ``rewrite(payload start, end)``."""
+    out = bytearray(wasm[:8])
+    for sid, start, payload, end in sections(wasm):
+        out += _section(ident, rewrite(payload, end)) if sid == ident else wasm[start:end]
+    return bytes(out)
+
+
 def rename_imports(wasm: bytes, old: str, new: str) -> bytes:
     """``wasm`` with every import from module ``old`` taken from ``new`` instead."""
     old_name, new_name = old.encode(), new.encode()
-    out = bytearray(wasm[:8])
-    for ident, start, payload, end in sections(wasm):
-        if ident != IMPORT_SECTION:
-            out += wasm[start:end]
-            continue
-        count, pos = _read_uleb(wasm, payload)
+
+    def rename(pos: int, end: int) -> bytes:
+        count, pos = _read_uleb(wasm, pos)
         body = bytearray(uleb(count))
         for _ in range(count):
             module, pos = _read_name(wasm, pos)
@@ -128,8 +133,8 @@ def rename_imports(wasm: bytes, old: str, new: str) -> bytes:
             body += uleb(len(module)) + module + wasm[field_start:pos]
         if pos != end:
             raise RewriteError("import section has trailing bytes")
-        out += _section(IMPORT_SECTION, bytes(body))
-    return bytes(out)
+        return bytes(body)
+    return _map_section(wasm, IMPORT_SECTION, rename)
 
 
 def append_exports(wasm: bytes, exports: list[tuple[str, int, int]]) -> bytes:
@@ -157,12 +162,8 @@ def append_exports(wasm: bytes, exports: list[tuple[str, int, int]]) -> bytes:
 def filter_exports(wasm: bytes, keep) -> bytes:
     """``wasm`` exporting only the entries for which ``keep(kind, index)`` is
     true (kinds as in ``append_exports``). Nothing else moves but the code."""
-    out = bytearray(wasm[:8])
-    for ident, start, payload, end in sections(wasm):
-        if ident != EXPORT_SECTION:
-            out += wasm[start:end]
-            continue
-        count, pos = _read_uleb(wasm, payload)
+    def filter_(pos: int, end: int) -> bytes:
+        count, pos = _read_uleb(wasm, pos)
         kept = []
         for _ in range(count):
             entry = pos
@@ -171,8 +172,8 @@ def filter_exports(wasm: bytes, keep) -> bytes:
             index, pos = _read_uleb(wasm, pos + 1)
             if keep(kind, index):
                 kept.append(wasm[entry:pos])
-        out += _section(EXPORT_SECTION, uleb(len(kept)) + b"".join(kept))
-    return bytes(out)
+        return uleb(len(kept)) + b"".join(kept)
+    return _map_section(wasm, EXPORT_SECTION, filter_)
 
 
 def code_shift(original: bytes, rewritten: bytes) -> int:

@@ -19,12 +19,12 @@ import weakref
 
 from .binary.module_info import FuncSig
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
-from .binary.values import to_f32
+from .binary.values import MASK32, MASK64, MASK128, to_f32
 from .arguments import StoreLike
 from .compile.python.frames import attach_backtrace
 from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
-from .value import V128_MASK, Val
+from .value import Val
 from .vm.funcref import FuncRef
 
 _GUEST_MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
@@ -212,16 +212,17 @@ def _host_results(results: tuple, out, store):
     return tuple(to_wasm(t, v, store) for t, v in zip(results, out))
 
 
+# Integer-like value types -> the mask a host int is wrapped with (as wasmtime-py's C union wraps it).
+_INT_MASKS = {I32: MASK32, I64: MASK64, V128: MASK128}
+
+
 def to_wasm(code: int, v, store=None):
     """A host value (plain or ``Val``) as the Wasm value of type ``code``."""
     kind = type(v)
     if kind is int:  # the common cases first: this runs for every argument of every call
-        if code == I32:
-            return v & 0xFFFFFFFF
-        if code == I64:
-            return v & 0xFFFFFFFFFFFFFFFF
-        if code == V128:
-            return v & V128_MASK
+        mask = _INT_MASKS.get(code)
+        if mask is not None:
+            return v & mask
     elif kind is float:
         if code == F64:
             return v
@@ -231,10 +232,10 @@ def to_wasm(code: int, v, store=None):
         if v._type.code != code:
             raise TypeError(f"expected a {TYPE_NAMES[code]} value, got {v._type}")
         v = v._value
-    if code == I32 or code == I64 or code == V128:
+    if code in _INT_MASKS:
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
-        return v & (0xFFFFFFFF if code == I32 else 0xFFFFFFFFFFFFFFFF if code == I64 else V128_MASK)
+        return v & _INT_MASKS[code]
     if code == F32 or code == F64:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")

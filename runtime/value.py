@@ -10,7 +10,7 @@ and from the Wasm side are in ``func``, since a funcref crosses as a ``Func``.
 from __future__ import annotations
 
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
-from .binary.values import i32_signed, i64_signed, to_f32
+from .binary.values import MASK128, i32_signed, i64_signed, to_f32
 from .types import ValType
 
 
@@ -45,7 +45,7 @@ class Val:
     @classmethod
     def v128(cls, val: int) -> "Val":
         """Wrapped to 128 bits (so -1 is all ones); only ints."""
-        return cls(ValType.v128(), _int(val) & V128_MASK)
+        return cls(ValType.v128(), _int(val) & MASK128)
 
     @classmethod
     def externref(cls, extern) -> "Val":
@@ -107,9 +107,6 @@ def default_value(code: int):
     if code in (F32, F64):
         return 0.0
     return None
-
-
-V128_MASK = (1 << 128) - 1
 
 
 def _int(val) -> int:

@@ -19,8 +19,8 @@ def generate(src: Source) -> TestCase:
     spec = toggles.draw_spec(src, proposal_percent=0)
     program = instruction_ops.program(src)
     if program.name in instruction_ops.SIMD:  # relaxed ones in the deterministic mode (oracles.spec)
-        spec = spec.with_(features=spec.features | {"simd", "relaxed_simd"} if "relaxed" in program.name
-                          else spec.features | {"simd"})
+        needs = {"simd", "relaxed_simd"} if "relaxed" in program.name else {"simd"}
+        spec = spec.with_(features=spec.features | needs)
     return TestCase(wat2wasm(program.wat()), spec, (WASMTIME.name,), src.bytes(256), invocations=1)
 
 

@@ -650,16 +650,17 @@ class _ModuleDecoder:
 
     # ----- pieces -----
 
-    def _limits(self, r: _Reader, allow_shared: bool) -> tuple[int, int | None, bool, bool, int]:
-        """(min, max, is64, shared, page size log2) from a limits flags byte and what follows."""
+    def _limits(self, r: _Reader, memory: bool) -> tuple[int, int | None, bool, bool, int]:
+        """(min, max, is64, shared, page size log2) from a limits flags byte and what follows;
+        only a memory's limits may say shared or give a page size."""
         start = r.pos
         flags = r.byte()
         is64 = bool(flags & 0x04)
         shared = bool(flags & 0x02)
         custom = bool(flags & 0x08)  # custom-page-sizes: the page size's log2 follows the bounds
         if (flags > 0x0F or (is64 and not self.features.memory64)
-                or (shared and not (allow_shared and self.features.threads))
-                or (custom and not (allow_shared and self.features.custom_page_sizes))):
+                or (shared and not (memory and self.features.threads))
+                or (custom and not (memory and self.features.custom_page_sizes))):
             raise r.fail(f"malformed limits flags 0x{flags:x}", start)
         read = r.u64 if is64 else r.u32
         minimum = read()
@@ -669,11 +670,11 @@ class _ModuleDecoder:
 
     def _table_type(self, r: _Reader) -> TableSig:
         elem = r.reftype()
-        minimum, maximum, is64, _, _ = self._limits(r, allow_shared=False)
+        minimum, maximum, is64, _, _ = self._limits(r, memory=False)
         return TableSig(elem, minimum, maximum, is64)
 
     def _memory_type(self, r: _Reader) -> MemSig:
-        minimum, maximum, is64, shared, page_size_log2 = self._limits(r, allow_shared=True)
+        minimum, maximum, is64, shared, page_size_log2 = self._limits(r, memory=True)
         return MemSig(minimum, maximum, is64, shared, page_size_log2)
 
     def _global_type(self, r: _Reader) -> GlobalSig:

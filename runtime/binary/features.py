@@ -41,7 +41,7 @@ WASM2 = Features(simd=True)  # the WebAssembly 2.0 standard, its vector instruct
 # What a default Config (and so a default Engine) accepts: Wasmtime's defaults,
 # as far as this runtime implements them (Wasmtime 50 also enables typed
 # function references, exceptions and GC by default).
-DEFAULTS = WASM2.with_(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
+DEFAULTS = WASM2.with_(relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
                        extended_const=True, wide_arithmetic=True, tail_call=True)
 ALL = Features(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
                tail_call=True, extended_const=True, wide_arithmetic=True, custom_page_sizes=True)

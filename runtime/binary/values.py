@@ -38,6 +38,7 @@ _unpack_u64 = _U64.unpack
 INF = float("inf")
 MASK32 = 0xFFFFFFFF
 MASK64 = 0xFFFFFFFFFFFFFFFF
+MASK128 = (1 << 128) - 1  # a v128, and the wide-arithmetic pairs
 
 
 def f64_bits(x: float) -> int:

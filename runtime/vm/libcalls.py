@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import struct
 
-from ..binary.values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
+from ..binary.values import MASK128, f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits, i64_signed
 from ..errors import Trap, TrapCode
 from . import atomics, membuf
 from .context import UNINIT
@@ -123,21 +123,18 @@ def i64_ctz(a: int) -> int:
 
 # ----- wide arithmetic: 128-bit values as (low, high) i64 pairs -----
 
-M128 = (1 << 128) - 1
-
-
 def i64_add128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
-    s = ((a_lo | a_hi << 64) + (b_lo | b_hi << 64)) & M128
+    s = ((a_lo | a_hi << 64) + (b_lo | b_hi << 64)) & MASK128
     return s & M64, s >> 64
 
 
 def i64_sub128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
-    d = ((a_lo | a_hi << 64) - (b_lo | b_hi << 64)) & M128
+    d = ((a_lo | a_hi << 64) - (b_lo | b_hi << 64)) & MASK128
     return d & M64, d >> 64
 
 
 def i64_mul_wide_s(a: int, b: int) -> tuple[int, int]:
-    p = ((a ^ 1 << 63) - (1 << 63)) * ((b ^ 1 << 63) - (1 << 63)) & M128
+    p = i64_signed(a) * i64_signed(b) & MASK128
     return p & M64, p >> 64
 
 

@@ -33,9 +33,7 @@ import struct
 from operator import mul
 from typing import Callable
 
-M32 = 0xFFFFFFFF
-M64 = 0xFFFFFFFFFFFFFFFF
-M128 = (1 << 128) - 1
+from ..binary.values import MASK32 as M32, MASK64 as M64, MASK128 as M128
 
 SHAPES = {8: "i8x16", 16: "i16x8", 32: "i32x4", 64: "i64x2"}
 _STRUCT_CODE = {8: "b", 16: "h", 32: "i", 64: "q"}  # signed; .upper() is unsigned

@@ -412,14 +412,14 @@ def _v128_mismatch(lane_type: str, lanes: list[str], actual: Any) -> str | None:
     if not isinstance(actual, int) or isinstance(actual, bool):
         return f"got {actual!r}, expected a v128"
     bits = _LANE_BITS[lane_type]
-    got = [actual >> (i * bits) & ((1 << bits) - 1) for i in range(len(lanes))]
+    mask = (1 << bits) - 1
+    got = [actual >> (i * bits) & mask for i in range(len(lanes))]
     if lane_type in _FLOATS:
-        reasons = [_float_mismatch(lane_type, want, _FLOATS[lane_type].from_bits(g)) for want, g in zip(lanes, got)]
+        same = all(_float_mismatch(lane_type, want, _FLOATS[lane_type].from_bits(g)) is None
+                   for want, g in zip(lanes, got))
     else:
-        reasons = [None if g == int(want) & ((1 << bits) - 1) else "differs" for want, g in zip(lanes, got)]
-    if not any(reasons):
-        return None
-    return f"got v128 {lane_type} lanes {got}, expected {lanes}"
+        same = all(g == int(want) & mask for want, g in zip(lanes, got))
+    return None if same else f"got v128 {lane_type} lanes {got}, expected {lanes}"
 
 
 def _ref_mismatch(ty: str, expected: str | None, actual: Any) -> str | None:

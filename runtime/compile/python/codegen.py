@@ -112,12 +112,10 @@ class _Ctl:
 
 
 def _zero(t: int) -> str:
-    if t in (I32, I64):
+    if t in (I32, I64, V128):
         return "0"
     if t in (F32, F64):
         return "0.0"
-    if t == V128:
-        return "0"
     return "None"
 
 
@@ -649,8 +647,17 @@ class FunctionEmitter:
 
     def instr(self, ins: tuple) -> None:
         o = ins[0]
-        if o in _SIMPLE:
-            self.simple(o)
+        handler = _SIMPLE.get(o)
+        if handler is not None:
+            kind, fmt = handler
+            if kind == "u":
+                self.unop(fmt)
+            elif kind == "b":
+                self.binop(fmt)
+            elif kind == "p":
+                self.call_pure(fmt, _arity(o))
+            else:
+                self.call_trapping(fmt, _arity(o))
         else:
             method = _DISPATCH.get(o)
             if method is None:
@@ -658,18 +665,6 @@ class FunctionEmitter:
             method(self, ins)
         if self.canonical_nans and o in NAN_PRODUCERS:
             self.unop(f"{self.need(NAN_PRODUCERS[o])}({{a}})")
-
-    def simple(self, o: int) -> None:
-        """An instruction of the ``_SIMPLE`` table."""
-        kind, fmt = _SIMPLE[o]
-        if kind == "u":
-            self.unop(fmt)
-        elif kind == "b":
-            self.binop(fmt)
-        elif kind == "p":
-            self.call_pure(fmt, _arity(o))
-        else:
-            self.call_trapping(fmt, _arity(o))
 
     # ----- instruction handlers -----
 
@@ -771,15 +766,18 @@ class FunctionEmitter:
             mi, m = self.mem(i)
             self.w(f"{m} = {mi}.data")
 
+    def direct_callee(self, f: int) -> tuple[str, str]:
+        """(code, vm) of function ``f`` as this body names them: an import
+        through its FuncRef bound in the prologue, a function of this module
+        by its name in the module's namespace."""
+        if f < self.nimp:
+            self.prologue[f"IF{f}"] = f"vm.imported_funcs[{f}]"
+            return f"IF{f}.code", f"IF{f}.vm"
+        return f"f{f}", "vm"
+
     def i_call(self, ins):
         f = ins[1]
-        sig = self.info.func_sig(f)
-        if f < self.nimp:
-            name = f"IF{f}"
-            self.prologue[name] = f"vm.imported_funcs[{f}]"
-            self.emit_call(f"{name}.code", f"{name}.vm", sig)
-        else:
-            self.emit_call(f"f{f}", "vm", sig, f)
+        self.emit_call(*self.direct_callee(f), self.info.func_sig(f), f if f >= self.nimp else None)
 
     def i_call_indirect(self, ins):
         sig = self.info.types[ins[1]]
@@ -812,13 +810,7 @@ class FunctionEmitter:
         self.set_unreachable()
 
     def i_return_call(self, ins):
-        f = ins[1]
-        sig = self.info.func_sig(f)
-        if f < self.nimp:
-            self.prologue[f"IF{f}"] = f"vm.imported_funcs[{f}]"
-            self.tail_call(f"IF{f}.code", f"IF{f}.vm", sig)
-        else:
-            self.tail_call(f"f{f}", "vm", sig)
+        self.tail_call(*self.direct_callee(ins[1]), self.info.func_sig(ins[1]))
 
     def i_return_call_indirect(self, ins):
         self.indirect_target(ins)
@@ -1075,7 +1067,8 @@ class FunctionEmitter:
         if self.uses_br:
             pro.append("        _br = -1")
         pro += [f"        {line}" for line in self.entry_lines]
-        tail = [f"    return _trampoline({self.pyname})" if "_trampoline" in self.needs else f"    return {self.pyname}"]
+        made = f"_trampoline({self.pyname})" if "_trampoline" in self.needs else self.pyname
+        tail = [f"    return {made}"]
         self.body_line0 = len(head) + len(pro)
         return "\n".join(head + pro + self.lines + tail) + "\n"
 

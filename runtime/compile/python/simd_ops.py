@@ -18,8 +18,7 @@ write part of a value that does not fit.
 from __future__ import annotations
 
 from ...binary import opcodes as op
-
-M128 = (1 << 128) - 1
+from ...binary.values import MASK128
 
 # Bitwise instructions are single int operations: inline, like i64.and.
 INLINE = {
@@ -27,7 +26,7 @@ INLINE = {
     "v128.or": ("b", "({a} | {b})"),
     "v128.xor": ("b", "({a} ^ {b})"),
     "v128.andnot": ("b", "({a} & ~{b})"),  # non-negative: a's bits with b's cleared
-    "v128.not": ("u", f"({{a}} ^ {M128:#x})"),
+    "v128.not": ("u", f"({{a}} ^ {MASK128:#x})"),
     "v128.any_true": ("u", "({a} != 0)"),
 }
 
