@@ -18,7 +18,8 @@ from .memory import Memory, SharedMemory
 from .module import Module
 from .store import Store
 from .table import Table
-from .types import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType, ValType
+from .tag import Tag
+from .types import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType, TagType, ValType
 from .value import Val
 from .vm.allocator import PoolingAllocationConfig
 from .wasi import WasiConfig
@@ -26,7 +27,8 @@ from .wasi import WasiConfig
 __all__ = [
     "Caller", "Config", "Engine", "ExitTrap", "ExportType", "Frame", "Func", "FuncType", "Global",
     "GlobalType", "ImportType", "Instance", "InstancePre", "Limits", "Linker", "Memory", "MemoryType",
-    "Module", "PoolingAllocationConfig", "SharedMemory", "Store", "Table", "TableType", "Trap", "TrapCode", "Val", "ValType",
+    "Module", "PoolingAllocationConfig", "SharedMemory", "Store", "Table", "TableType", "Tag", "TagType", "Trap",
+    "TrapCode", "Val", "ValType",
     "WasiConfig",
     "WasmtimeError", "wat2wasm",
 ]

@@ -1,5 +1,5 @@
-"""What the host sees of an instance's exports: ``Func``, ``Table``, ``Memory``
-and ``Global`` objects made on first access and cached per view.
+"""What the host sees of an instance's exports: ``Func``, ``Table``, ``Memory``,
+``Global`` and ``Tag`` objects made on first access and cached per view.
 
 Both ``Instance.exports`` and a host function's ``Caller`` (through its
 ``Store``) look exports up here, so this module sits above the extern
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .binary.module_info import EXTERN_FUNC, EXTERN_MEMORY, EXTERN_TABLE
+from .binary.module_info import EXTERN_FUNC, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG
 from .func import Func
 from .globals import Global
 from .memory import Memory, SharedMemory
 from .table import Table
+from .tag import Tag
 from .vm.context import VMContext
 
 
@@ -31,6 +32,8 @@ def export_extern(store, vm: VMContext, name: str):
     if kind == EXTERN_MEMORY:
         mem = vm.memories[index]
         return SharedMemory._from_instance(mem) if mem.shared else Memory._from_instance(store, mem)
+    if kind == EXTERN_TAG:
+        return Tag._from_instance(vm.tags[index])
     return Global._from_cell(store, vm.globals[index])
 
 

@@ -18,13 +18,15 @@ import struct
 import weakref
 
 from .binary.module_info import FuncSig
-from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
+from .binary.opcodes import F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
+from .binary.reftypes import HT_EXN, HT_FUNC, concrete, is_nullable, is_ref, matches, top_of, type_name
 from .binary.values import MASK32, MASK64, MASK128, to_f32
 from .arguments import StoreLike
 from .compile.python.frames import attach_backtrace
 from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
 from .value import Val
+from .vm.exceptions import WasmException
 from .vm.funcref import FuncRef
 
 _GUEST_MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
@@ -53,6 +55,8 @@ def call_wasm(ref: FuncRef, args: list):
         raise attach_backtrace(Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS), e.__traceback__) from None
     except RecursionError as e:
         raise attach_backtrace(Trap.from_code(TrapCode.STACK_OVERFLOW), e.__traceback__) from None
+    except WasmException as e:  # uncaught: the host sees a trap without a code, as in wasmtime-py
+        raise attach_backtrace(Trap(str(e)), e.__traceback__) from None
 
 
 class Func:
@@ -240,15 +244,29 @@ def to_wasm(code: int, v, store=None):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
         return to_f32(float(v)) if code == F32 else float(v)
-    if code == FUNCREF:
-        if v is None:
-            return None
-        if isinstance(v, Func):
-            return v._ref
-        raise TypeError(f"don't know how to convert {v!r} to funcref")
-    if code == EXTERNREF:
-        return v
+    if is_ref(code):
+        return _ref_to_wasm(code, v)
     raise WasmtimeError(f"values of type {TYPE_NAMES.get(code, hex(code))} are not supported")
+
+
+def _ref_to_wasm(code: int, v):
+    """A host reference as a Wasm reference of type ``code``: a Func for the
+    function types (of the right type, for a typed reference), anything for
+    externref, an exception caught earlier for exnref; None if nullable."""
+    if v is None:
+        if not is_nullable(code):
+            raise TypeError(f"null is not a value of type {type_name(code)}")
+        return None
+    top = top_of(code)
+    if top == HT_FUNC:
+        if not isinstance(v, Func):
+            raise TypeError(f"don't know how to convert {v!r} to {type_name(code)}")
+        if not matches(concrete(v._ref.sig, False), code):
+            raise TypeError(f"a function of type {v._ref.type} is not a {type_name(code)}")
+        return v._ref
+    if top == HT_EXN and not isinstance(v, WasmException):
+        raise TypeError(f"don't know how to convert {v!r} to {type_name(code)}")
+    return v
 
 
 def from_wasm(code: int, v, store=None):
@@ -259,8 +277,8 @@ def from_wasm(code: int, v, store=None):
     if code == I64:
         v = int(v)
         return v - 0x10000000000000000 if v & 0x8000000000000000 else v
-    if code == FUNCREF:
+    if code == FUNCREF or (v is not None and is_ref(code) and top_of(code) == HT_FUNC):
         if v is None:
             return None
         return Func._from_ref(store, v)
-    return v
+    return v  # externref's host object, or exnref's WasmException (its tag and payload)

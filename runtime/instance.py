@@ -9,7 +9,8 @@ first use (``VMContext.funcref``) and code is compiled on first call.
 from __future__ import annotations
 
 from .binary.constexpr import eval_const
-from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE
+from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE, EXTERN_TAG
+from .binary.reftypes import matches
 from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST, NAMES
 from .arguments import expect, expect_store
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
@@ -19,14 +20,17 @@ from .globals import Global
 from .memory import Memory, SharedMemory, check_shared_memory_enabled
 from .module import Module
 from .table import Table
+from .tag import Tag
 from .vm.context import GlobalCell, VMContext
+from .vm.exceptions import TagInstance
 from .vm.funcref import FuncRef
 from .vm.interrupts import new_epoch, out_of_fuel
 
 _EXTERN_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: (Memory, SharedMemory),
-                   EXTERN_GLOBAL: Global}
+                   EXTERN_GLOBAL: Global, EXTERN_TAG: Tag}
 # Whatever can be imported (or defined in a Linker).
-EXTERN_TYPES = (Func, Table, Memory, SharedMemory, Global)
+EXTERN_TYPES = (Func, Table, Memory, SharedMemory, Global, Tag)
+EXTERN_WHAT = "a Func, Table, Memory, SharedMemory, Global or Tag"
 
 
 def _limits_match(cur_min: int, cur_max, want_min: int, want_max) -> bool:
@@ -46,7 +50,7 @@ def check_import(info, imp, item) -> None:
         raise LinkError(f"incompatible import type for {where}: expected {EXTERN_NAMES.get(imp.kind)}, found {got}")
     if imp.kind == EXTERN_FUNC:
         ref: FuncRef = item._ref
-        if ref.type != info.types[imp.desc]:
+        if ref.sig != info.type_ids[imp.desc]:
             raise LinkError(f"incompatible import type for {where}: function types differ "
                             f"(expected {info.types[imp.desc]}, found {ref.type})")
     elif imp.kind == EXTERN_TABLE:
@@ -54,6 +58,9 @@ def check_import(info, imp, item) -> None:
         sig = imp.desc
         if t.elem_type != sig.elem or t.is64 != sig.is64 or not _limits_match(len(t.elems), t.max, sig.min, sig.max):
             raise LinkError(f"incompatible import type for {where}: table types differ")
+    elif imp.kind == EXTERN_TAG:
+        if item._tag.type_id != info.type_ids[imp.desc]:
+            raise LinkError(f"incompatible import type for {where}: tag types differ")
     elif imp.kind == EXTERN_MEMORY:
         m = item._mem
         sig = imp.desc
@@ -63,7 +70,7 @@ def check_import(info, imp, item) -> None:
     else:
         c = item._cell
         sig = imp.desc
-        if c.type != sig.type or c.mutable != sig.mutable:
+        if c.mutable != sig.mutable or not (c.type == sig.type or (not sig.mutable and matches(c.type, sig.type))):
             raise LinkError(f"incompatible import type for {where}: global types differ")
 
 
@@ -74,12 +81,14 @@ def _bind_import(store, vm: VMContext, imp, item, checked: bool) -> None:
     if imp.kind == EXTERN_FUNC:
         ref: FuncRef = item._ref
         if getattr(ref.code, "access_caller", False):
-            ref = FuncRef(ref.code, vm, ref.type, None)
+            ref = FuncRef(ref.code, vm, ref.type, None, ref.sig)
         vm.imported_funcs.append(ref)
     elif imp.kind == EXTERN_TABLE:
         vm.tables.append(item._table)
     elif imp.kind == EXTERN_MEMORY:
         vm.memories.append(item._mem)
+    elif imp.kind == EXTERN_TAG:
+        vm.tags.append(item._tag)
     else:
         vm.globals.append(item._cell)
 
@@ -156,6 +165,7 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     store._owned.vms.append(vm)
     for imp, item in zip(info.imports, imports):
         _bind_import(store, vm, imp, item, checked)
+    vm.tags += [TagInstance(info.types[t], info.type_ids[t]) for t in info.tags]
     lazy = code.lazy_tables
     plan = code.plan
     options = code.options
@@ -251,7 +261,7 @@ class Instance:
             raise WasmtimeError("module and store were made with different engines")
         imports = list(imports)
         for item in imports:
-            expect(item, EXTERN_TYPES, "a Func, Table, Memory, SharedMemory or Global")
+            expect(item, EXTERN_TYPES, EXTERN_WHAT)
         self._store = store
         self._module = module
         self._vm = instantiate(store, module, imports)

@@ -8,7 +8,7 @@ from .config import Engine
 from .errors import LinkError, WasmtimeError
 from .func import Func
 from .globals import Global
-from .instance import EXTERN_TYPES, Instance, check_import, instantiate
+from .instance import EXTERN_TYPES, EXTERN_WHAT, Instance, check_import, instantiate
 from .managed import Managed
 from .memory import Memory, SharedMemory
 from .module import Module
@@ -53,8 +53,8 @@ class Linker(Managed):
             self._items[key] = item
 
     def define(self, store, module: str, name: str, item) -> None:
-        """Define ``module::name`` as a Func, Table, Memory, SharedMemory or Global."""
-        expect(item, EXTERN_TYPES, "a Func, Table, Memory, SharedMemory or Global")
+        """Define ``module::name`` as a Func, Table, Memory, SharedMemory, Global or Tag."""
+        expect(item, EXTERN_TYPES, EXTERN_WHAT)
         self._insert(module, name, item)
 
     def define_func(self, module: str, name: str, ty: FuncType, func, access_caller: bool = False) -> None:

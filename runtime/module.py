@@ -6,7 +6,7 @@ import hashlib
 from collections import ChainMap
 
 from .binary.decode import decode_module
-from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, ModuleInfo
+from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, ModuleInfo
 from .binary.validate import validate
 from .binary.wat import to_wasm
 from .compile import CodegenOptions, ModuleCode, PythonCompiler, compute_plan, default_layout
@@ -16,13 +16,14 @@ from .errors import WasmtimeError
 from .managed import Managed
 from .types import ExportType, ImportType, extern_type
 from .vm.libcalls import LIBCALLS
+from .vm.exceptions import LIBCALLS as EXCEPTION_LIBCALLS
 from .vm.simd import LIBCALLS as SIMD_LIBCALLS
 from .vm.membuf import MemoryImage
 
 _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
 # Every libcall generated code may name, scalar and SIMD, as one live view:
 # a test that plants a bug by replacing an entry of either table is seen.
-_LIBCALLS = ChainMap(LIBCALLS, SIMD_LIBCALLS)
+_LIBCALLS = ChainMap(LIBCALLS, SIMD_LIBCALLS, EXCEPTION_LIBCALLS)
 
 
 class Module(Managed):
@@ -136,4 +137,6 @@ def _export_desc(info: ModuleInfo, kind: int, index: int):
         return info.memory_sigs()[index]
     if kind == EXTERN_GLOBAL:
         return info.global_sigs()[index]
+    if kind == EXTERN_TAG:
+        return info.types[info.tag_type_indices()[index]]
     raise WasmtimeError(f"unsupported export kind {kind}")

@@ -1,5 +1,5 @@
 """Public type descriptions, as in wasmtime-py: ValType, FuncType, Limits,
-GlobalType, TableType, MemoryType, ImportType, ExportType.
+GlobalType, TableType, MemoryType, TagType, ImportType, ExportType.
 
 Each wraps the internal description from ``module_info`` (``FuncSig``,
 ``TableSig``, ...) so the API and the runtime agree on one representation.
@@ -7,9 +7,10 @@ Each wraps the internal description from ``module_info`` (``FuncSig``,
 
 from __future__ import annotations
 
-from .binary.module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig, GlobalSig, MemSig,
-                                 TableSig)
+from .binary.module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, FuncSig,
+                                 GlobalSig, MemSig, TableSig)
 from .binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
+from .binary.reftypes import is_ref, type_name
 from .errors import WasmtimeError
 
 
@@ -20,7 +21,7 @@ class ValType:
     _cache: dict[int, "ValType"] = {}
 
     def __init__(self, code: int):
-        if code not in TYPE_NAMES:
+        if code not in TYPE_NAMES and not is_ref(code):  # typed references come only from modules
             raise WasmtimeError(f"unknown value type 0x{code:x}")
         self.code = code
 
@@ -66,10 +67,10 @@ class ValType:
         return hash(self.code)
 
     def __str__(self) -> str:
-        return TYPE_NAMES[self.code]
+        return type_name(self.code)
 
     def __repr__(self) -> str:
-        return TYPE_NAMES[self.code]
+        return type_name(self.code)
 
 
 def _codes(types) -> tuple[int, ...]:
@@ -233,10 +234,36 @@ class MemoryType:
         return f"MemoryType({self.limits}, is_64={self.is_64})"
 
 
+class TagType:
+    """The type of an exception tag: the function type of its payload (no results)."""
+
+    __slots__ = ("_sig",)
+
+    def __init__(self, functype: FuncType):
+        if not isinstance(functype, FuncType):
+            raise TypeError("expected a FuncType")
+        self._sig = functype._sig
+
+    @classmethod
+    def _from_sig(cls, sig: FuncSig) -> "TagType":
+        tt = cls.__new__(cls)
+        tt._sig = sig
+        return tt
+
+    @property
+    def functype(self) -> FuncType:
+        return FuncType._from_sig(self._sig)
+
+    def __repr__(self) -> str:
+        return f"TagType({self._sig})"
+
+
 def extern_type(kind: int, desc, types: list[FuncSig]):
     """The public type object for an import/export descriptor."""
     if kind == EXTERN_FUNC:
         return FuncType._from_sig(types[desc] if isinstance(desc, int) else desc)
+    if kind == EXTERN_TAG:
+        return TagType._from_sig(types[desc] if isinstance(desc, int) else desc)
     if kind == EXTERN_TABLE:
         return TableType._from_sig(desc)
     if kind == EXTERN_MEMORY:

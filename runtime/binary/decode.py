@@ -25,9 +25,11 @@ import functools
 
 from ..errors import DecodeError
 from . import opcodes as ops
+from . import reftypes, type_registry
 from .features import WASM2, Features
-from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, DataSegment, ElemSegment, Export,
-                          FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table, TableSig)
+from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, DataSegment,
+                          ElemSegment, Export, FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table,
+                          TableSig)
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"
@@ -41,11 +43,13 @@ _MASK64 = 0xFFFFFFFFFFFFFFFF
 # Section ids in the order they must appear (data count sits before code).
 _SECTION_NAMES = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: "memory",
                   6: "global", 7: "export", 8: "start", 9: "element", 10: "code", 11: "data",
-                  12: "data count"}
-_SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+                  12: "data count", 13: "tag"}
+_SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
 _VALTYPES = frozenset(ops.VALUE_TYPES)
-_REFTYPES = frozenset(ops.REF_TYPES)
+# Abstract heap types by the proposal that brings them.
+_HEAPS = frozenset({reftypes.HT_FUNC, reftypes.HT_EXTERN, reftypes.HT_NOFUNC, reftypes.HT_NOEXTERN})
+_EXN_HEAPS = frozenset({reftypes.HT_EXN, reftypes.HT_NOEXN})
 
 
 class _Malformed(Exception):
@@ -113,14 +117,15 @@ def _sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
 
 # Immediate layouts as small ints, for the instruction loop's dispatch.
 (K_ILLEGAL, K_NONE, K_IDX, K_I32, K_END, K_MEMARG, K_BLOCK, K_I64, K_F32, K_F64, K_BR_TABLE,
- K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_REFTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
- K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX) = range(25)
+ K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_HEAPTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
+ K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX, K_TRY_TABLE) = range(26)
 
 _IMM_KINDS = {
     "none": K_NONE, "blocktype": K_BLOCK, "label": K_IDX, "br_table": K_BR_TABLE, "func": K_IDX,
     "call_indirect": K_CALL_INDIRECT, "local": K_IDX, "global": K_IDX, "table": K_IDX,
     "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
-    "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "reftype": K_REFTYPE,
+    "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "heaptype": K_HEAPTYPE,
+    "try_table": K_TRY_TABLE, "tag": K_IDX, "type": K_IDX,
     "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
     "v128": K_V128, "shuffle": K_SHUFFLE, "lane": K_LANE, "memarg_lane": K_MEMARG_LANE,
     "zero_byte": K_ZERO_BYTE,
@@ -196,26 +201,52 @@ def _count(data: bytes, pos: int) -> tuple[int, int]:
     return n, after
 
 
-def _valtype(data: bytes, pos: int) -> int:
+def _valtype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int, int]:
+    """A value type and the position after it: one byte, or with typed
+    references (0x63/0x64) a heap type after it."""
     t = data[pos]
-    if t not in _VALTYPES:
-        raise _Malformed(f"malformed value type 0x{t:x}", pos)
-    return t
+    if t in _VALTYPES or (t == ops.EXNREF and ctx.exceptions):
+        return t, pos + 1
+    if (t == ops.REF_PREFIX or t == ops.REF_NULL_PREFIX) and ctx.function_references:
+        heap, after = _heaptype(data, pos + 1, ctx)
+        return reftypes.ref_type(heap, t == ops.REF_NULL_PREFIX), after
+    raise _Malformed(f"malformed value type 0x{t:x}", pos)
 
 
-def _reftype(data: bytes, pos: int) -> int:
-    t = data[pos]
-    if t not in _REFTYPES:
-        raise _Malformed(f"malformed reference type 0x{t:x}", pos)
-    return t
+def _reftype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int, int]:
+    t, after = _valtype(data, pos, ctx)
+    if not reftypes.is_ref(t):
+        raise _Malformed(f"malformed reference type 0x{data[pos]:x}", pos)
+    return t, after
 
 
-def _blocktype(data: bytes, pos: int) -> tuple[int | None, int]:
+def _heaptype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int, int]:
+    """A heap type: an abstract one's code, or ``CONCRETE`` plus the canonical id
+    of the type a type index names (``reftypes``). Resolving the index here is
+    the one index check the decoder makes, because the value type it builds
+    must mean the same in every module."""
+    value, after = _sleb(data, pos, 33)
+    if value < 0:
+        code = value & 0x7F
+        if code in _HEAPS or (code in _EXN_HEAPS and ctx.exceptions):
+            return code, after
+        raise _Malformed(f"malformed heap type 0x{code:x}", pos)
+    if value == ctx.defining:
+        return reftypes.REC_SELF, after
+    if value >= len(ctx.type_ids) or value > ctx.defining >= 0:
+        raise _Malformed(f"unknown type {value}", pos)
+    return reftypes.CONCRETE + ctx.type_ids[value], after
+
+
+def _blocktype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int | None, int]:
     b = data[pos]
     if b == 0x40:
         return None, pos + 1
     if b in _VALTYPES:
         return -b, pos + 1
+    if b == ops.EXNREF or b == ops.REF_PREFIX or b == ops.REF_NULL_PREFIX:
+        t, after = _valtype(data, pos, ctx)
+        return -t, after
     index, after = _sleb(data, pos, 33)
     if index < 0:
         raise _Malformed(f"malformed block type 0x{b:x}", pos)
@@ -223,15 +254,23 @@ def _blocktype(data: bytes, pos: int) -> tuple[int | None, int]:
 
 
 class _Ctx:
-    """What the instruction loop needs to know besides the bytes."""
+    """What the instruction loop needs to know besides the bytes: the features
+    that change the format, and the canonical ids of the module's types
+    (``type_ids``, shared with the ``ModuleInfo``; ``defining`` is the index
+    of the type being read in the type section, -1 elsewhere)."""
 
-    __slots__ = ("multi_memory", "memory64", "reference_types", "has_data_count")
+    __slots__ = ("multi_memory", "memory64", "reference_types", "function_references", "exceptions",
+                 "has_data_count", "type_ids", "defining")
 
-    def __init__(self, features: Features, has_data_count: bool):
+    def __init__(self, features: Features, has_data_count: bool, type_ids: list[int]):
         self.multi_memory = features.multi_memory
         self.memory64 = features.memory64
         self.reference_types = features.reference_types
+        self.function_references = features.function_references
+        self.exceptions = features.exceptions
         self.has_data_count = has_data_count
+        self.type_ids = type_ids
+        self.defining = -1
 
 
 def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list, int]:
@@ -287,8 +326,11 @@ def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list,
             pos += 2
         elif k == K_BLOCK:
             depth += 1
-            bt, pos = _blocktype(data, pos)
+            bt, pos = _blocktype(data, pos, ctx)
             ins = (op, bt)
+        elif k == K_TRY_TABLE:
+            depth += 1
+            ins, pos = _try_table(op, data, pos, ctx)
         else:
             ins, pos = _read_rare(op, k, data, start, pos, ctx)
         append(ins)
@@ -338,10 +380,14 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
         return (op, mem), pos
     if k == K_SELECT_T:
         n, pos = _count(data, pos)
-        types = tuple(_valtype(data, pos + i) for i in range(n))
-        return (op, types), pos + n
-    if k == K_REFTYPE:
-        return (op, _reftype(data, pos)), pos + 1
+        types = []
+        for _ in range(n):
+            t, pos = _valtype(data, pos, ctx)
+            types.append(t)
+        return (op, tuple(types)), pos
+    if k == K_HEAPTYPE:  # ref.null: kept as the nullable reference type it pushes
+        heap, pos = _heaptype(data, pos, ctx)
+        return (op, reftypes.ref_type(heap, True)), pos
     if k == K_DATA or k == K_DATA_MEM:
         if not ctx.has_data_count:
             raise _Malformed("data count section required", start)
@@ -361,7 +407,26 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
     raise _Malformed("illegal opcode " + " ".join(f"0x{b:02x}" for b in data[start:pos]), start)
 
 
-def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int, int]:
+def _try_table(op: int, data: bytes, pos: int, ctx: _Ctx) -> tuple[tuple, int]:
+    """try_table's immediates: its block type and catch clauses, each
+    (kind, tag index or None, label)."""
+    bt, pos = _blocktype(data, pos, ctx)
+    n, pos = _count(data, pos)
+    catches = []
+    for _ in range(n):
+        kind = data[pos]
+        if kind > ops.CATCH_ALL_REF:
+            raise _Malformed(f"malformed catch kind 0x{kind:x}", pos)
+        pos += 1
+        tag = None
+        if kind <= ops.CATCH_REF:
+            tag, pos = _uleb(data, pos, 32)
+        label, pos = _uleb(data, pos, 32)
+        catches.append((kind, tag, label))
+    return (op, bt, tuple(catches)), pos
+
+
+def _read_locals(data: bytes, pos: int, ctx: _Ctx) -> tuple[tuple[int, ...], int, int]:
     """A function's local declarations, expanded: (types, entry, next pos).
 
     ``entry`` is where Wasmtime places the function's entry (its fuel and
@@ -380,8 +445,8 @@ def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int, int]:
         n, pos = _uleb(data, pos, 32)
         if len(out) + n > MAX_LOCALS:
             raise _Malformed("too many locals", start)
-        out += [_valtype(data, pos)] * n
-        pos += 1
+        t, pos = _valtype(data, pos, ctx)
+        out += [t] * n
     return tuple(out), entry, pos
 
 
@@ -390,12 +455,13 @@ def _read_locals(data: bytes, pos: int) -> tuple[tuple[int, ...], int, int]:
 class _Reader:
     """A cursor over one section's payload, for the sections outside function bodies."""
 
-    __slots__ = ("data", "pos", "base")
+    __slots__ = ("data", "pos", "base", "ctx")
 
-    def __init__(self, data: bytes, base: int):
+    def __init__(self, data: bytes, base: int, ctx: _Ctx):
         self.data = data
         self.pos = 0
         self.base = base
+        self.ctx = ctx
 
     def at_end(self) -> bool:
         return self.pos >= len(self.data)
@@ -418,13 +484,11 @@ class _Reader:
         return n
 
     def valtype(self) -> int:
-        t = _valtype(self.data, self.pos)
-        self.pos += 1
+        t, self.pos = _valtype(self.data, self.pos, self.ctx)
         return t
 
     def reftype(self) -> int:
-        t = _reftype(self.data, self.pos)
-        self.pos += 1
+        t, self.pos = _reftype(self.data, self.pos, self.ctx)
         return t
 
     def bytes_(self) -> bytes:
@@ -454,7 +518,7 @@ class _ModuleDecoder:
         self.features = features
         self.lazy_bodies = lazy_bodies
         self.info = ModuleInfo()
-        self.const_ctx = _Ctx(features, has_data_count=True)
+        self.const_ctx = _Ctx(features, True, self.info.type_ids)
 
     def decode(self) -> ModuleInfo:
         data = self.data
@@ -484,7 +548,7 @@ class _ModuleDecoder:
                     raise DecodeError(f"unexpected section: {what} {name} section (unexpected "
                                       "content after last section)", section_start, name)
                 last_rank, last_id = rank, section_id
-            self._section(name, _Reader(data[pos:pos + size], pos))
+            self._section(name, _Reader(data[pos:pos + size], pos, self.const_ctx))
             pos += size
         self._finish()
         return self.info
@@ -534,11 +598,11 @@ class _ModuleDecoder:
         """The name section is advisory: anything wrong in it just drops it."""
         module_name = None
         func_names: dict[int, str] = {}
-        r = _Reader(payload, 0)
+        r = _Reader(payload, 0, self.const_ctx)
         try:
             while not r.at_end():
                 sub_id = r.byte()
-                sub = _Reader(r.bytes_(), 0)
+                sub = _Reader(r.bytes_(), 0, self.const_ctx)
                 if sub_id == 0:
                     module_name = sub.name()
                 elif sub_id == 1:
@@ -555,13 +619,20 @@ class _ModuleDecoder:
         self.info.func_names = func_names
 
     def _sec_type(self, r: _Reader) -> None:
-        for _ in range(r.count()):
+        """Function types, each its own recursion group: a type may name itself
+        and the types before it. Each gets its canonical id (``type_registry``)."""
+        info = self.info
+        for i in range(r.count()):
             form = r.byte()
             if form != 0x60:
                 raise r.fail(f"malformed function type form 0x{form:x}", r.pos - 1)
+            r.ctx.defining = i
             params = tuple(r.valtype() for _ in range(r.count()))
             results = tuple(r.valtype() for _ in range(r.count()))
-            self.info.types.append(FuncSig(params, results))
+            r.ctx.defining = -1
+            type_id = type_registry.sig_id(FuncSig(params, results))
+            info.type_ids.append(type_id)
+            info.types.append(FuncSig(reftypes.close_self(params, type_id), reftypes.close_self(results, type_id)))
 
     def _sec_import(self, r: _Reader) -> None:
         for _ in range(r.count()):
@@ -576,6 +647,8 @@ class _ModuleDecoder:
                 desc = self._memory_type(r)
             elif kind == EXTERN_GLOBAL:
                 desc = self._global_type(r)
+            elif kind == EXTERN_TAG and self.features.exceptions:
+                desc = self._tag_type(r)
             else:
                 raise r.fail(f"malformed import kind 0x{kind:x}", r.pos - 1)
             self.info.imports.append(Import(module, field, kind, desc))
@@ -585,7 +658,19 @@ class _ModuleDecoder:
 
     def _sec_table(self, r: _Reader) -> None:
         for _ in range(r.count()):
-            self.info.tables.append(Table(self._table_type(r)))
+            if r.data[r.pos] == 0x40 and self.features.function_references:  # a table with an initialiser
+                if r.data[r.pos + 1] != 0:
+                    raise r.fail("malformed table: zero byte expected", r.pos + 1)
+                r.pos += 2
+                sig = self._table_type(r)
+                self.info.tables.append(Table(sig, self._const_expr(r)))
+            else:
+                self.info.tables.append(Table(self._table_type(r)))
+
+    def _sec_tag(self, r: _Reader) -> None:
+        if not self.features.exceptions:
+            raise r.fail("malformed section id 13: exceptions are not enabled", 0)
+        self.info.tags = [self._tag_type(r) for _ in range(r.count())]
 
     def _sec_memory(self, r: _Reader) -> None:
         for _ in range(r.count()):
@@ -600,7 +685,7 @@ class _ModuleDecoder:
         for _ in range(r.count()):
             name = r.name()
             kind = r.byte()
-            if kind > EXTERN_GLOBAL:
+            if kind > EXTERN_GLOBAL and not (kind == EXTERN_TAG and self.features.exceptions):
                 raise r.fail(f"malformed export kind 0x{kind:x}", r.pos - 1)
             self.info.exports.append(Export(name, kind, r.u32()))
 
@@ -618,7 +703,7 @@ class _ModuleDecoder:
         n = r.count()
         if n != len(self.info.funcs):
             raise r.fail("function and code section have inconsistent lengths")
-        ctx = _Ctx(self.features, self.info.data_count is not None)
+        ctx = _Ctx(self.features, self.info.data_count is not None, self.info.type_ids)
         data, base, pos = r.data, r.base, r.pos
         bodies = self.info.code
         for _ in range(n):
@@ -628,7 +713,7 @@ class _ModuleDecoder:
             if end > len(data):
                 raise _Malformed("unexpected end of section or function", pos)
             start = pos
-            local_types, entry, pos = _read_locals(data, pos)
+            local_types, entry, pos = _read_locals(data, pos, ctx)
             if self.lazy_bodies:
                 read = functools.partial(_read_body, data, pos, base, ctx)
                 bodies.append(FuncBody(local_types, None, None, base + body_start, base + start, base + entry, read))
@@ -676,6 +761,13 @@ class _ModuleDecoder:
     def _memory_type(self, r: _Reader) -> MemSig:
         minimum, maximum, is64, shared, page_size_log2 = self._limits(r, memory=True)
         return MemSig(minimum, maximum, is64, shared, page_size_log2)
+
+    def _tag_type(self, r: _Reader) -> int:
+        """A tag's type: an attribute byte (0, exception) and a function type index."""
+        attribute = r.byte()
+        if attribute != 0:
+            raise r.fail(f"malformed tag attribute 0x{attribute:x}", r.pos - 1)
+        return r.u32()
 
     def _global_type(self, r: _Reader) -> GlobalSig:
         t = r.valtype()

@@ -27,6 +27,9 @@ class Features:
     extended_const: bool = False
     wide_arithmetic: bool = False
     custom_page_sizes: bool = False
+    function_references: bool = False
+    exceptions: bool = False
+    legacy_exceptions: bool = False
 
     def with_(self, **changes: bool) -> "Features":
         return replace(self, **changes)
@@ -39,9 +42,8 @@ class Features:
 
 WASM2 = Features(simd=True)  # the WebAssembly 2.0 standard, its vector instructions included
 # What a default Config (and so a default Engine) accepts: Wasmtime's defaults,
-# as far as this runtime implements them (Wasmtime 50 also enables typed
-# function references, exceptions and GC by default).
+# as far as this runtime implements them (Wasmtime 50 also enables GC by default).
 DEFAULTS = WASM2.with_(relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
-                       extended_const=True, wide_arithmetic=True, tail_call=True)
-ALL = Features(simd=True, relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
-               tail_call=True, extended_const=True, wide_arithmetic=True, custom_page_sizes=True)
+                       extended_const=True, wide_arithmetic=True, tail_call=True, function_references=True,
+                       exceptions=True)
+ALL = DEFAULTS.with_(custom_page_sizes=True, legacy_exceptions=True)

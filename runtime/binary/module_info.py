@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .opcodes import TYPE_NAMES
+from .reftypes import type_name
 
 Instr = tuple
 ConstExpr = tuple  # tuple[Instr, ...], without the final `end`
@@ -36,8 +36,8 @@ class FuncSig:
     results: tuple[int, ...]
 
     def __str__(self) -> str:
-        p = " ".join(TYPE_NAMES.get(t, hex(t)) for t in self.params)
-        r = " ".join(TYPE_NAMES.get(t, hex(t)) for t in self.results)
+        p = " ".join(type_name(t) for t in self.params)
+        r = " ".join(type_name(t) for t in self.results)
         return f"[{p}] -> [{r}]"
 
 
@@ -69,7 +69,7 @@ class Import:
     module: str
     name: str
     kind: int  # EXTERN_*
-    desc: object  # type index (int) for functions, else TableSig / MemSig / GlobalSig
+    desc: object  # type index (int) for functions and tags, else TableSig / MemSig / GlobalSig
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +163,7 @@ class FuncBody:
 @dataclass(slots=True)
 class ModuleInfo:
     types: list[FuncSig] = field(default_factory=list)
+    type_ids: list[int] = field(default_factory=list)  # each type's canonical id (type_registry)
     imports: list[Import] = field(default_factory=list)
     funcs: list[int] = field(default_factory=list)  # type index of each defined function
     tables: list[Table] = field(default_factory=list)
@@ -174,6 +175,7 @@ class ModuleInfo:
     data_count: int | None = None
     code: list[FuncBody] = field(default_factory=list)
     datas: list[DataSegment] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)  # type index of each defined tag
     customs: list[tuple[str, bytes]] = field(default_factory=list)
     name: str | None = None  # from the name section's module-name subsection
     func_names: dict[int, str] = field(default_factory=dict)  # from the name section
@@ -204,6 +206,10 @@ class ModuleInfo:
     def func_type_indices(self) -> list[int]:
         """Type index of every function in the function index space."""
         return [imp.desc for imp in self.imports if imp.kind == EXTERN_FUNC] + list(self.funcs)
+
+    def tag_type_indices(self) -> list[int]:
+        """Type index of every tag in the tag index space."""
+        return [imp.desc for imp in self.imports if imp.kind == EXTERN_TAG] + list(self.tags)
 
     def func_sig(self, funcidx: int) -> FuncSig:
         n = self.num_imported_funcs

@@ -21,12 +21,15 @@ F64 = 0x7C
 V128 = 0x7B
 FUNCREF = 0x70
 EXTERNREF = 0x6F
+EXNREF = 0x69  # exception handling
+# Typed references (function references): a heap type follows these.
+REF_NULL_PREFIX, REF_PREFIX = 0x63, 0x64
 
 REF_TYPES = (FUNCREF, EXTERNREF)
 VALUE_TYPES = (I32, I64, F32, F64, V128, FUNCREF, EXTERNREF)
 
 TYPE_NAMES = {I32: "i32", I64: "i64", F32: "f32", F64: "f64", V128: "v128",
-              FUNCREF: "funcref", EXTERNREF: "externref"}
+              FUNCREF: "funcref", EXTERNREF: "externref", EXNREF: "exnref"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,10 @@ class OpInfo:
 #   i32/i64         the constant as an unsigned int of that width
 #   f32/f64         the constant's bit pattern as an unsigned int
 #   select_t        tuple of value types
-#   reftype         a reference type
+#   heaptype        a heap type, stored as the nullable reference type to it (ref.null)
+#   try_table       (block type, catches): each catch (kind, tag index or None, label)
+#   tag             tag index
+#   type            type index
 #   data_mem        (data index, memory index)
 #   mem_mem         (destination memory, source memory)
 #   elem_table      (element index, table index)
@@ -72,7 +78,7 @@ class OpInfo:
 #   zero_byte       nothing: a reserved zero byte (atomic.fence)
 IMMEDIATES = ("none", "blocktype", "label", "br_table", "func", "call_indirect", "local",
               "global", "table", "data", "elem", "memarg", "mem", "i32", "i64", "f32", "f64",
-              "select_t", "reftype", "data_mem", "mem_mem", "elem_table", "table_table",
+              "select_t", "heaptype", "try_table", "tag", "type", "data_mem", "mem_mem", "elem_table", "table_table",
               "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
 
 OPS: dict[int, OpInfo] = {}
@@ -96,6 +102,8 @@ _op(0x02, "block", "blocktype")
 _op(0x03, "loop", "blocktype")
 _op(0x04, "if", "blocktype")
 _op(0x05, "else")
+_op(0x08, "throw", "tag")
+_op(0x0A, "throw_ref")
 _op(0x0B, "end")
 _op(0x0C, "br", "label")
 _op(0x0D, "br_if", "label")
@@ -105,10 +113,13 @@ _op(0x10, "call", "func")
 _op(0x11, "call_indirect", "call_indirect")
 _op(0x12, "return_call", "func")
 _op(0x13, "return_call_indirect", "call_indirect")
+_op(0x14, "call_ref", "type")
+_op(0x15, "return_call_ref", "type")
 # Parametric
 _op(0x1A, "drop")
 _op(0x1B, "select")
 _op(0x1C, "select_t", "select_t")
+_op(0x1F, "try_table", "try_table")
 # Variables
 _op(0x20, "local.get", "local")
 _op(0x21, "local.set", "local")
@@ -176,9 +187,12 @@ for _code, _name, _s in [
 ]:
     _op(_code, _name, "none", _sig(*_s.split(":")))
 # Reference types
-_op(0xD0, "ref.null", "reftype")
+_op(0xD0, "ref.null", "heaptype")
 _op(0xD1, "ref.is_null")
 _op(0xD2, "ref.func", "func")
+_op(0xD4, "ref.as_non_null")
+_op(0xD5, "br_on_null", "label")
+_op(0xD6, "br_on_non_null", "label")
 # 0xFC prefix: saturating truncation, bulk memory, tables
 for _sub, _name, _s in [
     (0, "i32.trunc_sat_f32_s", "f:i"), (1, "i32.trunc_sat_f32_u", "f:i"), (2, "i32.trunc_sat_f64_s", "F:i"),
@@ -341,13 +355,17 @@ for _i, (_t, _bits, _c, _size) in enumerate(_ATOMIC_WIDTHS):
 # Names of the control opcodes, used everywhere.
 UNREACHABLE, NOP, BLOCK, LOOP, IF, ELSE, END = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0B
 BR, BR_IF, BR_TABLE, RETURN, CALL, CALL_INDIRECT = 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11
-RETURN_CALL, RETURN_CALL_INDIRECT = 0x12, 0x13
+RETURN_CALL, RETURN_CALL_INDIRECT, CALL_REF, RETURN_CALL_REF = 0x12, 0x13, 0x14, 0x15
+THROW, THROW_REF, TRY_TABLE = 0x08, 0x0A, 0x1F
 DROP, SELECT, SELECT_T = 0x1A, 0x1B, 0x1C
 LOCAL_GET, LOCAL_SET, LOCAL_TEE, GLOBAL_GET, GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
 TABLE_GET, TABLE_SET = 0x25, 0x26
 MEMORY_SIZE, MEMORY_GROW = 0x3F, 0x40
 I32_CONST, I64_CONST, F32_CONST, F64_CONST = 0x41, 0x42, 0x43, 0x44
 REF_NULL, REF_IS_NULL, REF_FUNC = 0xD0, 0xD1, 0xD2
+REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL = 0xD4, 0xD5, 0xD6
+# try_table's catch kinds
+CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF = 0, 1, 2, 3
 MEMORY_INIT, DATA_DROP, MEMORY_COPY, MEMORY_FILL = 0xFC08, 0xFC09, 0xFC0A, 0xFC0B
 TABLE_INIT, ELEM_DROP, TABLE_COPY, TABLE_GROW, TABLE_SIZE, TABLE_FILL = (
     0xFC0C, 0xFC0D, 0xFC0E, 0xFC0F, 0xFC10, 0xFC11)

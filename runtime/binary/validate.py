@@ -37,14 +37,18 @@ from functools import lru_cache
 
 from ..errors import ValidationError
 from .features import WASM2, Features
-from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, FuncSig, GlobalSig, MemSig,
-                          ModuleInfo, TableSig)
-from .opcodes import (BLOCK, BR, BR_IF, BR_TABLE, CALL, CALL_INDIRECT, DATA_DROP, DROP, ELEM_DROP, ELSE, END,
-                      EXTENDED_CONST_OPS, EXTERNREF, F32, F32_CONST, F64, F64_CONST, FUNCREF, GLOBAL_GET, GLOBAL_SET,
-                      I32, I32_CONST, I64, I64_CONST, IF, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MEMARG_SIZES,
-                      MEMORY_COPY, MEMORY_FILL, MEMORY_GROW, MEMORY_INIT, MEMORY_SIZE, NAMES, OPS, REF_FUNC,
-                      REF_IS_NULL, REF_NULL, RETURN, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW,
-                      TABLE_INIT, TABLE_SET, TABLE_SIZE, UNREACHABLE, V128, op_name)
+from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, FuncSig, GlobalSig,
+                          MemSig, ModuleInfo, TableSig)
+from .opcodes import (BLOCK, BR, BR_IF, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT, CALL_REF, CATCH,
+                      CATCH_ALL, CATCH_REF, DATA_DROP, DROP, ELEM_DROP, ELSE, END, EXNREF, EXTENDED_CONST_OPS,
+                      EXTERNREF, F32, F32_CONST, F64, F64_CONST, FUNCREF, GLOBAL_GET, GLOBAL_SET, I32, I32_CONST,
+                      I64, I64_CONST, IF,
+                      LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MEMARG_SIZES, MEMORY_COPY, MEMORY_FILL, MEMORY_GROW,
+                      MEMORY_INIT, MEMORY_SIZE, NAMES, OPS, REF_AS_NON_NULL, REF_FUNC, REF_IS_NULL, REF_NULL, RETURN,
+                      RETURN_CALL_REF, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW, TABLE_INIT,
+                      TABLE_SET, TABLE_SIZE, THROW, THROW_REF, TRY_TABLE, UNREACHABLE, V128, op_name)
+from .reftypes import (HT_FUNC, as_non_null, as_nullable, concrete, exn_non_null, is_defaultable, is_ref, matches,
+                       top_of, type_name)
 
 __all__ = ["validate"]
 
@@ -70,6 +74,8 @@ _OP_FEATURES = {
     "reference_types": (REF_NULL, REF_IS_NULL, REF_FUNC, SELECT_T, TABLE_GET, TABLE_SET,
                         TABLE_GROW, TABLE_SIZE, TABLE_FILL),
     "tail_call": (RETURN_CALL, RETURN_CALL_INDIRECT),
+    "function_references": (CALL_REF, RETURN_CALL_REF, REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL),
+    "exceptions": (THROW, THROW_REF, TRY_TABLE),
     "wide_arithmetic": tuple(range(0xFC13, 0xFC17)),
 }
 
@@ -93,7 +99,7 @@ class _Frame:
     types a branch to it carries, where its values start on the operand stack,
     and whether the rest of it is unreachable."""
 
-    __slots__ = ("op", "params", "results", "labels", "height", "unreachable")
+    __slots__ = ("op", "params", "results", "labels", "height", "unreachable", "inits")
 
     def __init__(self, op: int, params: list, results: list, height: int):
         self.op = op
@@ -102,6 +108,7 @@ class _Frame:
         self.labels = params if op == LOOP else results
         self.height = height
         self.unreachable = False
+        self.inits: list[int] = []  # non-defaultable locals first set in this frame, unset again at its end
 
 
 def _feature_of(op: int) -> str | None:
@@ -178,6 +185,8 @@ class _ModuleValidator:
         if features.simd:
             self.const_types[V128_CONST] = V128
         self.func_sigs: list[FuncSig] = []
+        self.func_types: list[int] = []  # the (ref $t) type of each function, what ref.func pushes
+        self.tag_sigs: list[FuncSig] = []
         self.tables: list[TableSig] = []
         self.memories: list[MemSig] = []
         self.globals: list[GlobalSig] = []
@@ -187,13 +196,18 @@ class _ModuleValidator:
         info = self.info
         self.check_types()
         self.check_imports()
-        self.func_sigs += [self.type_at(t) for t in info.funcs]
+        for t in info.funcs:
+            self.add_func(t)
         if len(info.code) != len(info.funcs):
             raise ValidationError("function and code section have inconsistent lengths")
+        for t in info.tags:
+            self.add_tag(t)
         for table in info.tables:
             self.check_table_type(table.sig)
             if table.init is not None:
                 self.const_expr(table.init, table.sig.elem)
+            elif not is_defaultable(table.sig.elem):
+                raise ValidationError("type mismatch: a table of non-nullable references needs an initializer")
             self.tables.append(table.sig)
         if len(self.tables) > 1 and not self.features.reference_types:
             raise ValidationError("multiple tables")
@@ -215,8 +229,12 @@ class _ModuleValidator:
 
     # ----- types and imports -----
 
+    def value_type_ok(self, t: int) -> bool:
+        # Typed references are read only with function-references on (the decoder's check).
+        return t in self.value_types or (is_ref(t) and self.features.function_references)
+
     def check_value_type(self, t: int) -> None:
-        if t not in self.value_types:
+        if not self.value_type_ok(t):
             raise ValidationError(f"value type 0x{t:x} is not enabled")
 
     def check_types(self) -> None:
@@ -231,10 +249,22 @@ class _ModuleValidator:
             raise ValidationError(f"unknown type {index}")
         return self.info.types[index]
 
+    def add_func(self, type_index: int) -> None:
+        self.func_sigs.append(self.type_at(type_index))
+        self.func_types.append(concrete(self.info.type_ids[type_index], False))
+
+    def add_tag(self, type_index: int) -> None:
+        sig = self.type_at(type_index)
+        if sig.results:
+            raise ValidationError("non-empty tag result type")
+        self.tag_sigs.append(sig)
+
     def check_imports(self) -> None:
         for imp in self.info.imports:
             if imp.kind == EXTERN_FUNC:
-                self.func_sigs.append(self.type_at(imp.desc))
+                self.add_func(imp.desc)
+            elif imp.kind == EXTERN_TAG:
+                self.add_tag(imp.desc)
             elif imp.kind == EXTERN_TABLE:
                 self.check_table_type(imp.desc)
                 self.tables.append(imp.desc)
@@ -251,7 +281,7 @@ class _ModuleValidator:
         self.num_imported_globals = len(self.globals)
 
     def check_table_type(self, sig: TableSig) -> None:
-        if sig.elem not in self.ref_types:
+        if sig.elem not in self.ref_types and not (is_ref(sig.elem) and self.features.function_references):
             raise ValidationError(f"invalid table element type 0x{sig.elem:x}")
         if sig.is64:
             if not self.features.memory64:
@@ -294,7 +324,7 @@ class _ModuleValidator:
             elif op == REF_FUNC:  # also how the decoder gives MVP element segments' items
                 self.func_index(ins[1])
                 self.refs.add(ins[1])
-                stack.append(FUNCREF)
+                stack.append(self.func_types[ins[1]])
             elif op == GLOBAL_GET:
                 stack.append(self.const_global(ins[1]))
             elif op in EXTENDED_CONST_OPS and self.features.extended_const:
@@ -304,7 +334,7 @@ class _ModuleValidator:
                 stack.pop()
             else:
                 raise ValidationError("constant expression required")
-        if stack != [expected]:
+        if len(stack) != 1 or not matches(stack[0], expected):
             raise ValidationError("type mismatch")
 
     def const_global(self, index: int) -> int:
@@ -337,7 +367,8 @@ class _ModuleValidator:
     def check_exports(self) -> None:
         names = set()
         spaces = {EXTERN_FUNC: ("function", self.func_sigs), EXTERN_TABLE: ("table", self.tables),
-                  EXTERN_MEMORY: ("memory", self.memories), EXTERN_GLOBAL: ("global", self.globals)}
+                  EXTERN_MEMORY: ("memory", self.memories), EXTERN_GLOBAL: ("global", self.globals),
+                  EXTERN_TAG: ("tag", self.tag_sigs)}
         for exp in self.info.exports:
             if exp.name in names:
                 raise ValidationError("duplicate export name")
@@ -367,13 +398,13 @@ class _ModuleValidator:
         for seg in self.info.elems:
             if seg.mode != "active" and not self.features.bulk_memory:
                 raise ValidationError(f"{seg.mode} element segments require bulk memory")
-            if seg.type not in self.ref_types:
+            if seg.type not in self.ref_types and not (is_ref(seg.type) and self.features.function_references):
                 raise ValidationError(f"invalid element type 0x{seg.type:x}")
             for item in seg.items:
                 self.const_expr(item, seg.type)
             if seg.mode == "active":
                 table = self.table_at(seg.table)
-                if table.elem != seg.type:
+                if not matches(seg.type, table.elem):
                     raise ValidationError("type mismatch")
                 self.const_expr(seg.offset, I64 if table.is64 else I32)
 
@@ -402,8 +433,9 @@ class _ModuleValidator:
             if len(sig.params) + len(body.locals) > MAX_LOCALS:
                 raise ValidationError("too many locals", body.offset, first + i)
             if not self.value_types.issuperset(body.locals):
-                bad = next(t for t in body.locals if t not in self.value_types)
-                raise ValidationError(f"value type 0x{bad:x} is not enabled", body.offset, first + i)
+                bad = next((t for t in body.locals if not self.value_type_ok(t)), None)
+                if bad is not None:
+                    raise ValidationError(f"value type 0x{bad:x} is not enabled", body.offset, first + i)
             checker.check(first + i, sig, body)
 
 
@@ -425,6 +457,10 @@ class _BodyChecker:
         as_lists = {s: (list(s.params), list(s.results)) for s in set(module.info.types)}
         self.types = [as_lists[s] for s in module.info.types]
         self.funcs = [as_lists[s] for s in module.func_sigs]
+        self.func_types = module.func_types
+        self.type_ids = module.info.type_ids
+        self.tags = [list(sig.params) for sig in module.tag_sigs]
+        self.uninit: set[int] = set()  # non-defaultable locals not yet set on this path
         self.globals = module.globals
         self.tables = module.tables
         self.memories = module.memories
@@ -443,6 +479,8 @@ class _BodyChecker:
         frames = self.frames = [_Frame(BLOCK, [], results, 1)]
         self.locals = locals_ = sig.params + body.locals
         nlocals = len(locals_)
+        nparams = len(sig.params)
+        self.uninit = uninit = {nparams + k for k, t in enumerate(body.locals) if not is_defaultable(t)}
         fixed = self.fixed
         handlers = self.handlers
         code = body.code
@@ -464,12 +502,17 @@ class _BodyChecker:
                     index = ins[1]
                     if index >= nlocals:
                         raise ValidationError(f"unknown local {index}")
+                    if uninit and index in uninit:
+                        raise ValidationError("uninitialized local")
                     stack.append(locals_[index])
                 elif op == LOCAL_SET or op == LOCAL_TEE:
                     index = ins[1]
                     if index >= nlocals:
                         raise ValidationError(f"unknown local {index}")
                     t = locals_[index]
+                    if uninit and index in uninit:
+                        uninit.discard(index)
+                        frames[-1].inits.append(index)
                     if stack[-1] == t:
                         if op == LOCAL_SET:
                             stack.pop()
@@ -511,9 +554,16 @@ class _BodyChecker:
                 if self.frames[-1].unreachable:
                     return UNKNOWN
                 raise ValidationError("type mismatch")
-            if t != UNKNOWN:
+            if t != UNKNOWN and not matches(t, expected):
                 raise ValidationError("type mismatch")
         return stack.pop()
+
+    def pop_ref(self) -> int:
+        """Pop a reference of any type (UNKNOWN from the polymorphic stack)."""
+        t = self.pop_any()
+        if t != UNKNOWN and not is_ref(t):
+            raise ValidationError("type mismatch")
+        return t
 
     def peek_vals(self, types: list) -> int:
         """Check that the top of the stack matches ``types`` without changing it;
@@ -527,7 +577,7 @@ class _BodyChecker:
                 if self.frames[-1].unreachable:
                     break
                 raise ValidationError("type mismatch")
-            if s != t and s != UNKNOWN:
+            if s != t and s != UNKNOWN and not matches(s, t):
                 raise ValidationError("type mismatch")
             i -= 1
         return len(stack) - i
@@ -561,6 +611,8 @@ class _BodyChecker:
                 raise ValidationError("type mismatch")
         del stack[h - 1:]
         self.frames.pop()
+        if frame.inits:
+            self.uninit.update(frame.inits)
         return frame
 
     def set_unreachable(self) -> None:
@@ -655,7 +707,7 @@ class _BodyChecker:
     def indirect_target(self, ins) -> tuple[list, list]:
         typeidx, tableidx = ins[1], ins[2]
         table = self.module.table_at(tableidx)
-        if table.elem != FUNCREF:
+        if top_of(table.elem) != HT_FUNC:
             raise ValidationError("type mismatch")
         if typeidx >= len(self.types):
             raise ValidationError(f"unknown type {typeidx}")
@@ -670,7 +722,8 @@ class _BodyChecker:
         self.tail_call(*self.indirect_target(ins))
 
     def tail_call(self, params: list, results: list) -> None:
-        if results != self.results:
+        if results != self.results and (len(results) != len(self.results)
+                                        or not all(matches(a, b) for a, b in zip(results, self.results))):
             raise ValidationError("type mismatch")
         self.pop_vals(params)
         self.set_unreachable()
@@ -756,7 +809,7 @@ class _BodyChecker:
     def op_table_copy(self, ins) -> None:
         dst, dst_addr = self.table_addr(ins[1])
         src, src_addr = self.table_addr(ins[2])
-        if dst.elem != src.elem:
+        if not matches(src.elem, dst.elem):
             raise ValidationError("type mismatch")
         self.pop_expect(I64 if dst.is64 and src.is64 else I32)
         self.pop_expect(src_addr)
@@ -765,7 +818,7 @@ class _BodyChecker:
     def op_table_init(self, ins) -> None:
         table, addr = self.table_addr(ins[2])
         elem = self.elem_type(ins[1])
-        if table.elem != elem:
+        if not matches(elem, table.elem):
             raise ValidationError("type mismatch")
         self.pop_expect(I32)
         self.pop_expect(I32)
@@ -778,15 +831,82 @@ class _BodyChecker:
         self.stack.append(ins[1])
 
     def op_ref_is_null(self, ins) -> None:
-        if self.pop_any() not in (FUNCREF, EXTERNREF, UNKNOWN):
-            raise ValidationError("type mismatch")
+        self.pop_ref()
         self.stack.append(I32)
 
     def op_ref_func(self, ins) -> None:
         self.module.func_index(ins[1])
         if ins[1] not in self.refs:
             raise ValidationError("undeclared function reference")
-        self.stack.append(FUNCREF)
+        self.stack.append(self.func_types[ins[1]])
+
+    def op_ref_as_non_null(self, ins) -> None:
+        t = self.pop_ref()
+        self.stack.append(UNKNOWN if t == UNKNOWN else as_non_null(t))
+
+    def op_br_on_null(self, ins) -> None:
+        t = self.pop_ref()
+        labels = self.label(ins[1])
+        self.pop_vals(labels)
+        self.stack.extend(labels)
+        self.stack.append(UNKNOWN if t == UNKNOWN else as_non_null(t))
+
+    def op_br_on_non_null(self, ins) -> None:
+        labels = self.label(ins[1])
+        if not labels or not is_ref(labels[-1]):
+            raise ValidationError("type mismatch: br_on_non_null's label must take a reference last")
+        self.pop_expect(as_nullable(labels[-1]))
+        self.pop_vals(labels[:-1])
+        self.stack.extend(labels[:-1])
+
+    def ref_target(self, ins) -> tuple[list, list]:
+        """Pop call_ref's or return_call_ref's reference: (ref null $t) for its type index."""
+        if ins[1] >= len(self.types):
+            raise ValidationError(f"unknown type {ins[1]}")
+        self.pop_expect(concrete(self.type_ids[ins[1]], True))
+        return self.types[ins[1]]
+
+    def op_call_ref(self, ins) -> None:
+        params, results = self.ref_target(ins)
+        self.pop_vals(params)
+        self.stack.extend(results)
+
+    def op_return_call_ref(self, ins) -> None:
+        if not self.features.tail_call:
+            raise ValidationError("return_call_ref requires the tail-call feature")
+        self.tail_call(*self.ref_target(ins))
+
+    # ----- exceptions -----
+
+    def tag_at(self, index: int) -> list:
+        if index >= len(self.tags):
+            raise ValidationError(f"unknown tag {index}")
+        return self.tags[index]
+
+    def op_throw(self, ins) -> None:
+        params = self.tag_at(ins[1])
+        try:
+            self.pop_vals(params)
+        except ValidationError:
+            frame = self.frames[-1]
+            have = " ".join(type_name(t) for t in self.stack[frame.height:])
+            raise ValidationError(f"type mismatch: instruction requires [{' '.join(map(type_name, params))}] "
+                                  f"but stack has [{have}]") from None
+        self.set_unreachable()
+
+    def op_throw_ref(self, ins) -> None:
+        self.pop_expect(EXNREF)
+        self.set_unreachable()
+
+    def op_try_table(self, ins) -> None:
+        for kind, tag, depth in ins[2]:
+            sent = list(self.tag_at(tag)) if kind in (CATCH, CATCH_REF) else []
+            if kind != CATCH and kind != CATCH_ALL:
+                sent.append(exn_non_null())
+            labels = self.label(depth)
+            if len(labels) != len(sent) or not all(matches(a, b) for a, b in zip(sent, labels)):
+                raise ValidationError("type mismatch in catch clause")
+        self.op_block(ins)
 
     # ----- memories -----
 
@@ -874,6 +994,10 @@ _HANDLERS = {
     TABLE_COPY: _BodyChecker.op_table_copy, TABLE_INIT: _BodyChecker.op_table_init,
     ELEM_DROP: _BodyChecker.op_elem_drop, REF_NULL: _BodyChecker.op_ref_null,
     REF_IS_NULL: _BodyChecker.op_ref_is_null, REF_FUNC: _BodyChecker.op_ref_func,
+    REF_AS_NON_NULL: _BodyChecker.op_ref_as_non_null, BR_ON_NULL: _BodyChecker.op_br_on_null,
+    BR_ON_NON_NULL: _BodyChecker.op_br_on_non_null, CALL_REF: _BodyChecker.op_call_ref,
+    RETURN_CALL_REF: _BodyChecker.op_return_call_ref, THROW: _BodyChecker.op_throw,
+    THROW_REF: _BodyChecker.op_throw_ref, TRY_TABLE: _BodyChecker.op_try_table,
     MEMORY_SIZE: _BodyChecker.op_memory_size, MEMORY_GROW: _BodyChecker.op_memory_grow,
     MEMORY_FILL: _BodyChecker.op_memory_fill, MEMORY_COPY: _BodyChecker.op_memory_copy,
     MEMORY_INIT: _BodyChecker.op_memory_init, DATA_DROP: _BodyChecker.op_data_drop,

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import ChainMap
 from typing import Callable, Mapping, Protocol
 
-from ..binary import type_registry
 from ..binary.module_info import ModuleInfo
 from .code_cache import ModuleRecords
 from .init_plan import InitPlan
@@ -47,15 +47,19 @@ class ModuleCode:
         self.name = name
         self.compiler = compiler
         self.options = options  # the backend's code-generation options
-        self.libcalls = libcalls
+        # The libcalls, and each type's canonical id as ``_T<index>`` (what
+        # call_indirect compares with; ids are per process, so never baked into
+        # code the code cache keeps).
+        self.libcalls = ChainMap({f"_T{i}": t for i, t in enumerate(info.type_ids)}, libcalls)
         self.cache = cache  # this module's records in the code cache (Config.cache), if on
         # Whether tables of this module's instances may hold UNINIT elements, so
         # generated reads must check for them (Config.table_lazy_init).
         self.lazy_tables = options.lazy_tables
         self.exports = {e.name: (e.kind, e.index) for e in info.exports}
-        self.func_sigs = [info.types[t] for t in info.func_type_indices()]
+        type_indices = info.func_type_indices()
+        self.func_sigs = [info.types[t] for t in type_indices]
+        self.func_type_ids = [info.type_ids[t] for t in type_indices]
         self.plan = plan  # what instantiation need not do (init_plan.compute_plan)
-        self.sig_ids = {sig: type_registry.sig_id(sig) for sig in info.types}
         self.namespace: dict = {"__name__": f"wasm:{name}", "__builtins__": __builtins__}
         self.num_imported = info.num_imported_funcs
         self._compiled: dict[int, Callable] = {}

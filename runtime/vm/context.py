@@ -194,7 +194,7 @@ class GlobalCell:
 class VMContext:
     """The state of one instance, as generated code sees it."""
 
-    __slots__ = ("code", "info", "ctx", "memories", "tables", "globals", "imported_funcs",
+    __slots__ = ("code", "info", "ctx", "memories", "tables", "globals", "imported_funcs", "tags",
                  "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports")
 
     def __init__(self, code, ctx):
@@ -205,6 +205,7 @@ class VMContext:
         self.tables: list[TableInstance] = []
         self.globals: list[GlobalCell] = []
         self.imported_funcs: list[FuncRef] = []
+        self.tags: list = []  # TagInstance (vm/exceptions): imported, then this instance's own
         self.datas: list[bytes] = [d.data for d in self.info.datas]
         self._elem_cache: dict[int, tuple] = {}
         self._dropped_elems: set[int] = set()
@@ -217,7 +218,7 @@ class VMContext:
             return self.imported_funcs[idx]
         ref = self._funcrefs.get(idx)
         if ref is None:
-            ref = FuncRef(None, self, self.code.func_sigs[idx], idx)
+            ref = FuncRef(None, self, self.code.func_sigs[idx], idx, self.code.func_type_ids[idx])
             self.code.bind_ref(idx, ref)
             self._funcrefs[idx] = ref
         return ref
@@ -239,6 +240,7 @@ class VMContext:
         self.tables.clear()
         self.globals.clear()
         self.imported_funcs.clear()
+        self.tags.clear()
         self._funcrefs.clear()
         self._elem_cache.clear()
 

@@ -21,11 +21,13 @@ class FuncRef:
 
     __slots__ = ("code", "vm", "sig", "type", "index", "__weakref__")
 
-    def __init__(self, code, vm, type_: FuncSig, index: int | None):
+    def __init__(self, code, vm, type_: FuncSig, index: int | None, sig: int | None = None):
+        """``sig``: the canonical type id, when ``type_`` names it only up to its
+        own recursion (a type that refers to itself); else derived from ``type_``."""
         self.code = code
         self.vm = vm
         self.type = type_
-        self.sig = type_registry.sig_id(type_)
+        self.sig = type_registry.sig_id(type_) if sig is None else sig
         self.index = index
 
     def __repr__(self) -> str:

@@ -37,9 +37,7 @@ TEST_DIRS = {"wasmfuzz": "tests", "wasmtime": "tests-wasmtime"}
 NOT_API = {"test_slab.py": "tests wasmtime-py's private _slab helper, not its API"}
 # Tests that need a proposal wasmfuzz does not have yet: (file, test) -> reason.
 NEEDS_PROPOSAL = {
-    ("test_config.py", "test_smoke"): "turns on exceptions, typed function references and GC (issues 12-13)",
-    **{("test_tag.py", name): "needs exception handling (issue 12)"
-       for name in ("test_new", "test_type", "test_eq", "test_wrong_type", "test_tag_export", "test_tag_import")},
+    ("test_config.py", "test_smoke"): "turns on GC (issue 13)",
 }
 
 

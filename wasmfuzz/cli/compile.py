@@ -56,7 +56,7 @@ def run(args) -> int:
         info = module._info
         for idx in _function_indices(info, args.func):
             options = replace(module._code.options, layout=args.layout)
-            source, _, consts, flat = emit_function(info, idx, module._code.sig_ids, options=options)
+            source, _, consts, flat = emit_function(info, idx, options=options)
             name = info.func_names.get(idx)
             print(f"# func[{idx}]{' ' + name if name else ''}: {'flat' if flat else 'structured'} layout")
             for cname, value in consts.items():

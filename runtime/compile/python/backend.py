@@ -53,7 +53,7 @@ class PythonCompiler:
     @staticmethod
     def _generate(code, funcidx: int, filename: str) -> CompiledUnit:
         try:
-            em = emit(code.info, funcidx, code.sig_ids, options=code.options)
+            em = emit(code.info, funcidx, options=code.options)
             source = em.source()
         except RecursionError:
             raise WasmtimeError(f"function {funcidx} is too deeply nested to compile") from None

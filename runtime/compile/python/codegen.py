@@ -52,7 +52,7 @@ from ...binary.values import f32_from_bits, f64_from_bits
 from ...errors import NO_OFFSET
 from .frames import LineMap, MemoryAccess
 from .meter import ConstLocals, Meter, locals_set_in
-from . import simd_ops
+from . import eh_ops, simd_ops
 
 M32 = "0xFFFFFFFF"
 M64 = "0xFFFFFFFFFFFFFFFF"
@@ -83,7 +83,8 @@ class _Ctl:
 
     __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed", "index",
                  "branched", "start_len", "head_state", "end_state", "else_state",
-                 "has_else", "params", "results", "entry_locals", "branch_locals", "loop_writes")
+                 "has_else", "params", "results", "entry_locals", "branch_locals", "loop_writes", "catches",
+                 "try_states")
 
     def __init__(self, kind, height, params, results, label):
         self.kind = kind
@@ -105,10 +106,15 @@ class _Ctl:
         self.branch_locals: list = []  # constant-local states of branches to this label
         self.loop_writes: set[int] = set()  # locals a loop's body writes
         self.index = -1  # of the instruction that opened it
+        self.catches = None  # a try_table's catch clauses
+        self.try_states: list[int] = []  # flat layout: the states a try_table's code is in
 
     @property
     def arity(self) -> int:
         return self.nparams if self.kind == "loop" else self.nresults
+
+
+OPENERS = (op.BLOCK, op.LOOP, op.IF, op.TRY_TABLE)  # the instructions an `end` closes
 
 
 def _zero(t: int) -> str:
@@ -125,13 +131,15 @@ def targeted_blocks(code: list[tuple]) -> set[int]:
     stack: list[int] = [-1]
     for i, ins in enumerate(code):
         o = ins[0]
-        if o in (op.BLOCK, op.LOOP, op.IF):
+        if o in OPENERS:
+            if o == op.TRY_TABLE:  # catch labels count from outside the try_table
+                out.update(stack[-1 - depth] for _, _, depth in ins[2] if depth < len(stack))
             stack.append(i)
         elif o == op.END:
             stack.pop()
             if not stack:
                 break
-        elif o in (op.BR, op.BR_IF):
+        elif o in (op.BR, op.BR_IF, op.BR_ON_NULL, op.BR_ON_NON_NULL):
             if ins[1] < len(stack):
                 out.add(stack[-1 - ins[1]])
         elif o == op.BR_TABLE:
@@ -165,12 +173,11 @@ def memories_used(code: list[tuple]) -> set[int]:
 class FunctionEmitter:
     """Emits one function. Use ``emit_function``; this class holds its state."""
 
-    def __init__(self, info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+    def __init__(self, info: ModuleInfo, funcidx: int,
                  flat: bool = False, name: str | None = None, options: CodegenOptions = CodegenOptions()):
         self.info = info
         self.lazy_tables = options.lazy_tables
         self.funcidx = funcidx
-        self.sig_ids = sig_ids
         self.flat = flat
         self.pyname = name or f"f{funcidx}"
         nimp = info.num_imported_funcs
@@ -189,8 +196,11 @@ class FunctionEmitter:
         self.consts: dict[str, object] = {}
         self.label_seq = 0
         self.state_seq = 0
-        self.py_loops = 0
+        self.py_loops = 0  # Python loops and try statements open around the current line
         self.max_py_loops = 0
+        self.flat_base = 3  # flat layout: indentation of the state tests (5 inside the try around them)
+        self.open_tries: list[_Ctl] = []  # flat layout: the try_tables open at the current line
+        self.flat_handlers: list[tuple[list, list]] = []  # flat layout: each try_table's handler lines
         self.uses_br = False
         self.dead = 0  # > 0: inside unreachable code, counting nested blocks
         self.unreachable = False
@@ -378,6 +388,9 @@ class FunctionEmitter:
         self.w("while True:")
         self.indent += 1
         self.py_loops += 1
+        self.check_nesting()
+
+    def check_nesting(self) -> None:
         self.max_py_loops = max(self.max_py_loops, self.py_loops)
         if self.py_loops > MAX_PY_LOOPS:
             raise CodegenLimit("nesting")
@@ -439,9 +452,11 @@ class FunctionEmitter:
         """Flat layout: begin the code of ``state``, falling through into it if reachable."""
         if reachable:
             self.w(f"_L = {state}")
-        self.indent = 3
+        for ctl in self.open_tries:
+            ctl.try_states.append(state)
+        self.indent = self.flat_base
         self.w(f"if _L == {state}:")
-        self.indent = 4
+        self.indent = self.flat_base + 1
 
     def set_unreachable(self) -> None:
         """The rest of the current construct is dead; its stack is reset at else/end."""
@@ -557,6 +572,8 @@ class FunctionEmitter:
             self.end_flat(ctl, reachable)
         else:
             self.end_structured(ctl, reachable)
+        if ctl.catches is not None:
+            eh_ops.end_try_table(self, ctl)
         self.truncate(ctl.height)
         self.push_slots(ctl.nresults)
         return False
@@ -614,17 +631,24 @@ class FunctionEmitter:
     def emit_body(self) -> None:
         targeted = set() if self.flat else targeted_blocks(self.body.code)
         self.ctls.append(_Ctl("func", 0, (), self.sig.results, 0))
+        has_try = self.flat and any(ins[0] == op.TRY_TABLE for ins in self.body.code)
         if self.flat:
             self.w("_L = 0")
             self.indent = 2
             self.w("while True:")
+            if has_try:
+                self.indent = 3
+                self.w("try:")
+                self.indent = 4
+                self.w("while True:")
+                self.flat_base = 5
             self.start_state(0, False)
         self.entry_lines = self.meter.entry()
         for idx, ins in enumerate(self.body.code):
             o = ins[0]
             self.code_index = idx
             if self.unreachable:
-                if o in (op.BLOCK, op.LOOP, op.IF):
+                if o in OPENERS:
                     self.dead += 1
                     continue
                 if o == op.END and self.dead:
@@ -640,10 +664,14 @@ class FunctionEmitter:
                     break
             elif o in (op.BLOCK, op.LOOP, op.IF):
                 self.enter({op.BLOCK: "block", op.LOOP: "loop", op.IF: "if"}[o], ins[1], idx, targeted)
+            elif o == op.TRY_TABLE:
+                eh_ops.enter_try_table(self, ins, idx, targeted)
             elif o == op.ELSE:
                 self.else_()
             else:
                 self.instr(ins)
+        if has_try:
+            eh_ops.finish_flat(self)
 
     def instr(self, ins: tuple) -> None:
         o = ins[0]
@@ -788,7 +816,6 @@ class FunctionEmitter:
         """Pop the table index of call_indirect or return_call_indirect and
         leave the checked target FuncRef in ``_r`` (trapping as Wasmtime does)."""
         typeidx, tableidx = ins[1], ins[2]
-        sig = self.info.types[typeidx]
         _, t = self.table(tableidx)
         index, _ = self.pop()
         trap = self.need("_trap")
@@ -799,7 +826,7 @@ class FunctionEmitter:
         if self.lazy_tables:
             self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
         self.w(f"if _r is None: {trap}(4)")
-        self.w(f"if _r.sig != {self.sig_ids[sig]}: {trap}(5)")
+        self.w(f"if _r.sig != {self.need(f'_T{typeidx}')}: {trap}(5)")
 
     def tail_call(self, callee: str, vmarg: str, sig: FuncSig) -> None:
         """Leave this frame for ``callee(vmarg, *params)``: return a TailCall
@@ -815,6 +842,47 @@ class FunctionEmitter:
     def i_return_call_indirect(self, ins):
         self.indirect_target(ins)
         self.tail_call("_r.code", "_r.vm", self.info.types[ins[1]])
+
+    def ref_target(self) -> None:
+        """Pop call_ref's or return_call_ref's reference into ``_r``, trapping on null."""
+        ref, _ = self.pop()
+        self.meter.save()
+        self.w(f"_r = {ref}")
+        self.w(f"if _r is None: {self.need('_trap')}(13)")
+
+    def i_call_ref(self, ins):
+        self.ref_target()
+        self.emit_call("_r.code", "_r.vm", self.info.types[ins[1]])
+
+    def i_return_call_ref(self, ins):
+        self.ref_target()
+        self.tail_call("_r.code", "_r.vm", self.info.types[ins[1]])
+
+    def i_ref_as_non_null(self, ins):
+        self.flush()
+        self.w(f"if {self.st[-1]} is None: {self.need('_trap')}(13)")
+
+    def branch_on_null(self, depth: int, null: bool) -> None:
+        """br_on_null / br_on_non_null: branch with the values under the
+        reference (and the reference itself, when non-null)."""
+        self.flush()
+        self.meter.flush()
+        ref = self.st[-1]
+        target = self.ctls[-1 - depth]
+        n = target.arity if target.kind != "func" else target.nresults
+        values = self.st[len(self.st) - 1 - n:-1] if null else self.st[len(self.st) - n:]
+        self.w(f"if {ref} is {'' if null else 'not '}None:")
+        self.indent += 1
+        self.jump(depth, values)
+        self.indent -= 1
+        if not null:
+            self.pop()
+
+    def i_br_on_null(self, ins):
+        self.branch_on_null(ins[1], True)
+
+    def i_br_on_non_null(self, ins):
+        self.branch_on_null(ins[1], False)
 
     def i_drop(self, ins):
         self.pop()
@@ -1246,7 +1314,10 @@ _DISPATCH = {
     op.I32_CONST: FunctionEmitter.i_const_int, op.I64_CONST: FunctionEmitter.i_const_int,
     op.F32_CONST: FunctionEmitter.i_f32_const, op.F64_CONST: FunctionEmitter.i_f64_const,
     op.REF_NULL: FunctionEmitter.i_ref_null, op.REF_IS_NULL: FunctionEmitter.i_ref_is_null,
-    op.REF_FUNC: FunctionEmitter.i_ref_func,
+    op.REF_FUNC: FunctionEmitter.i_ref_func, op.REF_AS_NON_NULL: FunctionEmitter.i_ref_as_non_null,
+    op.CALL_REF: FunctionEmitter.i_call_ref, op.RETURN_CALL_REF: FunctionEmitter.i_return_call_ref,
+    op.BR_ON_NULL: FunctionEmitter.i_br_on_null, op.BR_ON_NON_NULL: FunctionEmitter.i_br_on_non_null,
+    op.THROW: eh_ops.i_throw, op.THROW_REF: eh_ops.i_throw_ref,
     op.MEMORY_INIT: FunctionEmitter.i_memory_init, op.DATA_DROP: FunctionEmitter.i_data_drop,
     op.MEMORY_COPY: FunctionEmitter.i_memory_copy, op.MEMORY_FILL: FunctionEmitter.i_memory_fill,
     op.TABLE_INIT: FunctionEmitter.i_table_init, op.ELEM_DROP: FunctionEmitter.i_elem_drop,
@@ -1270,15 +1341,15 @@ _DISPATCH.update(_SIMD_DISPATCH)
 LAYOUTS = ("auto", "structured", "flat")
 
 
-def emit_function(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+def emit_function(info: ModuleInfo, funcidx: int,
                   name: str | None = None, options: CodegenOptions = CodegenOptions()
                   ) -> tuple[str, set[str], dict[str, object], bool]:
     """Python source for function ``funcidx``: ``(source, libcall names, constants, flat)``."""
-    em = emit(info, funcidx, sig_ids, name, options)
+    em = emit(info, funcidx, name, options)
     return em.source(), em.needs, em.consts, em.flat
 
 
-def emit(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
+def emit(info: ModuleInfo, funcidx: int,
          name: str | None = None, options: CodegenOptions = CodegenOptions()) -> FunctionEmitter:
     """The emitter that has emitted function ``funcidx`` (its ``source()`` and
     ``line_map()`` are what a backend needs).
@@ -1289,13 +1360,13 @@ def emit(info: ModuleInfo, funcidx: int, sig_ids: dict[FuncSig, int],
     em = None
     if options.layout != "flat":
         try:
-            em = FunctionEmitter(info, funcidx, sig_ids, flat=False, name=name, options=options)
+            em = FunctionEmitter(info, funcidx, flat=False, name=name, options=options)
             em.emit_body()
         except CodegenLimit:
             if options.layout == "structured":
                 raise
             em = None
     if em is None:
-        em = FunctionEmitter(info, funcidx, sig_ids, flat=True, name=name, options=options)
+        em = FunctionEmitter(info, funcidx, flat=True, name=name, options=options)
         em.emit_body()
     return em

@@ -74,7 +74,7 @@ def locals_set_in(code: list, start: int) -> set[int]:
     out: set[int] = set()
     for ins in code[start:]:
         o = ins[0]
-        if o in (op.BLOCK, op.LOOP, op.IF):
+        if o in (op.BLOCK, op.LOOP, op.IF, op.TRY_TABLE):
             depth += 1
         elif o == op.END:
             depth -= 1

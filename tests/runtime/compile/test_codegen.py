@@ -25,7 +25,7 @@ def test_deep_block_nests_compile_and_agree_across_layouts(depth):
     f = Instance(store, module, []).exports(store)["f"]
     for k in (0, 1, depth - 1, depth + 3):
         assert f(store, k) == _expected(depth, k)
-    _, _, _, flat = emit_function(module._info, 0, module._code.sig_ids)
+    _, _, _, flat = emit_function(module._info, 0, )
     assert flat == (depth > 18)
 
 
@@ -44,8 +44,8 @@ def test_flat_layout_matches_structured_on_a_loop():
       (local.get 1)))'''
     store = Store()
     module = Module(store.engine, wat)
-    structured, *_ = emit_function(module._info, 0, module._code.sig_ids, options=CodegenOptions(layout="structured"))
-    flat, *_ = emit_function(module._info, 0, module._code.sig_ids, options=CodegenOptions(layout="flat"))
+    structured, *_ = emit_function(module._info, 0, options=CodegenOptions(layout="structured"))
+    flat, *_ = emit_function(module._info, 0, options=CodegenOptions(layout="flat"))
     assert "_L" in flat and "_L" not in structured
     results = []
     for src in (structured, flat):
