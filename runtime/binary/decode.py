@@ -797,7 +797,10 @@ class _ModuleDecoder:
                 table = r.u32()
             offset = self._const_expr(r)
         uses_exprs = bool(flags & 4)
+        # Function indices are non-null references: (ref func) since typed references.
         elem_type = ops.FUNCREF
+        if not uses_exprs and self.features.function_references:
+            elem_type = reftypes.ref_type(reftypes.HT_FUNC, False)
         if flags & 3:
             if uses_exprs:
                 elem_type = r.reftype()

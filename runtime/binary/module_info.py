@@ -43,7 +43,7 @@ class FuncSig:
 
 @dataclass(frozen=True, slots=True)
 class TableSig:
-    elem: int  # FUNCREF or EXTERNREF
+    elem: int  # a reference type (reftypes)
     min: int
     max: int | None
     is64: bool = False
@@ -101,7 +101,7 @@ class ElemSegment:
     matched only if the encoding is kept."""
 
     mode: str  # "active" | "passive" | "declarative"
-    type: int  # FUNCREF or EXTERNREF
+    type: int  # a reference type (reftypes)
     items: tuple[ConstExpr, ...]
     table: int = 0
     offset: ConstExpr | None = None

@@ -36,7 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..binary.module_info import ModuleInfo
-from ..binary.opcodes import FUNCREF, I32_CONST, I64_CONST
+from ..binary.opcodes import I32_CONST, I64_CONST
+from ..binary.reftypes import HT_FUNC, top_of
 
 MAX_LAZY_TABLE = 1 << 20
 
@@ -86,7 +87,9 @@ def _table_plans(info: ModuleInfo) -> tuple[dict[int, tuple[int | None, ...]], i
     nimp_tables = info.num_imported_tables
     tables: dict[int, list[int | None]] = {}
     for i, t in enumerate(info.tables):
-        if t.sig.elem == FUNCREF and t.init is None and t.sig.min <= MAX_LAZY_TABLE:
+        # Tables of function references, typed ones included; a table with an
+        # initialiser starts full of that value instead.
+        if top_of(t.sig.elem) == HT_FUNC and t.init is None and t.sig.min <= MAX_LAZY_TABLE:
             tables[nimp_tables + i] = [None] * t.sig.min
     first_elem = len(info.elems)
     for idx, seg in enumerate(info.elems):
