@@ -18,7 +18,7 @@ operands as constants whose lanes are edge values of a lane shape drawn
 per operand (an f32x4 operand gets NaNs with payloads, an i8x16 one
 INT8_MIN), and their lane and shuffle immediates mostly at the ends of
 their ranges. A ``v128`` never crosses the API (wasmtime-py cannot carry
-one, see ``oracles.v128``): a vector result comes back as its two i64
+one, see ``oracles.hidden_types``): a vector result comes back as its two i64
 halves, float lanes that are NaN masked lane by lane as scalars are.
 3.0 instructions join by adding a shape to ``SHAPES``.
 """

@@ -42,7 +42,7 @@ from .source import Source, boolean
 
 PAGE = 65536
 # Proposals wasmfuzz does not implement at all (no Config switch): always off.
-_ALWAYS_OFF = ("gc", "exceptions", "extended-const", "shared-everything-threads", "custom-descriptors",
+_ALWAYS_OFF = ("gc", "extended-const", "shared-everything-threads", "custom-descriptors",
                "compact-imports")  # an import section encoding Wasmtime 50 refuses too: the input would be wasted
 
 
@@ -114,6 +114,7 @@ def proposals(spec: ExecutionSpec, src: Source) -> list[str]:
              f"--wide-arithmetic-enabled={str('wide_arithmetic' in spec.features).lower()}",
              f"--custom-page-sizes-enabled={str('custom_page_sizes' in spec.features).lower()}",
              f"--tail-call-enabled={str('tail_call' in spec.features).lower()}",
+             f"--exceptions-enabled={str('exceptions' in spec.features).lower()}",
              *(capped(src, "max-memories") if "multi_memory" in spec.features else ["--max-memories=1"])]
     return opts
 
@@ -166,7 +167,8 @@ def smith(seed: bytes, options: list[str]) -> bytes:
 def module(src: Source, spec: ExecutionSpec, *, tables: bool = False, imports: bool = False,
            traps_percent: int = 10, canonical_nans: bool = True) -> bytes:
     """Draw smith options from ``src``, then run smith on the rest of it."""
-    simd = "simd" in spec.features  # no imports then: wasmtime-py cannot take a v128 import (oracles.v128)
+    # No imports with v128 or exnref about: wasmtime-py cannot take such an import (oracles.hidden_types).
+    unshowable = "simd" in spec.features or "exceptions" in spec.features
     opts = proposals(spec, src) + swarm(src, tables=tables) + differential_restrictions(
-        src, imports=imports and not simd, traps_percent=traps_percent, canonical_nans=canonical_nans)
+        src, imports=imports and not unshowable, traps_percent=traps_percent, canonical_nans=canonical_nans)
     return smith(src.rest(), opts)

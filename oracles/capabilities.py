@@ -33,6 +33,8 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "wide_arithmetic": ({"wasm_wide_arithmetic": True}, ("", ())),
     "custom_page_sizes": ({"wasm_custom_page_sizes": True}, ("", ())),
     "tail_call": ({"wasm_tail_call": True}, ("", ())),
+    "function_references": ({"wasm_function_references": True}, ("", ())),
+    "exceptions": ({"wasm_exceptions": True}, ("", ())),
 }
 
 

@@ -49,6 +49,14 @@ class ExportInfo:
         return f"func {self.name!r} ({' '.join(self.params)}) -> ({' '.join(self.results)})"
 
 
+def _trap_name(trap) -> str:
+    """A trap's code by name. A trap without one is an uncaught Wasm exception
+    (both engines say so in its message) or a trap a host function raised."""
+    if trap.trap_code is not None:
+        return trap.trap_code.name
+    return "EXCEPTION" if "thrown Wasm exception" in trap.message else "HOST"
+
+
 class ApiExecution:
     """A module run on one engine with one configuration (an ``ExecutionSpec``)."""
 
@@ -135,8 +143,7 @@ class ApiExecution:
     def classify(self, e: Exception) -> Outcome:
         """A Trap, a WasmtimeError, or anything else: a crash of the engine."""
         if isinstance(e, self.api.Trap):
-            code = e.trap_code.name if e.trap_code is not None else "HOST"
-            return Outcome(TRAPPED, trap=code, message=e.message)
+            return Outcome(TRAPPED, trap=_trap_name(e), message=e.message)
         if isinstance(e, self.api.WasmtimeError):
             return Outcome(ERROR, message=str(e).splitlines()[0] if str(e) else type(e).__name__)
         where = traceback.extract_tb(e.__traceback__)[-1]
@@ -208,6 +215,8 @@ class ApiExecution:
             return api.Memory(store, ty)
         if isinstance(ty, api.TableType):
             return api.Table(store, ty, None)
+        if isinstance(ty, api.TagType):
+            return api.Tag(store, ty)
         raise api.WasmtimeError(f"no dummy for an import of type {ty!r}")
 
 

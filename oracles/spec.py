@@ -17,7 +17,8 @@ ENGINES = ("wasmfuzz", "wasmtime")
 FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_memory", "threads": "wasm_threads",
                     "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd",
                     "wide_arithmetic": "wasm_wide_arithmetic", "custom_page_sizes": "wasm_custom_page_sizes",
-                    "tail_call": "wasm_tail_call"}
+                    "tail_call": "wasm_tail_call", "function_references": "wasm_function_references",
+                    "exceptions": "wasm_exceptions"}
 
 
 @dataclass(frozen=True)

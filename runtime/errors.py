@@ -192,6 +192,7 @@ class Trap(Exception):
         self.trap_code = trap_code
         self.frames = frames or []
         self.context: list[str] = []
+        self.uncaught_exception = False  # a Wasm exception no handler caught (``func.call_wasm``)
 
     @classmethod
     def from_code(cls, code: TrapCode) -> "Trap":

@@ -56,7 +56,9 @@ def call_wasm(ref: FuncRef, args: list):
     except RecursionError as e:
         raise attach_backtrace(Trap.from_code(TrapCode.STACK_OVERFLOW), e.__traceback__) from None
     except WasmException as e:  # uncaught: the host sees a trap without a code, as in wasmtime-py
-        raise attach_backtrace(Trap(str(e)), e.__traceback__) from None
+        trap = Trap(str(e))
+        trap.uncaught_exception = True
+        raise attach_backtrace(trap, e.__traceback__) from None
 
 
 class Func:

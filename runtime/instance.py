@@ -190,7 +190,12 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     if info.start is not None:
         if meter is not None:
             meter.charge(1)
-        call_wasm(vm.funcref(info.start), [])
+        try:
+            call_wasm(vm.funcref(info.start), [])
+        except Trap as t:
+            if t.trap_code is None and t.uncaught_exception:  # wasmtime-py: an error, not a trap, here
+                raise WasmtimeError(str(t)) from None
+            raise
     return vm
 
 

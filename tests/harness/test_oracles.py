@@ -82,7 +82,7 @@ def test_same_module_agrees_on_every_available_pair():
 
 def test_a_module_exporting_v128_is_compared_with_wasmtime_through_what_it_can_touch():
     """wasmtime-py 50 aborts the process on a v128 type: whatever made the module,
-    ``compare`` hides those exports from both engines (oracles.v128)."""
+    ``compare`` hides those exports from both engines (oracles.hidden_types)."""
     wat = """(module (memory (export "m") 1)
       (global (export "g") v128 (v128.const i64x2 1 2))
       (func (export "v") (result v128) (v128.const i64x2 3 4))

@@ -1,18 +1,21 @@
-"""Keeping v128 out of wasmtime-py's sight.
+"""Keeping the value types wasmtime-py cannot show out of its sight.
 
 wasmtime-py 50 aborts the whole process (a Rust panic, "support for v128
-is not implemented") whenever it converts a ``v128`` value type: asking
-the type of an import or export that has one, reading such a global, or
-asking the type of a function reference that points at a function whose
-type has one. A fuzz campaign cannot survive that, so a SIMD module is
+is not implemented", "support for non-externref and non-funcref references
+is not implemented") whenever it converts a ``v128`` value type or a typed
+reference (``(ref null? $t)``, ``(ref func)``, ...), and refuses ``exnref``
+values: asking the type of an import or export that has one, reading such
+a global, or asking the type of a function reference that points at a
+function whose type has one. A fuzz campaign cannot survive that, so a
+module with such a type anywhere is
 compared with Wasmtime through the exports that cannot lead there:
 memories, functions whose parameters and results are numbers other than
 ``v128``, and globals of those types. Tables, reference-typed globals and
 functions with reference results are not exported then (any of them may
 hold a reference to a v128 function). Both engines run the same rewritten
-module, so nothing is compared on one side only; SIMD results still show
-in memories, in scalar results (lanes extracted, ``bitmask``,
-``any_true``) and in traps and fuel. ``compare`` applies this to every
+module, so nothing is compared on one side only; SIMD and reference
+results still show in memories, in scalar results (lanes extracted,
+``bitmask``, ``any_true``, ``ref.is_null``) and in traps and fuel. ``compare`` applies this to every
 module it runs on Wasmtime, whatever generator made it (a tenth of a
 millisecond a module). Imports are left alone: renumbering functions is
 more than this rewrite does, so generators make SIMD modules without
@@ -23,7 +26,8 @@ from __future__ import annotations
 
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import ALL
-from wasmfuzz.runtime.binary.opcodes import F32, F64, I32, I64, V128
+from wasmfuzz.runtime.binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
+from wasmfuzz.runtime.binary.reftypes import is_ref
 from wasmfuzz.runtime.errors import DecodeError
 
 from .rewrite import RewriteError, filter_exports
@@ -32,16 +36,21 @@ _NUMBERS = frozenset((I32, I64, F32, F64))
 _FUNC, _MEMORY, _GLOBAL = 0x00, 0x02, 0x03
 
 
-def hide_v128(wasm: bytes) -> bytes:
+def _unshowable(t: int) -> bool:
+    return t == V128 or (is_ref(t) and t not in (FUNCREF, EXTERNREF))
+
+
+def hide_unshowable(wasm: bytes) -> bytes:
     """``wasm`` with only the exports wasmtime-py can use safely, when any
-    type in it involves ``v128``; unchanged otherwise, and unchanged when it
-    does not decode (both engines then reject it on their own)."""
+    type in it is one wasmtime-py cannot show; unchanged otherwise, and
+    unchanged when it does not decode (both engines then reject it on their own)."""
     try:
         info = decode_module(wasm, ALL, lazy_bodies=True)
     except DecodeError:
         return wasm
-    if not any(V128 in t.params + t.results for t in info.types) and all(
-            g.type != V128 for g in info.global_sigs()):
+    types = [t for sig in info.types for t in sig.params + sig.results]
+    types += [g.type for g in info.global_sigs()] + [t.elem for t in info.table_sigs()]
+    if not any(map(_unshowable, types)):
         return wasm
     globals_ = info.global_sigs()
 
