@@ -21,6 +21,16 @@ their ranges. A ``v128`` never crosses the API (wasmtime-py cannot carry
 one, see ``oracles.hidden_types``): a vector result comes back as its two i64
 halves, float lanes that are NaN masked lane by lane as scalars are.
 3.0 instructions join by adding a shape to ``SHAPES``.
+
+Typed function references (``REFS``) take their reference from a
+``ref.func``, a typed null, or a table of ``(ref null $t0)`` (``$TT``,
+lazily initialised or not, and not exported: wasmtime-py cannot show its
+type). Exception handling (``EXCEPTIONS``) throws an edge value with tag
+``$e`` and catches it in the same function or after a call, by tag or by
+``catch_all``, rethrows it with ``throw_ref``, leaves it uncaught (the host
+sees a trap), or traps inside a ``try_table`` (which no clause may catch).
+The typed table and the tag are declared only in programs of their group,
+so that every other program keeps all its exports comparable.
 """
 
 from __future__ import annotations
@@ -78,6 +88,10 @@ class InstructionProgram:
 
     def wat(self) -> str:
         funcs = "\n".join(f.wat(k) for k, f in enumerate(self.funcs))
+        if self.name in REFS:
+            funcs = _TYPED_TABLE + funcs
+        elif self.name in EXCEPTIONS:
+            funcs = _TAG + funcs
         return f"""(module
   (type $t0 (func (result i32)))
   (type $t1 (func (param i32) (result i32)))
@@ -305,6 +319,60 @@ def table(b: _Builder) -> Function:
     return b.finish(f"(ref.is_null (ref.func $f{src.int_in(0, 2)}))", ("i32",))
 
 
+_TYPED_TABLE = f"""  (table $TT {TABLE_SIZE} (ref null $t0))
+  (elem (table $TT) (i32.const 1) (ref null $t0) (ref.func $f0) (ref.null $t0) (ref.func $f2))
+"""
+_TAG = """  (tag $e (param i32))
+  (func $thrower (param i32) (throw $e (local.get 0)))
+"""
+
+
+def _typed_ref(b: _Builder) -> str:
+    """A (ref null $t0): a function, a null, or an element of the typed table (maybe not built yet)."""
+    src = b.src
+    kind = src.int_in(0, 9)
+    if kind < 3:
+        return f"(ref.func $f{choice(src, (0, 2))})"
+    if kind < 5:
+        return "(ref.null $t0)"
+    return f"(table.get $TT {b.index(TABLE_SIZE)})"
+
+
+def refs(b: _Builder) -> Function:
+    name = b.name
+    ref = _typed_ref(b)
+    if name in ("call_ref", "return_call_ref"):
+        return b.finish(f"({name} $t0 {ref})", ("i32",))
+    if name == "ref.as_non_null":
+        return b.finish(f"(call_ref $t0 (ref.as_non_null {ref}))", ("i32",))
+    if name == "br_on_null":
+        return b.finish(f"(block $null (return (call_ref $t0 (br_on_null $null {ref})))) (i32.const -1)", ("i32",))
+    return b.finish(f"(call_ref $t0 (block $some (result (ref $t0)) (br_on_non_null $some {ref}) "
+                    "(return (i32.const -2))))", ("i32",))
+
+
+def exceptions(b: _Builder) -> Function:
+    src = b.src
+    value = b.operand("i32")
+    throw = choice(src, (f"(throw $e {value})", f"(call $thrower {value})"))
+    if b.name == "throw_ref":
+        exn = choice(src, ("(ref.null exn)", f"(block $h (result exnref) (try_table (catch_all_ref $h) {throw}) "
+                                             "(unreachable))"))
+        return b.finish(f"(block $o (result i32) (try_table (catch $e $o) (throw_ref {exn})) (i32.const -1))",
+                        ("i32",))
+    kind = src.int_in(0, 4)
+    if kind == 0:  # uncaught
+        return b.finish(f"{throw} (i32.const 0)", ("i32",))
+    if kind == 1:  # caught by catch_all, or not caught: a trap in a try_table
+        inner = choice(src, (throw, f"(drop (i32.div_s {value} {b.operand('i32')}))"))
+        return b.finish(f"(block $h (try_table (catch_all $h) {inner}) (return (i32.const 1))) (i32.const 0)",
+                        ("i32",))
+    if kind == 2:  # a catch_ref whose exnref is dropped: the payload comes back
+        return b.finish(f"(block $h (result i32 exnref) (try_table (catch_ref $e $h) {throw}) (unreachable)) "
+                        "(drop)", ("i32",))
+    return b.finish(f"(block $h (result i32) (try_table (catch $e $h) {throw}) (i32.const -1))", ("i32",))
+
+
 def control(b: _Builder) -> Function:
     name, src = b.name, b.src
     if name == "br_table":
@@ -330,10 +398,13 @@ MEMORY_BULK = ("memory.size", "memory.grow", "memory.fill", "memory.copy", "memo
 TABLE = ("table.get", "table.set", "table.size", "table.grow", "table.fill", "table.copy", "table.init",
          "elem.drop", "call_indirect", "ref.is_null", "ref.func", "return_call_indirect", "return_call")
 CONTROL = ("br_table", "select", "br_if", "if")
+REFS = ("call_ref", "return_call_ref", "ref.as_non_null", "br_on_null", "br_on_non_null")
+EXCEPTIONS = ("throw", "throw_ref")
 # instruction -> how one function using it is built
 SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dict.fromkeys(STORES, store),
           **dict.fromkeys(MEMORY_BULK, memory_bulk), **dict.fromkeys(TABLE, table),
-          **dict.fromkeys(CONTROL, control), **dict.fromkeys(SIMD, simd)}
+          **dict.fromkeys(CONTROL, control), **dict.fromkeys(SIMD, simd), **dict.fromkeys(REFS, refs),
+          **dict.fromkeys(EXCEPTIONS, exceptions)}
 
 
 _SIMD_CONVERSIONS = ("narrow", "extend", "extmul", "extadd", "dot", "convert", "trunc_sat", "relaxed_trunc",
@@ -344,6 +415,10 @@ _SIMD_LANES = ("extract_lane", "replace_lane", "shuffle", "swizzle", "splat", "b
 def _group(name: str) -> str:
     if name.startswith("i64.") and name.split(".")[1] in ("add128", "sub128", "mul_wide_s", "mul_wide_u"):
         return "wide"  # wide arithmetic: a group of its own, so its four are not lost among the integer ones
+    if name in REFS:
+        return "refs"
+    if name in EXCEPTIONS:
+        return "exceptions"
     if name.startswith("return_call"):
         return "tail"
     if name in SIMD:  # four groups, so that a lane access is not one instruction in two hundred
@@ -360,7 +435,8 @@ def _group(name: str) -> str:
 
 # The runtime feature each proposal's group needs (oracles.capabilities).
 _GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "simd-memory": "simd",
-                "wide": "wide_arithmetic", "tail": "tail_call"}
+                "wide": "wide_arithmetic", "tail": "tail_call", "refs": "function_references",
+                "exceptions": "exceptions"}
 # Instructions are drawn group first, so each group gets its share whatever its size.
 GROUPS: dict[str, tuple[str, ...]] = {}
 for _name in SHAPES:
