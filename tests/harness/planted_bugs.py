@@ -305,6 +305,17 @@ def return_call_indirect_without_signature_check(mp):
     mp.setitem(codegen._DISPATCH, opcodes.RETURN_CALL_INDIRECT, return_call_indirect)
 
 
+def br_on_null_never_branches(mp):
+    mp.setitem(codegen._DISPATCH, opcodes.BR_ON_NULL, lambda self, ins: None)  # the bug: a null goes on
+
+
+def catch_all_catches_traps(mp):
+    """A handler written ``except Exception``: traps inside a try_table are caught too."""
+    source = codegen.FunctionEmitter.source
+    mp.setattr(codegen.FunctionEmitter, "source",
+               lambda self: source(self).replace("except _WasmException as _e:", "except Exception as _e:"))
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -348,6 +359,10 @@ BUGS = [
                return_call_indirect_without_signature_check, 2000, ("tail_call",)),
     PlantedBug("custom page sizes: memory.size counts 64 KiB pages", "memory", memory_size_in_64k_pages, 2000,
                ("custom_page_sizes",)),
+    PlantedBug("typed references: br_on_null never branches", "instructions", br_on_null_never_branches, 2000,
+               ("function_references",)),
+    PlantedBug("exceptions: catch_all catches traps", "instructions", catch_all_catches_traps, 2000,
+               ("exceptions",)),
 ]
 
 
