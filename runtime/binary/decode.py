@@ -118,14 +118,14 @@ def _sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
 # Immediate layouts as small ints, for the instruction loop's dispatch.
 (K_ILLEGAL, K_NONE, K_IDX, K_I32, K_END, K_MEMARG, K_BLOCK, K_I64, K_F32, K_F64, K_BR_TABLE,
  K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_HEAPTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
- K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX, K_TRY_TABLE) = range(26)
+ K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX, K_TRY_TABLE, K_DELEGATE) = range(27)
 
 _IMM_KINDS = {
     "none": K_NONE, "blocktype": K_BLOCK, "label": K_IDX, "br_table": K_BR_TABLE, "func": K_IDX,
     "call_indirect": K_CALL_INDIRECT, "local": K_IDX, "global": K_IDX, "table": K_IDX,
     "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
     "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "heaptype": K_HEAPTYPE,
-    "try_table": K_TRY_TABLE, "tag": K_IDX, "type": K_IDX,
+    "try_table": K_TRY_TABLE, "tag": K_IDX, "delegate": K_DELEGATE, "catch_all": K_NONE, "type": K_IDX,
     "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
     "v128": K_V128, "shuffle": K_SHUFFLE, "lane": K_LANE, "memarg_lane": K_MEMARG_LANE,
     "zero_byte": K_ZERO_BYTE,
@@ -331,6 +331,11 @@ def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list,
         elif k == K_TRY_TABLE:
             depth += 1
             ins, pos = _try_table(op, data, pos, ctx)
+        elif k == K_DELEGATE:
+            if depth:  # at depth 0 it closes nothing: the validator rejects it, the body's `end` still ends it
+                depth -= 1
+            label, pos = _uleb(data, pos, 32)
+            ins = (op, label)
         else:
             ins, pos = _read_rare(op, k, data, start, pos, ctx)
         append(ins)

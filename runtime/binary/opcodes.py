@@ -66,6 +66,8 @@ class OpInfo:
 #   heaptype        a heap type, stored as the nullable reference type to it (ref.null)
 #   try_table       (block type, catches): each catch (kind, tag index or None, label)
 #   tag             tag index
+#   delegate        label index (a legacy try's delegate, which closes the try like end)
+#   catch_all       nothing (a legacy try's catch_all, which divides the try like else)
 #   type            type index
 #   data_mem        (data index, memory index)
 #   mem_mem         (destination memory, source memory)
@@ -78,8 +80,8 @@ class OpInfo:
 #   zero_byte       nothing: a reserved zero byte (atomic.fence)
 IMMEDIATES = ("none", "blocktype", "label", "br_table", "func", "call_indirect", "local",
               "global", "table", "data", "elem", "memarg", "mem", "i32", "i64", "f32", "f64",
-              "select_t", "heaptype", "try_table", "tag", "type", "data_mem", "mem_mem", "elem_table", "table_table",
-              "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
+              "select_t", "heaptype", "try_table", "tag", "delegate", "catch_all", "type", "data_mem", "mem_mem",
+              "elem_table", "table_table", "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
 
 OPS: dict[int, OpInfo] = {}
 NAMES: dict[str, int] = {}
@@ -102,7 +104,10 @@ _op(0x02, "block", "blocktype")
 _op(0x03, "loop", "blocktype")
 _op(0x04, "if", "blocktype")
 _op(0x05, "else")
+_op(0x06, "try", "blocktype")  # legacy exception handling (see TRY below)
+_op(0x07, "catch", "tag")
 _op(0x08, "throw", "tag")
+_op(0x09, "rethrow", "label")
 _op(0x0A, "throw_ref")
 _op(0x0B, "end")
 _op(0x0C, "br", "label")
@@ -115,6 +120,8 @@ _op(0x12, "return_call", "func")
 _op(0x13, "return_call_indirect", "call_indirect")
 _op(0x14, "call_ref", "type")
 _op(0x15, "return_call_ref", "type")
+_op(0x18, "delegate", "delegate")
+_op(0x19, "catch_all", "catch_all")
 # Parametric
 _op(0x1A, "drop")
 _op(0x1B, "select")
@@ -364,6 +371,11 @@ MEMORY_SIZE, MEMORY_GROW = 0x3F, 0x40
 I32_CONST, I64_CONST, F32_CONST, F64_CONST = 0x41, 0x42, 0x43, 0x44
 REF_NULL, REF_IS_NULL, REF_FUNC = 0xD0, 0xD1, 0xD2
 REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL = 0xD4, 0xD5, 0xD6
+# Legacy exception handling: ``try`` opens a block that ``catch``/``catch_all``
+# divide like ``else`` and ``end`` or ``delegate`` closes.
+TRY, LEGACY_CATCH, RETHROW, DELEGATE, LEGACY_CATCH_ALL = 0x06, 0x07, 0x09, 0x18, 0x19
+OPENERS = (BLOCK, LOOP, IF, TRY_TABLE, TRY)  # the instructions that open a block
+CLOSERS = (END, DELEGATE)  # and those that close one
 # try_table's catch kinds
 CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF = 0, 1, 2, 3
 MEMORY_INIT, DATA_DROP, MEMORY_COPY, MEMORY_FILL = 0xFC08, 0xFC09, 0xFC0A, 0xFC0B

@@ -5,7 +5,8 @@ index and type it sees, so a module must be known valid before it is compiled.
 ``validate(info, features)`` checks a decoded ``ModuleInfo`` against the rules of
 WebAssembly 2.0 and of the proposals ``features`` turns on (memory64 with
 64-bit tables, multi-memory, extended-const, threads' shared memories and
-atomics, SIMD and relaxed SIMD, tail calls), raises
+atomics, SIMD and relaxed SIMD, tail calls, exception handling and its
+legacy instructions), raises
 ``ValidationError`` with the spec's message ("type mismatch", "unknown local 3",
 ...) at the first violation, and on success records ``info.declared_refs``: the
 functions ``ref.func`` may name inside function bodies (C.refs in the spec).
@@ -40,13 +41,13 @@ from .features import WASM2, Features
 from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, FuncSig, GlobalSig,
                           MemSig, ModuleInfo, TableSig)
 from .opcodes import (BLOCK, BR, BR_IF, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT, CALL_REF, CATCH,
-                      CATCH_ALL, CATCH_REF, DATA_DROP, DROP, ELEM_DROP, ELSE, END, EXNREF, EXTENDED_CONST_OPS,
+                      CATCH_ALL, CATCH_REF, DATA_DROP, DELEGATE, DROP, ELEM_DROP, ELSE, END, EXNREF, EXTENDED_CONST_OPS,
                       EXTERNREF, F32, F32_CONST, F64, F64_CONST, FUNCREF, GLOBAL_GET, GLOBAL_SET, I32, I32_CONST,
-                      I64, I64_CONST, IF,
+                      I64, I64_CONST, IF, LEGACY_CATCH, LEGACY_CATCH_ALL,
                       LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MEMARG_SIZES, MEMORY_COPY, MEMORY_FILL, MEMORY_GROW,
-                      MEMORY_INIT, MEMORY_SIZE, NAMES, OPS, REF_AS_NON_NULL, REF_FUNC, REF_IS_NULL, REF_NULL, RETURN,
-                      RETURN_CALL_REF, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW, TABLE_INIT,
-                      TABLE_SET, TABLE_SIZE, THROW, THROW_REF, TRY_TABLE, UNREACHABLE, V128, op_name)
+                      MEMORY_INIT, MEMORY_SIZE, NAMES, OPS, REF_AS_NON_NULL, REF_FUNC, REF_IS_NULL, REF_NULL, RETHROW,
+                      RETURN, RETURN_CALL_REF, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW,
+                      TABLE_INIT, TABLE_SET, TABLE_SIZE, THROW, THROW_REF, TRY, TRY_TABLE, UNREACHABLE, V128, op_name)
 from .reftypes import (HT_FUNC, as_non_null, as_nullable, concrete, exn_non_null, is_defaultable, is_ref, matches,
                        top_of, type_name)
 
@@ -76,6 +77,7 @@ _OP_FEATURES = {
     "tail_call": (RETURN_CALL, RETURN_CALL_INDIRECT),
     "function_references": (CALL_REF, RETURN_CALL_REF, REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL),
     "exceptions": (THROW, THROW_REF, TRY_TABLE),
+    "legacy_exceptions": (TRY, LEGACY_CATCH, LEGACY_CATCH_ALL, DELEGATE, RETHROW),
     "wide_arithmetic": tuple(range(0xFC13, 0xFC17)),
 }
 
@@ -908,6 +910,36 @@ class _BodyChecker:
                 raise ValidationError("type mismatch in catch clause")
         self.op_block(ins)
 
+    # Legacy exception handling: a `try` frame becomes a LEGACY_CATCH or
+    # LEGACY_CATCH_ALL frame at each handler, as an `if` becomes an ELSE frame.
+
+    def legacy_handler(self, op: int, values: list) -> None:
+        """Close the current part of a `try` and start a handler that begins with ``values``."""
+        frame = self.frames[-1]
+        if frame.op != TRY and frame.op != LEGACY_CATCH:
+            raise ValidationError(f"{op_name(op)} found outside of a `try` block")
+        self.pop_frame()
+        self.push_frame(op, values, frame.results)
+
+    def op_legacy_catch(self, ins) -> None:
+        self.legacy_handler(LEGACY_CATCH, self.tag_at(ins[1]))
+
+    def op_legacy_catch_all(self, ins) -> None:
+        self.legacy_handler(LEGACY_CATCH_ALL, [])
+
+    def op_delegate(self, ins) -> None:
+        if self.frames[-1].op != TRY:
+            raise ValidationError("delegate found outside of a `try` block")
+        frame = self.pop_frame()
+        self.label(ins[1])  # counted from outside the try it closes
+        self.stack.extend(frame.results)
+
+    def op_rethrow(self, ins) -> None:
+        self.label(ins[1])
+        if self.frames[-1 - ins[1]].op not in (LEGACY_CATCH, LEGACY_CATCH_ALL):
+            raise ValidationError("invalid rethrow label: not a catch block")
+        self.set_unreachable()
+
     # ----- memories -----
 
     def memory_addr(self, index: int) -> tuple[MemSig, int]:
@@ -998,6 +1030,9 @@ _HANDLERS = {
     BR_ON_NON_NULL: _BodyChecker.op_br_on_non_null, CALL_REF: _BodyChecker.op_call_ref,
     RETURN_CALL_REF: _BodyChecker.op_return_call_ref, THROW: _BodyChecker.op_throw,
     THROW_REF: _BodyChecker.op_throw_ref, TRY_TABLE: _BodyChecker.op_try_table,
+    TRY: _BodyChecker.op_block, LEGACY_CATCH: _BodyChecker.op_legacy_catch,
+    LEGACY_CATCH_ALL: _BodyChecker.op_legacy_catch_all, DELEGATE: _BodyChecker.op_delegate,
+    RETHROW: _BodyChecker.op_rethrow,
     MEMORY_SIZE: _BodyChecker.op_memory_size, MEMORY_GROW: _BodyChecker.op_memory_grow,
     MEMORY_FILL: _BodyChecker.op_memory_fill, MEMORY_COPY: _BodyChecker.op_memory_copy,
     MEMORY_INIT: _BodyChecker.op_memory_init, DATA_DROP: _BodyChecker.op_data_drop,

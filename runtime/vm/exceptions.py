@@ -5,7 +5,8 @@ A thrown Wasm exception is a Python exception, ``WasmException``, raised by
 ``try_table`` becomes (``compile/python/eh_ops``). So it unwinds through
 Wasm frames of any instance for free, and Python's own ``try`` costs nothing
 until something is thrown. It is also the ``exnref`` value: ``catch_ref``
-hands on the object itself, and ``throw_ref`` raises it again. Traps are a
+hands on the object itself, and ``throw_ref`` raises it again (as the legacy
+``rethrow`` raises the exception its ``catch`` caught). Traps are a
 different class (``errors.Trap``), which no ``catch_all`` can catch.
 
 A tag is identified by its instance: each instantiation of a module makes
@@ -45,7 +46,7 @@ class WasmException(Exception):
 
 
 def rethrow(exn: WasmException):
-    """``throw_ref``: raise a caught exception again, with a fresh traceback
+    """``throw_ref`` and ``rethrow``: raise a caught exception again, with a fresh traceback
     (so an exception thrown in a loop does not grow one without end)."""
     raise exn.with_traceback(None)
 

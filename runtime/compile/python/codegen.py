@@ -84,7 +84,7 @@ class _Ctl:
     __slots__ = ("kind", "height", "nparams", "nresults", "label", "pyloop", "crossed", "index",
                  "branched", "start_len", "head_state", "end_state", "else_state",
                  "has_else", "params", "results", "entry_locals", "branch_locals", "loop_writes", "catches",
-                 "try_states")
+                 "try_states", "legacy", "skips", "marker")
 
     def __init__(self, kind, height, params, results, label):
         self.kind = kind
@@ -108,13 +108,16 @@ class _Ctl:
         self.index = -1  # of the instruction that opened it
         self.catches = None  # a try_table's catch clauses
         self.try_states: list[int] = []  # flat layout: the states a try_table's code is in
+        self.legacy = None  # a legacy try's eh_ops.LegacyTry
+        self.skips: set[str] = set()  # structured layout: markers of the exceptions delegated past its handler
+        self.marker: str | None = None  # structured layout: the marker of the exceptions delegated to it
 
     @property
     def arity(self) -> int:
         return self.nparams if self.kind == "loop" else self.nresults
 
 
-OPENERS = (op.BLOCK, op.LOOP, op.IF, op.TRY_TABLE)  # the instructions an `end` closes
+DIVIDERS = (op.ELSE, op.LEGACY_CATCH, op.LEGACY_CATCH_ALL)  # start another part of the open construct
 
 
 def _zero(t: int) -> str:
@@ -131,11 +134,11 @@ def targeted_blocks(code: list[tuple]) -> set[int]:
     stack: list[int] = [-1]
     for i, ins in enumerate(code):
         o = ins[0]
-        if o in OPENERS:
+        if o in op.OPENERS:
             if o == op.TRY_TABLE:  # catch labels count from outside the try_table
                 out.update(stack[-1 - depth] for _, _, depth in ins[2] if depth < len(stack))
             stack.append(i)
-        elif o == op.END:
+        elif o in op.CLOSERS:
             stack.pop()
             if not stack:
                 break
@@ -201,6 +204,7 @@ class FunctionEmitter:
         self.flat_base = 3  # flat layout: indentation of the state tests (5 inside the try around them)
         self.open_tries: list[_Ctl] = []  # flat layout: the try_tables open at the current line
         self.flat_handlers: list[tuple[list, list]] = []  # flat layout: each try_table's handler lines
+        self.try_closers: dict[int, tuple] | None = None  # legacy tries: what ends each one's body (eh_ops)
         self.uses_br = False
         self.dead = 0  # > 0: inside unreachable code, counting nested blocks
         self.unreachable = False
@@ -568,6 +572,8 @@ class FunctionEmitter:
             self.meter.flush()
         if self.clocals is not None:
             self.join_locals(ctl, reachable)
+        if ctl.legacy is not None:
+            eh_ops.end_try(self, ctl, reachable)
         if self.flat:
             self.end_flat(ctl, reachable)
         else:
@@ -631,7 +637,7 @@ class FunctionEmitter:
     def emit_body(self) -> None:
         targeted = set() if self.flat else targeted_blocks(self.body.code)
         self.ctls.append(_Ctl("func", 0, (), self.sig.results, 0))
-        has_try = self.flat and any(ins[0] == op.TRY_TABLE for ins in self.body.code)
+        has_try = self.flat and any(ins[0] == op.TRY_TABLE or ins[0] == op.TRY for ins in self.body.code)
         if self.flat:
             self.w("_L = 0")
             self.indent = 2
@@ -648,26 +654,29 @@ class FunctionEmitter:
             o = ins[0]
             self.code_index = idx
             if self.unreachable:
-                if o in OPENERS:
+                if o in op.OPENERS:
                     self.dead += 1
                     continue
-                if o == op.END and self.dead:
-                    self.dead -= 1
+                if self.dead:
+                    if o in op.CLOSERS:
+                        self.dead -= 1
                     continue
-                if o == op.ELSE and self.dead:
-                    continue
-                if o not in (op.END, op.ELSE):
+                if o not in op.CLOSERS and o not in DIVIDERS:
                     continue
             self.meter.charge(o)
-            if o == op.END:
+            if o in op.CLOSERS:
                 if self.end():
                     break
             elif o in (op.BLOCK, op.LOOP, op.IF):
                 self.enter({op.BLOCK: "block", op.LOOP: "loop", op.IF: "if"}[o], ins[1], idx, targeted)
             elif o == op.TRY_TABLE:
                 eh_ops.enter_try_table(self, ins, idx, targeted)
+            elif o == op.TRY:
+                eh_ops.enter_try(self, ins, idx, targeted)
             elif o == op.ELSE:
                 self.else_()
+            elif o in DIVIDERS:
+                eh_ops.catch(self, ins)
             else:
                 self.instr(ins)
         if has_try:
@@ -1317,7 +1326,7 @@ _DISPATCH = {
     op.REF_FUNC: FunctionEmitter.i_ref_func, op.REF_AS_NON_NULL: FunctionEmitter.i_ref_as_non_null,
     op.CALL_REF: FunctionEmitter.i_call_ref, op.RETURN_CALL_REF: FunctionEmitter.i_return_call_ref,
     op.BR_ON_NULL: FunctionEmitter.i_br_on_null, op.BR_ON_NON_NULL: FunctionEmitter.i_br_on_non_null,
-    op.THROW: eh_ops.i_throw, op.THROW_REF: eh_ops.i_throw_ref,
+    op.THROW: eh_ops.i_throw, op.THROW_REF: eh_ops.i_throw_ref, op.RETHROW: eh_ops.i_rethrow,
     op.MEMORY_INIT: FunctionEmitter.i_memory_init, op.DATA_DROP: FunctionEmitter.i_data_drop,
     op.MEMORY_COPY: FunctionEmitter.i_memory_copy, op.MEMORY_FILL: FunctionEmitter.i_memory_fill,
     op.TABLE_INIT: FunctionEmitter.i_table_init, op.ELEM_DROP: FunctionEmitter.i_elem_drop,

@@ -74,9 +74,9 @@ def locals_set_in(code: list, start: int) -> set[int]:
     out: set[int] = set()
     for ins in code[start:]:
         o = ins[0]
-        if o in (op.BLOCK, op.LOOP, op.IF, op.TRY_TABLE):
+        if o in op.OPENERS:
             depth += 1
-        elif o == op.END:
+        elif o in op.CLOSERS:
             depth -= 1
             if depth == 0:
                 break
