@@ -125,7 +125,7 @@ _IMM_KINDS = {
     "call_indirect": K_CALL_INDIRECT, "local": K_IDX, "global": K_IDX, "table": K_IDX,
     "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
     "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "heaptype": K_HEAPTYPE,
-    "try_table": K_TRY_TABLE, "tag": K_IDX, "delegate": K_DELEGATE, "catch_all": K_NONE, "type": K_IDX,
+    "try_table": K_TRY_TABLE, "tag": K_IDX, "delegate": K_DELEGATE, "type": K_IDX,
     "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
     "v128": K_V128, "shuffle": K_SHUFFLE, "lane": K_LANE, "memarg_lane": K_MEMARG_LANE,
     "zero_byte": K_ZERO_BYTE,

@@ -67,7 +67,6 @@ class OpInfo:
 #   try_table       (block type, catches): each catch (kind, tag index or None, label)
 #   tag             tag index
 #   delegate        label index (a legacy try's delegate, which closes the try like end)
-#   catch_all       nothing (a legacy try's catch_all, which divides the try like else)
 #   type            type index
 #   data_mem        (data index, memory index)
 #   mem_mem         (destination memory, source memory)
@@ -80,7 +79,7 @@ class OpInfo:
 #   zero_byte       nothing: a reserved zero byte (atomic.fence)
 IMMEDIATES = ("none", "blocktype", "label", "br_table", "func", "call_indirect", "local",
               "global", "table", "data", "elem", "memarg", "mem", "i32", "i64", "f32", "f64",
-              "select_t", "heaptype", "try_table", "tag", "delegate", "catch_all", "type", "data_mem", "mem_mem",
+              "select_t", "heaptype", "try_table", "tag", "delegate", "type", "data_mem", "mem_mem",
               "elem_table", "table_table", "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
 
 OPS: dict[int, OpInfo] = {}
@@ -121,7 +120,7 @@ _op(0x13, "return_call_indirect", "call_indirect")
 _op(0x14, "call_ref", "type")
 _op(0x15, "return_call_ref", "type")
 _op(0x18, "delegate", "delegate")
-_op(0x19, "catch_all", "catch_all")
+_op(0x19, "catch_all")
 # Parametric
 _op(0x1A, "drop")
 _op(0x1B, "select")

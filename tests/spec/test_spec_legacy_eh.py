@@ -7,15 +7,11 @@ must pass. Then: the switch, delegation cases the scripts leave out (in
 both layouts, which must agree on results and fuel), and handlers nested
 deeper than the structured layout can express.
 
-wasm-tools (1.262) reads these instructions only in their plain form
-(``try ... catch $e ... end``), while the scripts write them folded
-(``(try (do ...) (catch $e ...))``), so each script is unfolded first
-(``unfold_try``), which keeps every command on its line.
+The scripts write ``try`` folded, which wasm-tools cannot read;
+``wast`` unfolds it first (``wast.unfold_try``).
 """
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from test_spec import SUITE, _problems
@@ -25,58 +21,6 @@ from wasmfuzz.cli import wast
 
 LEGACY = SUITE.parent / "spec-testsuite-3.0" / "legacy"
 FEATURES = DEFAULTS.with_(legacy_exceptions=True)
-
-# Strings, comments, parentheses and atoms of the text format, in order.
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|;;[^\n]*|\(;(?:[^;]|;(?!\)))*;\)|\(|\)|[^\s()";]+')
-
-
-def _tree(text: str) -> list:
-    """The text's lists as ``[open position, close position, item...]``, an
-    item being a list or an atom ``(text, position)``; comments are dropped."""
-    stack: list[list] = [[-1, len(text)]]
-    for m in _TOKEN.finditer(text):
-        tok = m.group()
-        if tok == "(":
-            stack.append([m.start(), None])
-        elif tok == ")":
-            node = stack.pop()
-            node[1] = m.start()
-            stack[-1].append(node)
-        elif not tok.startswith((";;", "(;")):
-            stack[-1].append((tok, m.start()))
-    return stack[0]
-
-
-def _head(node) -> str | None:
-    return node[2][0] if isinstance(node, list) and len(node) > 2 and isinstance(node[2], tuple) else None
-
-
-def unfold_try(text: str) -> str:
-    """``text`` with every folded legacy ``try`` written plainly: ``(try L? bt
-    (do a*) (catch $e b*)* (catch_all c*)?)`` becomes ``try L? bt a* catch $e
-    b* catch_all c* end``, and ``(try L? bt (do a*) (delegate l))`` becomes
-    ``try L? bt a* delegate l``. Only parentheses (by spaces or ``end``) and
-    ``do`` (by spaces) are replaced, so lines stay; quoted modules are strings
-    and stay as they are."""
-    edits: list[tuple[int, int, str]] = []  # (position, width, replacement)
-
-    def walk(node: list) -> None:
-        parts = [c for c in node[2:] if _head(c) in ("do", "catch", "catch_all", "delegate")]
-        if _head(node) == "try" and parts and _head(parts[0]) == "do":
-            edits.append((node[0], 1, " "))
-            edits.append((node[1], 1, " " if _head(parts[-1]) == "delegate" else "end"))
-            edits.append((parts[0][2][1], 2, "  "))
-            for part in parts:
-                edits.extend([(part[0], 1, " "), (part[1], 1, " ")])
-        for child in node[2:]:
-            if isinstance(child, list):
-                walk(child)
-
-    walk(_tree(text))
-    for pos, width, new in sorted(edits, reverse=True):
-        text = text[:pos] + new + text[pos + width:]
-    return text
-
 
 def _scripts() -> list:
     names = sorted(p.name for p in LEGACY.glob("*.wast"))
@@ -91,9 +35,7 @@ def test_script(name, layout, tmp_path, monkeypatch):
     import wasmfuzz.runtime as api
 
     monkeypatch.setenv("WASMFUZZ_CODEGEN_LAYOUT", layout)
-    path = tmp_path / name
-    path.write_text(unfold_try((LEGACY / name).read_text()))
-    report = wast.run_wast(path, api, FEATURES)
+    report = wast.run_wast(LEGACY / name, api, FEATURES)
     problems = _problems(report, {})
     assert not problems, f"legacy/{name} ({layout}): {report.summary()}\n" + "\n".join(problems)
 

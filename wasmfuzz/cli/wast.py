@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -208,10 +209,71 @@ def _wasm_tools(*args: object) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, errors="replace")
 
 
+# Strings, comments, parentheses and atoms of the text format, in order.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|;;[^\n]*|\(;(?:[^;]|;(?!\)))*;\)|\(|\)|[^\s()";]+')
+
+
+def _tree(text: str) -> list:
+    """The text's lists as ``[open position, close position, item...]``, an
+    item being a list or an atom ``(text, position)``; comments are dropped."""
+    stack: list[list] = [[-1, len(text)]]
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "(":
+            stack.append([m.start(), None])
+        elif tok == ")":
+            node = stack.pop()
+            node[1] = m.start()
+            stack[-1].append(node)
+        elif not tok.startswith((";;", "(;")):
+            stack[-1].append((tok, m.start()))
+    return stack[0]
+
+
+def _head(node) -> str | None:
+    return node[2][0] if isinstance(node, list) and len(node) > 2 and isinstance(node[2], tuple) else None
+
+
+def unfold_try(text: str) -> str:
+    """``text`` with every folded legacy ``try`` written plainly: ``(try L? bt
+    (do a*) (catch $e b*)* (catch_all c*)?)`` becomes ``try L? bt a* catch $e
+    b* catch_all c* end``, and ``(try L? bt (do a*) (delegate l))`` becomes
+    ``try L? bt a* delegate l``. Only parentheses (by spaces or ``end``) and
+    ``do`` (by spaces) are replaced, so lines stay; quoted modules are strings
+    and stay as they are."""
+    edits: list[tuple[int, int, str]] = []  # (position, width, replacement)
+
+    def walk(node: list) -> None:
+        parts = [c for c in node[2:] if _head(c) in ("do", "catch", "catch_all", "delegate")]
+        if _head(node) == "try" and parts and _head(parts[0]) == "do":
+            edits.append((node[0], 1, " "))
+            edits.append((node[1], 1, " " if _head(parts[-1]) == "delegate" else "end"))
+            edits.append((parts[0][2][1], 2, "  "))
+            for part in parts:
+                edits.extend([(part[0], 1, " "), (part[1], 1, " ")])
+        for child in node[2:]:
+            if isinstance(child, list):
+                walk(child)
+
+    walk(_tree(text))
+    for pos, width, new in sorted(edits, reverse=True):
+        text = text[:pos] + new + text[pos + width:]
+    return text
+
+
+_FOLDED_DO = re.compile(r"\(\s*do\b")
+
+
 def _convert(path: Path, workdir: Path) -> list[dict]:
-    """The script's commands, its modules written as files into ``workdir``."""
+    """The script's commands, its modules written as files into ``workdir``.
+    A script with folded legacy ``try`` is converted unfolded (``unfold_try``):
+    wasm-tools reads only the plain form."""
     if not path.is_file():
         raise WastError("no such file" if not path.exists() else "not a file")
+    text = path.read_text(errors="replace")
+    if _FOLDED_DO.search(text):
+        path = workdir / path.name
+        path.write_text(unfold_try(text))
     out = workdir / "out.json"
     try:
         proc = _wasm_tools("json-from-wast", path, "--wasm-dir", workdir, "-o", out)
