@@ -12,11 +12,11 @@ runtime has epochs, this is a differential target over such modules.
 """
 
 from wasmfuzz.oracles.pairs import EPOCH_ASYNC_YIELDS, EPOCH_CALLBACKS, EPOCHS_VS_NONE, WASMTIME
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import interrupt_ops, smith, toggles
 from ..case import TestCase
 from ..source import Source, boolean
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:

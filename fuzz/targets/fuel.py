@@ -9,11 +9,11 @@ loop programs (``interrupt_ops``), where the check points are.
 """
 
 from wasmfuzz.oracles.pairs import FUEL_ON_VS_OFF, WASMTIME
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import interrupt_ops, smith, toggles
 from ..case import TestCase
 from ..source import Source, boolean
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:

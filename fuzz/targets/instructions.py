@@ -8,11 +8,11 @@ module from wasm-smith reaches only by chance.
 """
 
 from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, WASMTIME
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import instruction_ops, toggles
 from ..case import TestCase
 from ..source import Source
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:

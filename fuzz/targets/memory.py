@@ -4,11 +4,11 @@ runtime supports them, compared with Wasmtime after every operation.
 """
 
 from wasmfuzz.oracles.pairs import ON_DEMAND_VS_POOLING, WASMTIME
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import memory_ops, toggles
 from ..case import TestCase
 from ..source import Source
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:

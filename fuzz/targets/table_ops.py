@@ -6,11 +6,11 @@ wasmfuzz against Wasmtime, and the tables at the end.
 """
 
 from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, ON_DEMAND_VS_POOLING, WASMTIME
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import table_ops, toggles
 from ..case import TestCase
 from ..source import Source
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:

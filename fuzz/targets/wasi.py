@@ -6,11 +6,11 @@ stderr, the host tree afterwards and fuel. Half the inputs meter fuel.
 """
 
 from wasmfuzz.oracles.wasi import PAIR
-from wasmfuzz.runtime.binary.wat import wat2wasm
 
 from .. import toggles, wasi_ops
 from ..case import TestCase
 from ..source import Source
+from ..wat import wat2wasm
 
 
 def generate(src: Source) -> TestCase:
