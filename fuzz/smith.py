@@ -35,6 +35,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 
+from wasmfuzz.oracles.capabilities import supports
 from wasmfuzz.oracles.spec import ExecutionSpec
 from wasmfuzz.runtime.binary.wat import wasm_tools
 
@@ -81,6 +82,8 @@ CAPS = {c.option: c for c in (
     Cap("fuel", (50, 1000), (1001, 20_000), "smith's termination fuel: how long a call may run"),
 )}
 PAST_CAP_PERCENT = 2
+# Modules that may throw and catch (smith's exception handling), among those without imports.
+EXCEPTIONS_PERCENT = 25
 
 
 def capped(src: Source, option: str, usual: tuple[int, int] | None = None, *, force: bool = True) -> list[str]:
@@ -105,7 +108,7 @@ class SmithFailed(Exception):
     """wasm-tools smith could not make a module from this seed (its exit 2)."""
 
 
-def proposals(spec: ExecutionSpec, src: Source) -> list[str]:
+def proposals(spec: ExecutionSpec, src: Source, exceptions: bool = False) -> list[str]:
     opts = [f"--{name}-enabled=false" for name in _ALWAYS_OFF]
     opts += [f"--memory64-enabled={str('memory64' in spec.features).lower()}",
              f"--threads-enabled={str('threads' in spec.features).lower()}",
@@ -114,7 +117,7 @@ def proposals(spec: ExecutionSpec, src: Source) -> list[str]:
              f"--wide-arithmetic-enabled={str('wide_arithmetic' in spec.features).lower()}",
              f"--custom-page-sizes-enabled={str('custom_page_sizes' in spec.features).lower()}",
              f"--tail-call-enabled={str('tail_call' in spec.features).lower()}",
-             f"--exceptions-enabled={str('exceptions' in spec.features).lower()}",
+             f"--exceptions-enabled={str(exceptions).lower()}",
              *(capped(src, "max-memories") if "multi_memory" in spec.features else ["--max-memories=1"])]
     return opts
 
@@ -167,8 +170,10 @@ def smith(seed: bytes, options: list[str]) -> bytes:
 def module(src: Source, spec: ExecutionSpec, *, tables: bool = False, imports: bool = False,
            traps_percent: int = 10, canonical_nans: bool = True) -> bytes:
     """Draw smith options from ``src``, then run smith on the rest of it."""
-    # No imports with v128 or exnref about: wasmtime-py cannot take such an import (oracles.hidden_types).
-    unshowable = "simd" in spec.features or "exceptions" in spec.features
-    opts = proposals(spec, src) + swarm(src, tables=tables) + differential_restrictions(
-        src, imports=imports and not unshowable, traps_percent=traps_percent, canonical_nans=canonical_nans)
+    # wasmtime-py cannot take an import with a v128 or an exnref in its type (oracles.hidden_types):
+    # SIMD modules go without imports, and modules with imports (which epochs need) without exceptions.
+    imports = imports and "simd" not in spec.features
+    exceptions = not imports and supports("exceptions") and boolean(src, EXCEPTIONS_PERCENT)
+    opts = proposals(spec, src, exceptions) + swarm(src, tables=tables) + differential_restrictions(
+        src, imports=imports, traps_percent=traps_percent, canonical_nans=canonical_nans)
     return smith(src.rest(), opts)

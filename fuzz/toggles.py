@@ -26,8 +26,7 @@ SIMD_PERCENT = 20
 def draw_spec(src: Source, *, fuel_percent: int = 10, epoch_percent: int = 10,
               proposal_percent: int = 5, nan_percent: int = 10) -> ExecutionSpec:
     """A wasmfuzz spec; each optional feature is drawn only when supported."""
-    features = {f for f in ("memory64", "multi_memory", "threads", "wide_arithmetic", "custom_page_sizes", "tail_call",
-                            "function_references", "exceptions")
+    features = {f for f in ("memory64", "multi_memory", "threads", "wide_arithmetic", "custom_page_sizes", "tail_call")
                 if supports(f) and boolean(src, proposal_percent)}
     if proposal_percent and supports("simd") and boolean(src, SIMD_PERCENT):
         features.add("simd")
