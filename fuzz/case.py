@@ -44,14 +44,15 @@ class TestCase:
     original: bytes = b""  # the module ``wasm`` was rewritten from, when SEMANTICS is checked
     nans_canonical: bool = True  # False: made without smith's NaN canonicalisation
 
-    def check(self) -> Verdict:
-        """Run every check; raises ``Divergence`` at the first disagreement."""
+    def check(self, engines: Engines | None = None) -> Verdict:
+        """Run every check; raises ``Divergence`` at the first disagreement.
+        ``engines``: Engines and Modules kept from earlier cases (a campaign's)."""
         if VALIDATION in self.checks:
             check_validation(self.wasm, self.spec)
         if WASI in self.checks:  # args: where the program writes host-dependent bytes (oracles.wasi)
             check_wasi(self.wasm, self.spec, self.args)
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
-        engines = Engines()  # the pairs' Modules serve the semantics check too
+        engines = engines if engines is not None else Engines()  # the pairs' Modules serve the semantics check too
         plan = call_plan(self.args, self.invocations)
         verdict = self._compare(pairs, plan, engines) if pairs else \
             Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
@@ -68,7 +69,7 @@ class TestCase:
             if self.nans_canonical or self.spec.nan_canonicalization or not allowed.nan_bits_may_explain(d):
                 raise
             try:
-                verdict = compare(self.wasm, self.spec.with_(nan_canonicalization=True), pairs, plan)
+                verdict = compare(self.wasm, self.spec.with_(nan_canonicalization=True), pairs, plan, engines)
             except Divergence:
                 raise d from None
             verdict.poisoned[d.pair] = f"{d.step}: {d.aspect} differs only while NaNs keep their free bits"

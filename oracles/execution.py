@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
@@ -229,11 +230,22 @@ class Engines:
     are Stores of one Engine and instantiate one Module, as Wasmtime shares
     a Module between the Stores of an Engine: the module is decoded,
     validated and compiled once (and across Engines, once per distinct
-code-generation options: see ``module``). Sharing the Engine shares its epoch
+    code-generation options: see ``module``). Sharing the Engine shares its epoch
     counter, which changes nothing observed: every execution sets its
     deadline relative to the current epoch right before each call, and
     executions run one after the other. A Module that fails to compile is
     not kept, so each execution classifies its own error.
+
+    With ``keep`` (a campaign's, ``fuzz.targets.run_input``), the Engines and
+    the Modules of the last ``keep`` distinct module bytes outlive the
+    comparison: libFuzzer's mutations often leave the bytes that make the
+    module alone (a third to a half of a campaign's inputs repeat a module
+    an input shortly before made), and such an input then pays for no
+    compilation on either engine. A kept Module is what a server keeps: one
+    compiled module instantiated by many Stores, its functions compiled on
+    their first call in whichever comparison made it. Only a campaign keeps
+    them: a test that plants a bug in the code generator compares freshly
+    compiled code every time.
 
     A pooling wasmfuzz Engine is not made per comparison but kept for the
     whole process (``_POOLED``), as a server keeps its one pooling engine:
@@ -242,9 +254,11 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
     shows whatever the slot's reset missed. ``reset_pooled_engines`` starts
     afresh (tests and benchmarks that must not depend on what ran before)."""
 
-    def __init__(self):
+    def __init__(self, keep: int = 0):
+        self._keep = keep  # 0: everything, for as long as this object lives
         self._engines: dict[tuple, object] = {}
-        self._modules: dict[tuple[int, bytes], object] = {}
+        # module bytes -> id(engine) -> Module, least recently used bytes first
+        self._modules: OrderedDict[bytes, dict[int, object]] = OrderedDict()
         self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
 
     def engine(self, spec: ExecutionSpec):
@@ -267,8 +281,16 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
         """The Module of ``wasm`` for ``engine``. wasmfuzz Modules after the
         first share what they can with it (``shared_with``): one decoding and
         validation, and one compilation per distinct code-generation options."""
-        key = (id(engine), wasm)  # the engine is kept in self._engines: its id is not reused
-        module = self._modules.get(key)
+        per_engine = self._modules.get(wasm)
+        if per_engine is None:
+            per_engine = self._modules[wasm] = {}
+            if self._keep and len(self._modules) > self._keep:
+                oldest, _ = self._modules.popitem(last=False)
+                self._first.pop(oldest, None)
+        else:
+            self._modules.move_to_end(wasm)
+        key = id(engine)  # the engine is kept in self._engines: its id is not reused
+        module = per_engine.get(key)
         if module is None:
             if api.__name__ == "wasmfuzz.runtime":
                 first = self._first.get(wasm)
@@ -276,7 +298,7 @@ code-generation options: see ``module``). Sharing the Engine shares its epoch
                 self._first.setdefault(wasm, module)
             else:
                 module = api.Module(engine, wasm)
-            self._modules[key] = module
+            per_engine[key] = module
         return module
 
 

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from wasmfuzz.oracles.execution import Engines
+
 from ..case import TestCase
 from ..smith import SmithFailed
 from ..source import Unstructured
@@ -30,6 +32,12 @@ NAMES = ("differential", "lazy_init", "table_ops", "fuel", "epoch", "memory", "v
 # Set by ``wasmfuzz fuzz``: save divergences there and keep fuzzing. Unset (as
 # under OSS-Fuzz), a divergence is an uncaught exception: libFuzzer's crash.
 FINDINGS_ENV = "WASMFUZZ_FINDINGS"
+# The Engines and the Modules of this many distinct modules are kept from one
+# input to the next (``Engines``): enough for the modules of the corpus
+# entries libFuzzer is mutating at a time, few enough that a campaign of
+# 64 MiB modules stays within libFuzzer's memory limit.
+KEPT_MODULES = 32
+_ENGINES = Engines(keep=KEPT_MODULES)
 
 
 def load(name: str) -> ModuleType:
@@ -54,7 +62,7 @@ def run_input(name: str, data: bytes) -> None:
         return
     from wasmfuzz.oracles import Divergence
     try:
-        case.check()
+        case.check(_ENGINES)
     except Divergence as d:
         root = os.environ.get(FINDINGS_ENV)
         if not root:
@@ -69,9 +77,11 @@ def _forget_generated_source() -> None:
     """Drop the runtime's generated source from ``linecache`` once a case is done.
 
     The runtime registers every compiled function's source there for
-    tracebacks and never removes it (about 50 KB per module), so a campaign
-    of millions of modules would grow until libFuzzer's RSS limit stopped it.
-    No module outlives the case that compiled it, so nothing still needs it."""
+    tracebacks until the module is freed (about 50 KB per module), and a
+    freed module waits for the cycle collector, so a campaign of millions of
+    modules would grow until libFuzzer's RSS limit stopped it. The source of
+    a module kept for later inputs goes too: only a traceback through its
+    code, which no comparison reads, would have shown it."""
     for filename in [f for f in linecache.cache if isinstance(f, str) and f.startswith("wasm://")]:
         del linecache.cache[filename]
 

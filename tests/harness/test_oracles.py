@@ -185,6 +185,50 @@ def test_executions_of_one_comparison_share_engines_and_compiled_code():
     assert modules["eager"]._code is not modules["lazy"]._code and modules["eager"]._info is modules["lazy"]._info
 
 
+def test_kept_engines_keep_the_modules_of_the_last_distinct_bytes():
+    from wasmfuzz.oracles.execution import ApiExecution, Engines
+    engines = Engines(keep=2)
+    a, b, c = (wat2wasm(f"(module (func (export \"f\") (result i32) i32.const {i}))") for i in range(3))
+
+    def module(spec, wasm):  # what a later comparison's execution of ``wasm`` would get
+        execution = ApiExecution(spec, engines)
+        return engines.module(execution.api, execution.engine, wasm)
+    first = {spec: module(spec, a) for spec in (ExecutionSpec(), ExecutionSpec(engine="wasmtime"))}
+    assert all(module(spec, a) is m for spec, m in first.items())  # kept for later comparisons
+    module(ExecutionSpec(), b)
+    module(ExecutionSpec(), a)  # a used again: b is now the least recently used
+    module(ExecutionSpec(), c)
+    assert all(module(spec, a) is m for spec, m in first.items())
+    kept_b = module(ExecutionSpec(), b)  # b was dropped for c, and is made again
+    assert module(ExecutionSpec(), b) is kept_b
+
+
+def test_a_kept_module_never_shares_a_generated_file_name_with_a_new_one():
+    """The fuzz targets clear ``linecache`` after every input; a kept module's
+    functions still own their file names, under which their backtrace line
+    maps are filed."""
+    import linecache
+
+    from wasmfuzz.runtime.compile.python import pycompile
+    kept = pycompile.unique_filename("m", 0)
+    linecache.cache.pop(kept, None)
+    again = pycompile.unique_filename("m", 0)
+    assert again != kept
+    pycompile.forget([kept, again])
+    assert pycompile.unique_filename("m", 0) == kept
+    pycompile.forget([kept])
+
+
+def test_a_case_checked_again_with_kept_engines_gives_the_same_verdict():
+    from wasmfuzz.fuzz.targets import make_case
+    from wasmfuzz.oracles.execution import Engines
+    engines = Engines(keep=4)
+    case = make_case("table_ops", bytes(range(7, 200)))
+    first, again = case.check(engines), case.check(engines)
+    assert (first.compared, first.steps, first.poisoned) == (again.compared, again.steps, again.poisoned)
+    assert first.steps > 0
+
+
 def test_pooled_instances_of_later_comparisons_take_the_slots_earlier_ones_wrote():
     from wasmfuzz.oracles.execution import ApiExecution, Engines, reset_pooled_engines
     from wasmfuzz.oracles.pairs import ON_DEMAND_VS_POOLING

@@ -7,6 +7,11 @@ debuggers and profilers show the generated lines. No mtime is stored, so
 module's entries when the module itself is freed (a long fuzz campaign
 compiles many thousands of modules). Code loaded from the code cache
 is registered the same way, without being compiled.
+
+A filename stays taken until ``forget``, even if someone else has cleared
+``linecache`` (the fuzz targets do after every input): the backtrace line
+maps (``frames``) are filed under the same name, and a live module must
+never share one with another.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import itertools
 import linecache
 
 _seq = itertools.count()
+_taken: set[str] = set()  # the filenames handed out and not yet forgotten
 
 
 def unique_filename(module_name: str, funcidx: int, func_name: str | None = None) -> str:
@@ -22,8 +28,9 @@ def unique_filename(module_name: str, funcidx: int, func_name: str | None = None
     if func_name:
         base += f"<{func_name}>"
     name = base
-    while name in linecache.cache:
+    while name in _taken or name in linecache.cache:
         name = f"{base}#{next(_seq)}"
+    _taken.add(name)
     return name
 
 
@@ -31,6 +38,7 @@ def forget(filenames: list[str]) -> None:
     """Drop generated source from ``linecache`` (called when its module is freed)."""
     for name in filenames:
         linecache.cache.pop(name, None)
+        _taken.discard(name)
 
 
 def compile_source(source: str, filename: str):
