@@ -236,8 +236,9 @@ class Engines:
     executions run one after the other. A Module that fails to compile is
     not kept, so each execution classifies its own error.
 
-    With ``keep`` (a campaign's, ``fuzz.targets.run_input``), the Engines and
-    the Modules of the last ``keep`` distinct module bytes outlive the
+    With ``keep`` (a campaign's, ``fuzz.targets.run_input``), the Modules of
+    the last ``keep`` distinct module bytes, and the Engines of the last
+    ``KEPT_ENGINES`` configurations (each of a few dozen KB), outlive the
     comparison: libFuzzer's mutations often leave the bytes that make the
     module alone (a third to a half of a campaign's inputs repeat a module
     an input shortly before made), and such an input then pays for no
@@ -256,16 +257,23 @@ class Engines:
 
     def __init__(self, keep: int = 0):
         self._keep = keep  # 0: everything, for as long as this object lives
-        self._engines: dict[tuple, object] = {}
-        # module bytes -> id(engine) -> Module, least recently used bytes first
-        self._modules: OrderedDict[bytes, dict[int, object]] = OrderedDict()
+        self._engines: OrderedDict[tuple, object] = OrderedDict()  # least recently used first
+        # module bytes -> id(engine) -> (engine, Module), least recently used bytes first; the
+        # engine is held there so that its id is not reused while its Module is kept
+        self._modules: OrderedDict[bytes, dict[int, tuple]] = OrderedDict()
         self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
 
     def engine(self, spec: ExecutionSpec):
         settings = spec.settings()
         key = (spec.engine, tuple(sorted(settings.items())))
         engine = self._engines.get(key)
-        if engine is None:
+        if engine is not None:
+            self._engines.move_to_end(key)
+        else:
+            if self._keep and len(self._engines) >= KEPT_ENGINES:
+                _, old = self._engines.popitem(last=False)
+                for per_engine in self._modules.values():  # its Modules go with it
+                    per_engine.pop(id(old), None)
             kept = _POOLED if spec.engine == "wasmfuzz" and spec.pooling else {}
             engine = kept.get(key)
             if engine is None:
@@ -289,8 +297,7 @@ class Engines:
                 self._first.pop(oldest, None)
         else:
             self._modules.move_to_end(wasm)
-        key = id(engine)  # the engine is kept in self._engines: its id is not reused
-        module = per_engine.get(key)
+        module = per_engine.get(id(engine), (None, None))[1]
         if module is None:
             if api.__name__ == "wasmfuzz.runtime":
                 first = self._first.get(wasm)
@@ -298,10 +305,12 @@ class Engines:
                 self._first.setdefault(wasm, module)
             else:
                 module = api.Module(engine, wasm)
-            per_engine[key] = module
+            per_engine[id(engine)] = (engine, module)
         return module
 
 
+# Configurations whose Engines a campaign's ``Engines`` keeps (a campaign draws a few hundred).
+KEPT_ENGINES = 256
 # Pooling wasmfuzz Engines by configuration, for the whole process (see ``Engines``).
 _POOLED: dict[tuple, object] = {}
 

@@ -203,6 +203,24 @@ def test_kept_engines_keep_the_modules_of_the_last_distinct_bytes():
     assert module(ExecutionSpec(), b) is kept_b
 
 
+def test_kept_engines_drop_the_least_recently_used_configuration_with_its_modules(monkeypatch):
+    from wasmfuzz.oracles import execution
+    monkeypatch.setattr(execution, "KEPT_ENGINES", 2)
+    engines = execution.Engines(keep=4)
+    wasm = wat2wasm(WAT)
+    plain, fuel, epochs = ExecutionSpec(), ExecutionSpec(fuel=10), ExecutionSpec(epoch_deadline=1)
+
+    def module(spec):
+        execution_ = execution.ApiExecution(spec, engines)
+        return execution_.engine, engines.module(execution_.api, execution_.engine, wasm)
+    first_plain, first_fuel = module(plain), module(fuel)
+    assert module(plain) == first_plain
+    module(epochs)  # a third configuration: fuel's, the least recently used, goes
+    assert module(plain) == first_plain
+    again = module(fuel)
+    assert again[0] is not first_fuel[0] and again[1] is not first_fuel[1]
+
+
 def test_a_kept_module_never_shares_a_generated_file_name_with_a_new_one():
     """The fuzz targets clear ``linecache`` after every input; a kept module's
     functions still own their file names, under which their backtrace line
