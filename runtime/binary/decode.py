@@ -27,9 +27,9 @@ from ..errors import DecodeError
 from . import opcodes as ops
 from . import reftypes, type_registry
 from .features import WASM2, Features
-from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, DataSegment,
-                          ElemSegment, Export, FuncBody, FuncSig, Global, GlobalSig, Import, MemSig, ModuleInfo, Table,
-                          TableSig)
+from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, I8, I16, ArrayType,
+                          DataSegment, ElemSegment, Export, FieldType, FuncBody, FuncSig, Global, GlobalSig, Import,
+                          MemSig, ModuleInfo, StructType, Table, TableSig)
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"
@@ -50,6 +50,8 @@ _VALTYPES = frozenset(ops.VALUE_TYPES)
 # Abstract heap types by the proposal that brings them.
 _HEAPS = frozenset({reftypes.HT_FUNC, reftypes.HT_EXTERN, reftypes.HT_NOFUNC, reftypes.HT_NOEXTERN})
 _EXN_HEAPS = frozenset({reftypes.HT_EXN, reftypes.HT_NOEXN})
+# GC's one-byte reference types: anyref ... arrayref, nullref, nullfuncref, nullexternref, nullexnref.
+_GC_SHORTHANDS = frozenset(reftypes.GC_HEAPS | {reftypes.HT_NOFUNC, reftypes.HT_NOEXTERN, reftypes.HT_NOEXN})
 
 
 class _Malformed(Exception):
@@ -118,14 +120,16 @@ def _sleb(data: bytes, pos: int, bits: int) -> tuple[int, int]:
 # Immediate layouts as small ints, for the instruction loop's dispatch.
 (K_ILLEGAL, K_NONE, K_IDX, K_I32, K_END, K_MEMARG, K_BLOCK, K_I64, K_F32, K_F64, K_BR_TABLE,
  K_CALL_INDIRECT, K_MEM, K_SELECT_T, K_HEAPTYPE, K_DATA, K_DATA_MEM, K_MEM_MEM, K_PAIR,
- K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX, K_TRY_TABLE, K_DELEGATE) = range(27)
+ K_V128, K_SHUFFLE, K_LANE, K_MEMARG_LANE, K_ZERO_BYTE, K_PREFIX, K_TRY_TABLE, K_DELEGATE,
+ K_DATA_PAIR, K_BR_ON_CAST) = range(29)
 
 _IMM_KINDS = {
     "none": K_NONE, "blocktype": K_BLOCK, "label": K_IDX, "br_table": K_BR_TABLE, "func": K_IDX,
     "call_indirect": K_CALL_INDIRECT, "local": K_IDX, "global": K_IDX, "table": K_IDX,
     "data": K_DATA, "elem": K_IDX, "memarg": K_MEMARG, "mem": K_MEM, "i32": K_I32,
     "i64": K_I64, "f32": K_F32, "f64": K_F64, "select_t": K_SELECT_T, "heaptype": K_HEAPTYPE,
-    "try_table": K_TRY_TABLE, "tag": K_IDX, "delegate": K_DELEGATE, "type": K_IDX,
+    "try_table": K_TRY_TABLE, "tag": K_IDX, "delegate": K_DELEGATE, "type": K_IDX, "type_index": K_PAIR,
+    "type_data": K_DATA_PAIR, "br_on_cast": K_BR_ON_CAST,
     "data_mem": K_DATA_MEM, "mem_mem": K_MEM_MEM, "elem_table": K_PAIR, "table_table": K_PAIR,
     "v128": K_V128, "shuffle": K_SHUFFLE, "lane": K_LANE, "memarg_lane": K_MEMARG_LANE,
     "zero_byte": K_ZERO_BYTE,
@@ -150,7 +154,7 @@ def _kind_tables() -> tuple[list[int], dict[int, int]]:
         else:
             prefixed[code] = kind
     single[ops.END] = K_END
-    for prefix in (0xFC, 0xFD, 0xFE):
+    for prefix in (0xFB, 0xFC, 0xFD, 0xFE):
         single[prefix] = K_PREFIX
     return single, prefixed
 
@@ -207,6 +211,8 @@ def _valtype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int, int]:
     t = data[pos]
     if t in _VALTYPES or (t == ops.EXNREF and ctx.exceptions):
         return t, pos + 1
+    if t in _GC_SHORTHANDS and ctx.gc:  # anyref, eqref, ... nullexternref: (ref null <t>)
+        return reftypes.ref_type(t, True), pos + 1
     if (t == ops.REF_PREFIX or t == ops.REF_NULL_PREFIX) and ctx.function_references:
         heap, after = _heaptype(data, pos + 1, ctx)
         return reftypes.ref_type(heap, t == ops.REF_NULL_PREFIX), after
@@ -228,14 +234,21 @@ def _heaptype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int, int]:
     value, after = _sleb(data, pos, 33)
     if value < 0:
         code = value & 0x7F
-        if code in _HEAPS or (code in _EXN_HEAPS and ctx.exceptions):
+        if code in _HEAPS or (code in _EXN_HEAPS and ctx.exceptions) or (code in reftypes.GC_HEAPS and ctx.gc):
             return code, after
         raise _Malformed(f"malformed heap type 0x{code:x}", pos)
-    if value == ctx.defining:
-        return reftypes.REC_SELF, after
-    if value >= len(ctx.type_ids) or value > ctx.defining >= 0:
-        raise _Malformed(f"unknown type {value}", pos)
-    return reftypes.CONCRETE + ctx.type_ids[value], after
+    return _type_heap(value, pos, ctx), after
+
+
+def _type_heap(index: int, pos: int, ctx: "_Ctx") -> int:
+    """The heap type of type index ``index``: a canonical id, or inside the
+    recursion group being read, a member's group-relative code."""
+    first, end = ctx.group
+    if first <= index < end:
+        return reftypes.rec_heap(index - first)
+    if index >= len(ctx.type_ids):
+        raise _Malformed(f"unknown type {index}", pos)
+    return reftypes.CONCRETE + ctx.type_ids[index]
 
 
 def _blocktype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int | None, int]:
@@ -244,7 +257,7 @@ def _blocktype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int | None, int]:
         return None, pos + 1
     if b in _VALTYPES:
         return -b, pos + 1
-    if b == ops.EXNREF or b == ops.REF_PREFIX or b == ops.REF_NULL_PREFIX:
+    if b == ops.EXNREF or b == ops.REF_PREFIX or b == ops.REF_NULL_PREFIX or b in _GC_SHORTHANDS:
         t, after = _valtype(data, pos, ctx)
         return -t, after
     index, after = _sleb(data, pos, 33)
@@ -256,11 +269,12 @@ def _blocktype(data: bytes, pos: int, ctx: "_Ctx") -> tuple[int | None, int]:
 class _Ctx:
     """What the instruction loop needs to know besides the bytes: the features
     that change the format, and the canonical ids of the module's types
-    (``type_ids``, shared with the ``ModuleInfo``; ``defining`` is the index
-    of the type being read in the type section, -1 elsewhere)."""
+    (``type_ids``, shared with the ``ModuleInfo``; ``group`` is the range of
+    type indices of the recursion group being read in the type section, an
+    empty one elsewhere)."""
 
-    __slots__ = ("multi_memory", "memory64", "reference_types", "function_references", "exceptions",
-                 "has_data_count", "type_ids", "defining")
+    __slots__ = ("multi_memory", "memory64", "reference_types", "function_references", "exceptions", "gc",
+                 "has_data_count", "type_ids", "group")
 
     def __init__(self, features: Features, has_data_count: bool, type_ids: list[int]):
         self.multi_memory = features.multi_memory
@@ -268,9 +282,10 @@ class _Ctx:
         self.reference_types = features.reference_types
         self.function_references = features.function_references
         self.exceptions = features.exceptions
+        self.gc = features.gc
         self.has_data_count = has_data_count
         self.type_ids = type_ids
-        self.defining = -1
+        self.group = (0, 0)
 
 
 def _read_expr(data: bytes, pos: int, base: int, ctx: _Ctx) -> tuple[list, list, int]:
@@ -393,6 +408,20 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
     if k == K_HEAPTYPE:  # ref.null: kept as the nullable reference type it pushes
         heap, pos = _heaptype(data, pos, ctx)
         return (op, reftypes.ref_type(heap, True)), pos
+    if k == K_BR_ON_CAST:  # flags (bit 0: source nullable, bit 1: target nullable), label, two heap types
+        flags = data[pos]
+        if flags > 3:
+            raise _Malformed(f"malformed br_on_cast flags 0x{flags:x}", pos)
+        label, pos = _uleb(data, pos + 1, 32)
+        source, pos = _heaptype(data, pos, ctx)
+        target, pos = _heaptype(data, pos, ctx)
+        return (op, label, reftypes.ref_type(source, bool(flags & 1)), reftypes.ref_type(target, bool(flags & 2))), pos
+    if k == K_DATA_PAIR:  # a type index, then a data index, which needs the data count section
+        if not ctx.has_data_count:
+            raise _Malformed("data count section required", start)
+        first, pos = _uleb(data, pos, 32)
+        second, pos = _uleb(data, pos, 32)
+        return (op, first, second), pos
     if k == K_DATA or k == K_DATA_MEM:
         if not ctx.has_data_count:
             raise _Malformed("data count section required", start)
@@ -624,20 +653,64 @@ class _ModuleDecoder:
         self.info.func_names = func_names
 
     def _sec_type(self, r: _Reader) -> None:
-        """Function types, each its own recursion group: a type may name itself
-        and the types before it. Each gets its canonical id (``type_registry``)."""
+        """Recursion groups of types (a type outside ``rec`` is a group of one):
+        a member may name the types before its group and every member of it.
+        Each group is interned for canonical ids (``type_registry``)."""
         info = self.info
-        for i in range(r.count()):
-            form = r.byte()
-            if form != 0x60:
-                raise r.fail(f"malformed function type form 0x{form:x}", r.pos - 1)
-            r.ctx.defining = i
+        for _ in range(r.count()):
+            n = 1
+            if r.data[r.pos] == 0x4E and self.features.gc:
+                r.pos += 1
+                n = r.count()
+            first = len(info.types)
+            r.ctx.group = (first, first + n)
+            members, supers, declared = [], [], []
+            for k in range(n):
+                final, sup, comp = self._sub_type(r, first + k)
+                members.append(comp)
+                declared.append((sup, final))
+                supers.append((None if sup is None else ("rec", sup - first) if sup >= first
+                               else ("id", info.type_ids[sup]), final))
+            r.ctx.group = (0, 0)
+            ids = type_registry.define_group(tuple(members), tuple(supers), lambda m, first_id: m.resolved(first_id))
+            info.type_ids += ids
+            info.types += [type_registry.definition(i) for i in ids]
+            info.type_supers += declared
+
+    def _sub_type(self, r: _Reader, index: int) -> tuple[bool, int | None, object]:
+        """(final, declared supertype index or None, composite type) of type ``index``."""
+        final, sup = True, None
+        form = r.data[r.pos]
+        if form in (0x50, 0x4F) and self.features.gc:  # sub, sub final
+            r.pos += 1
+            final = form == 0x4F
+            supers = [r.u32() for _ in range(r.count())]
+            if len(supers) > 1:
+                raise r.fail("multiple supertypes")
+            if supers:
+                sup = supers[0]
+                if sup >= index:
+                    raise r.fail(f"unknown type {sup}: a supertype must come before its subtype")
+        start = r.pos
+        form = r.byte()
+        if form == 0x60:
             params = tuple(r.valtype() for _ in range(r.count()))
-            results = tuple(r.valtype() for _ in range(r.count()))
-            r.ctx.defining = -1
-            type_id = type_registry.sig_id(FuncSig(params, results))
-            info.type_ids.append(type_id)
-            info.types.append(FuncSig(reftypes.close_self(params, type_id), reftypes.close_self(results, type_id)))
+            return final, sup, FuncSig(params, tuple(r.valtype() for _ in range(r.count())))
+        if form == 0x5F and self.features.gc:
+            return final, sup, StructType(tuple(self._field_type(r) for _ in range(r.count())))
+        if form == 0x5E and self.features.gc:
+            return final, sup, ArrayType(self._field_type(r))
+        raise r.fail(f"malformed function type form 0x{form:x}", start)
+
+    def _field_type(self, r: _Reader) -> FieldType:
+        if r.data[r.pos] in (I8, I16):
+            storage = r.byte()
+        else:
+            storage = r.valtype()
+        mut = r.byte()
+        if mut > 1:
+            raise r.fail(f"malformed mutability 0x{mut:x}", r.pos - 1)
+        return FieldType(storage, bool(mut))
 
     def _sec_import(self, r: _Reader) -> None:
         for _ in range(r.count()):

@@ -30,6 +30,7 @@ class Features:
     function_references: bool = False
     exceptions: bool = False
     legacy_exceptions: bool = False
+    gc: bool = False  # types and validation only so far (issue 13): no Config switch turns it on yet
 
     def with_(self, **changes: bool) -> "Features":
         return replace(self, **changes)

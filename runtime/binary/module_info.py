@@ -15,9 +15,10 @@ instructions without the final ``end``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ClassVar
 
-from .reftypes import type_name
+from .opcodes import I32
+from .reftypes import HT_ARRAY, HT_FUNC, HT_STRUCT, resolve_rec, type_name
 
 Instr = tuple
 ConstExpr = tuple  # tuple[Instr, ...], without the final `end`
@@ -34,11 +35,55 @@ class FuncSig:
 
     params: tuple[int, ...]
     results: tuple[int, ...]
+    abstract_heap: ClassVar[int] = HT_FUNC  # the abstract heap type above every function type
 
     def __str__(self) -> str:
         p = " ".join(type_name(t) for t in self.params)
         r = " ".join(type_name(t) for t in self.results)
         return f"[{p}] -> [{r}]"
+
+    def resolved(self, first_id: int) -> "FuncSig":
+        """This type with references to its recursion group's members resolved (``reftypes.resolve_rec``)."""
+        return FuncSig(tuple(resolve_rec(t, first_id) for t in self.params),
+                       tuple(resolve_rec(t, first_id) for t in self.results))
+
+
+# Packed storage types of GC fields and array elements (stored as i32 on the operand stack).
+I8, I16 = 0x78, 0x77
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """A struct field or array element: a value type or a packed one (I8, I16), and mutability."""
+
+    storage: int
+    mutable: bool
+
+    def resolved(self, first_id: int) -> "FieldType":
+        return FieldType(resolve_rec(self.storage, first_id), self.mutable)
+
+    @property
+    def unpacked(self) -> int:
+        """The type a value of this field has on the operand stack."""
+        return I32 if self.storage in (I8, I16) else self.storage
+
+
+@dataclass(frozen=True, slots=True)
+class StructType:
+    fields: tuple[FieldType, ...]
+    abstract_heap: ClassVar[int] = HT_STRUCT
+
+    def resolved(self, first_id: int) -> "StructType":
+        return StructType(tuple(f.resolved(first_id) for f in self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    field: FieldType
+    abstract_heap: ClassVar[int] = HT_ARRAY
+
+    def resolved(self, first_id: int) -> "ArrayType":
+        return ArrayType(self.field.resolved(first_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +207,10 @@ class FuncBody:
 
 @dataclass(slots=True)
 class ModuleInfo:
-    types: list[FuncSig] = field(default_factory=list)
+    types: list = field(default_factory=list)  # FuncSig, StructType or ArrayType, references resolved
     type_ids: list[int] = field(default_factory=list)  # each type's canonical id (type_registry)
+    # Each type's declared supertype (a type index) or None, and whether it is final (GC's sub types).
+    type_supers: list[tuple[int | None, bool]] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)
     funcs: list[int] = field(default_factory=list)  # type index of each defined function
     tables: list[Table] = field(default_factory=list)

@@ -68,6 +68,9 @@ class OpInfo:
 #   tag             tag index
 #   delegate        label index (a legacy try's delegate, which closes the try like end)
 #   type            type index
+#   type_index      (type index, a second index: field, count, element segment or source type)
+#   type_data       (type index, data index)
+#   br_on_cast      (label, source reference type, target reference type)
 #   data_mem        (data index, memory index)
 #   mem_mem         (destination memory, source memory)
 #   elem_table      (element index, table index)
@@ -79,8 +82,9 @@ class OpInfo:
 #   zero_byte       nothing: a reserved zero byte (atomic.fence)
 IMMEDIATES = ("none", "blocktype", "label", "br_table", "func", "call_indirect", "local",
               "global", "table", "data", "elem", "memarg", "mem", "i32", "i64", "f32", "f64",
-              "select_t", "heaptype", "try_table", "tag", "delegate", "type", "data_mem", "mem_mem",
-              "elem_table", "table_table", "v128", "shuffle", "lane", "memarg_lane", "zero_byte")
+              "select_t", "heaptype", "try_table", "tag", "delegate", "type", "type_index", "type_data",
+              "br_on_cast", "data_mem", "mem_mem", "elem_table", "table_table", "v128", "shuffle", "lane",
+              "memarg_lane", "zero_byte")
 
 OPS: dict[int, OpInfo] = {}
 NAMES: dict[str, int] = {}
@@ -216,6 +220,22 @@ _op(0xFC0E, "table.copy", "table_table")
 _op(0xFC0F, "table.grow", "table")
 _op(0xFC10, "table.size", "table")
 _op(0xFC11, "table.fill", "table")
+# GC (0xFB prefix): structs, arrays, casts, i31 and extern/any conversions.
+for _sub, _name, _imm in [
+    (0x00, "struct.new", "type"), (0x01, "struct.new_default", "type"), (0x02, "struct.get", "type_index"),
+    (0x03, "struct.get_s", "type_index"), (0x04, "struct.get_u", "type_index"), (0x05, "struct.set", "type_index"),
+    (0x06, "array.new", "type"), (0x07, "array.new_default", "type"), (0x08, "array.new_fixed", "type_index"),
+    (0x09, "array.new_data", "type_data"), (0x0A, "array.new_elem", "type_index"), (0x0B, "array.get", "type"),
+    (0x0C, "array.get_s", "type"), (0x0D, "array.get_u", "type"), (0x0E, "array.set", "type"),
+    (0x0F, "array.len", "none"), (0x10, "array.fill", "type"), (0x11, "array.copy", "type_index"),
+    (0x12, "array.init_data", "type_data"), (0x13, "array.init_elem", "type_index"),
+    (0x14, "ref.test", "heaptype"), (0x15, "ref.test_null", "heaptype"), (0x16, "ref.cast", "heaptype"),
+    (0x17, "ref.cast_null", "heaptype"), (0x18, "br_on_cast", "br_on_cast"), (0x19, "br_on_cast_fail", "br_on_cast"),
+    (0x1A, "any.convert_extern", "none"), (0x1B, "extern.convert_any", "none"), (0x1C, "ref.i31", "none"),
+    (0x1D, "i31.get_s", "none"), (0x1E, "i31.get_u", "none"),
+]:
+    _op(0xFB00 | _sub, _name, _imm)
+_op(0xD3, "ref.eq")
 # Wide arithmetic: 128-bit add/sub on (low, high) i64 pairs, and full 64x64 products.
 _op(0xFC13, "i64.add128", "none", _sig("IIII", "II"))
 _op(0xFC14, "i64.sub128", "none", _sig("IIII", "II"))
@@ -369,7 +389,7 @@ TABLE_GET, TABLE_SET = 0x25, 0x26
 MEMORY_SIZE, MEMORY_GROW = 0x3F, 0x40
 I32_CONST, I64_CONST, F32_CONST, F64_CONST = 0x41, 0x42, 0x43, 0x44
 REF_NULL, REF_IS_NULL, REF_FUNC = 0xD0, 0xD1, 0xD2
-REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL = 0xD4, 0xD5, 0xD6
+REF_EQ, REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL = 0xD3, 0xD4, 0xD5, 0xD6
 # Legacy exception handling: ``try`` opens a block that ``catch``/``catch_all``
 # divide like ``else`` and ``end`` or ``delegate`` closes.
 TRY, LEGACY_CATCH, RETHROW, DELEGATE, LEGACY_CATCH_ALL = 0x06, 0x07, 0x09, 0x18, 0x19

@@ -29,7 +29,9 @@ fast enough for modules with tens of thousands of functions:
 
 Constant expressions follow the 2.0 rules as the bundled spec tests state them:
 ``global.get`` may only read an imported immutable global, in every constant
-expression; extended-const adds ``i32``/``i64`` ``add``, ``sub`` and ``mul``.
+expression; extended-const adds ``i32``/``i64`` ``add``, ``sub`` and ``mul``;
+GC (3.0) lets it read any immutable global defined before, and adds the
+allocations, ``ref.i31`` and the extern/any conversions (``validate_gc``).
 """
 
 from __future__ import annotations
@@ -38,15 +40,16 @@ from functools import lru_cache
 
 from ..errors import ValidationError
 from .features import WASM2, Features
+from . import validate_gc
 from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, FuncSig, GlobalSig,
-                          MemSig, ModuleInfo, TableSig)
+                          MemSig, ModuleInfo, StructType, TableSig)
 from .opcodes import (BLOCK, BR, BR_IF, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT, CALL_REF, CATCH,
                       CATCH_ALL, CATCH_REF, DATA_DROP, DELEGATE, DROP, ELEM_DROP, ELSE, END, EXNREF, EXTENDED_CONST_OPS,
                       EXTERNREF, F32, F32_CONST, F64, F64_CONST, FUNCREF, GLOBAL_GET, GLOBAL_SET, I32, I32_CONST,
-                      I64, I64_CONST, IF, LEGACY_CATCH, LEGACY_CATCH_ALL,
-                      LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MEMARG_SIZES, MEMORY_COPY, MEMORY_FILL, MEMORY_GROW,
-                      MEMORY_INIT, MEMORY_SIZE, NAMES, OPS, REF_AS_NON_NULL, REF_FUNC, REF_IS_NULL, REF_NULL, RETHROW,
-                      RETURN, RETURN_CALL_REF, SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW,
+                      I64, I64_CONST, IF, LEGACY_CATCH, LEGACY_CATCH_ALL, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP,
+                      MEMARG_SIZES, MEMORY_COPY, MEMORY_FILL, MEMORY_GROW, MEMORY_INIT, MEMORY_SIZE, NAMES, OPS,
+                      REF_AS_NON_NULL, REF_EQ, REF_FUNC, REF_IS_NULL, REF_NULL, RETHROW, RETURN, RETURN_CALL_REF,
+                      SELECT, SELECT_T, TABLE_COPY, TABLE_FILL, TABLE_GET, TABLE_GROW,
                       TABLE_INIT, TABLE_SET, TABLE_SIZE, THROW, THROW_REF, TRY, TRY_TABLE, UNREACHABLE, V128, op_name)
 from .reftypes import (HT_FUNC, as_non_null, as_nullable, concrete, exn_non_null, is_defaultable, is_ref, matches,
                        top_of, type_name)
@@ -117,6 +120,8 @@ def _feature_of(op: int) -> str | None:
     """The proposal (a ``Features`` field) an instruction belongs to, None for Wasm 1.0."""
     if op in _FEATURE_OF:
         return _FEATURE_OF[op]
+    if op >> 8 == 0xFB or op == REF_EQ:
+        return "gc"
     if op >> 8 == 0xFD:
         return "simd"
     if op >> 12 == 0xFD:
@@ -240,16 +245,25 @@ class _ModuleValidator:
             raise ValidationError(f"value type 0x{t:x} is not enabled")
 
     def check_types(self) -> None:
-        for sig in self.info.types:
-            for t in sig.params + sig.results:
-                self.check_value_type(t)
-            if len(sig.results) > 1 and not self.features.multi_value:
-                raise ValidationError("invalid result arity")
+        for comp in self.info.types:
+            if isinstance(comp, FuncSig):
+                for t in comp.params + comp.results:
+                    self.check_value_type(t)
+                if len(comp.results) > 1 and not self.features.multi_value:
+                    raise ValidationError("invalid result arity")
+            else:
+                for f in comp.fields if isinstance(comp, StructType) else (comp.field,):
+                    validate_gc.field_value_ok(self, f)
+        validate_gc.check_subtypes(self.info)
 
     def type_at(self, index: int) -> FuncSig:
+        """Function type ``index`` (what functions, tags and block types name)."""
         if index >= len(self.info.types):
             raise ValidationError(f"unknown type {index}")
-        return self.info.types[index]
+        sig = self.info.types[index]
+        if not isinstance(sig, FuncSig):
+            raise ValidationError(f"type mismatch: type {index} is not a function type")
+        return sig
 
     def add_func(self, type_index: int) -> None:
         self.func_sigs.append(self.type_at(type_index))
@@ -329,6 +343,8 @@ class _ModuleValidator:
                 stack.append(self.func_types[ins[1]])
             elif op == GLOBAL_GET:
                 stack.append(self.const_global(ins[1]))
+            elif op in validate_gc.CONSTANT and self.features.gc:
+                validate_gc.HANDLERS[op](validate_gc.ConstChecker(self, stack), ins)
             elif op in EXTENDED_CONST_OPS and self.features.extended_const:
                 t = I32 if op < 0x70 else I64
                 if stack[-2:] != [t, t]:
@@ -340,7 +356,8 @@ class _ModuleValidator:
             raise ValidationError("type mismatch")
 
     def const_global(self, index: int) -> int:
-        if index >= self.num_imported_globals:
+        # Wasm 2.0: imported globals only; with GC (3.0), any immutable global defined before.
+        if index >= (len(self.globals) if self.features.gc else self.num_imported_globals):
             raise ValidationError(f"unknown global {index}")
         sig = self.globals[index]
         if sig.mutable:
@@ -456,8 +473,8 @@ class _BodyChecker:
         self.module = module
         self.features = module.features
         self.fixed, self.memops, self.lanes, self.handlers = _tables(module.features)
-        as_lists = {s: (list(s.params), list(s.results)) for s in set(module.info.types)}
-        self.types = [as_lists[s] for s in module.info.types]
+        as_lists = {s: (list(s.params), list(s.results)) for s in set(module.info.types) if isinstance(s, FuncSig)}
+        self.types = [as_lists.get(s) for s in module.info.types]  # None for struct and array types
         self.funcs = [as_lists[s] for s in module.func_sigs]
         self.func_types = module.func_types
         self.type_ids = module.info.type_ids
@@ -628,6 +645,15 @@ class _BodyChecker:
             raise ValidationError(f"unknown label {depth}")
         return frames[-1 - depth].labels
 
+    def func_type(self, index: int) -> tuple[list, list]:
+        """(params, results) of function type ``index``."""
+        if index >= len(self.types):
+            raise ValidationError(f"unknown type {index}")
+        sig = self.types[index]
+        if sig is None:
+            raise ValidationError(f"type mismatch: type {index} is not a function type")
+        return sig
+
     def block_type(self, bt) -> tuple[list, list]:
         sig = self.block_types.get(bt)
         if sig is None:
@@ -635,11 +661,9 @@ class _BodyChecker:
                 self.module.check_value_type(-bt)
                 sig = ([], [-bt])
             else:
-                if bt >= len(self.types):
-                    raise ValidationError(f"unknown type {bt}")
                 if not self.features.multi_value:
                     raise ValidationError("block types from the type section need multi-value")
-                sig = self.types[bt]
+                sig = self.func_type(bt)
             self.block_types[bt] = sig
         return sig
 
@@ -711,10 +735,9 @@ class _BodyChecker:
         table = self.module.table_at(tableidx)
         if top_of(table.elem) != HT_FUNC:
             raise ValidationError("type mismatch")
-        if typeidx >= len(self.types):
-            raise ValidationError(f"unknown type {typeidx}")
+        sig = self.func_type(typeidx)
         self.pop_expect(I64 if table.is64 else I32)
-        return self.types[typeidx]
+        return sig
 
     def op_return_call(self, ins) -> None:
         self.module.func_index(ins[1])
@@ -863,10 +886,9 @@ class _BodyChecker:
 
     def ref_target(self, ins) -> tuple[list, list]:
         """Pop call_ref's or return_call_ref's reference: (ref null $t) for its type index."""
-        if ins[1] >= len(self.types):
-            raise ValidationError(f"unknown type {ins[1]}")
+        sig = self.func_type(ins[1])
         self.pop_expect(concrete(self.type_ids[ins[1]], True))
-        return self.types[ins[1]]
+        return sig
 
     def op_call_ref(self, ins) -> None:
         params, results = self.ref_target(ins)
@@ -1037,3 +1059,4 @@ _HANDLERS = {
     MEMORY_FILL: _BodyChecker.op_memory_fill, MEMORY_COPY: _BodyChecker.op_memory_copy,
     MEMORY_INIT: _BodyChecker.op_memory_init, DATA_DROP: _BodyChecker.op_data_drop,
 }
+_HANDLERS.update(validate_gc.HANDLERS)

