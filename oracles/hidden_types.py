@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import ALL
+from wasmfuzz.runtime.binary.module_info import FuncSig, StructType
 from wasmfuzz.runtime.binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
 from wasmfuzz.runtime.binary.reftypes import is_ref
 from wasmfuzz.runtime.errors import DecodeError
@@ -34,6 +35,13 @@ from .rewrite import RewriteError, filter_exports
 
 _NUMBERS = frozenset((I32, I64, F32, F64))
 _FUNC, _MEMORY, _GLOBAL = 0x00, 0x02, 0x03
+
+
+def _value_types(comp) -> tuple[int, ...]:
+    """The value types a function, struct or array type names."""
+    if isinstance(comp, FuncSig):
+        return comp.params + comp.results
+    return tuple(f.storage for f in (comp.fields if isinstance(comp, StructType) else (comp.field,)))
 
 
 def _unshowable(t: int) -> bool:
@@ -48,7 +56,7 @@ def hide_unshowable(wasm: bytes) -> bytes:
         info = decode_module(wasm, ALL, lazy_bodies=True)
     except DecodeError:
         return wasm
-    types = [t for sig in info.types for t in sig.params + sig.results]
+    types = [t for comp in info.types for t in _value_types(comp)]
     types += [g.type for g in info.global_sigs()] + [t.elem for t in info.table_sigs()]
     if not any(map(_unshowable, types)):
         return wasm

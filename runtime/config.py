@@ -41,9 +41,10 @@ _FEATURE_SWITCHES = {
     # Not in wasmtime-py: the instructions older toolchains emit for exceptions
     # (try, catch, catch_all, delegate, rethrow), off by default.
     "wasm_legacy_exceptions": "legacy_exceptions",
+    "wasm_gc": "gc",
 }
 # Proposals not implemented yet: turning them on is an error.
-_UNSUPPORTED = ("wasm_gc", "wasm_component_model",
+_UNSUPPORTED = ("wasm_component_model",
                 "wasm_component_model_map", "wasm_component_model_implements", "wasm_stack_switching")
 DEFAULT_DENSE_IMAGE_SIZE = 16 << 20  # Wasmtime's memory_guaranteed_dense_image_size
 # Native-code tuning with no meaning for a Python backend (values checked as

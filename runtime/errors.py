@@ -128,6 +128,9 @@ TRAP_MESSAGES = {
     TrapCode.OUT_OF_FUEL: "all fuel consumed by WebAssembly",
     TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY: "atomic wait on non-shared memory",
     TrapCode.NULL_REFERENCE: "null reference",
+    TrapCode.ARRAY_OUT_OF_BOUNDS: "out of bounds array access",
+    TrapCode.ALLOCATION_TOO_LARGE: "allocation size too large",
+    TrapCode.CAST_FAILURE: "cast failure",
 }
 
 

@@ -19,13 +19,14 @@ import weakref
 
 from .binary.module_info import FuncSig
 from .binary.opcodes import F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
-from .binary.reftypes import HT_EXN, HT_FUNC, concrete, is_nullable, is_ref, matches, top_of, type_name
+from .binary.reftypes import HT_ANY, HT_EXN, HT_FUNC, concrete, is_nullable, is_ref, matches, top_of, type_name
 from .binary.values import MASK32, MASK64, MASK128, to_f32
 from .arguments import StoreLike
 from .compile.python.frames import attach_backtrace
 from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
 from .value import Val
+from .vm import gc
 from .vm.exceptions import WasmException
 from .vm.funcref import FuncRef
 
@@ -268,6 +269,8 @@ def _ref_to_wasm(code: int, v):
         return v._ref
     if top == HT_EXN and not isinstance(v, WasmException):
         raise TypeError(f"don't know how to convert {v!r} to {type_name(code)}")
+    if top == HT_ANY:
+        return gc.internalize(v, code)
     return v
 
 
@@ -279,8 +282,10 @@ def from_wasm(code: int, v, store=None):
     if code == I64:
         v = int(v)
         return v - 0x10000000000000000 if v & 0x8000000000000000 else v
-    if code == FUNCREF or (v is not None and is_ref(code) and top_of(code) == HT_FUNC):
-        if v is None:
-            return None
+    if v is None:
+        return None
+    if code == FUNCREF or (is_ref(code) and top_of(code) == HT_FUNC):
         return Func._from_ref(store, v)
+    if is_ref(code) and top_of(code) == HT_ANY:
+        return gc.externalize(v)
     return v  # externref's host object, or exnref's WasmException (its tag and payload)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .binary.constexpr import eval_const
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE, EXTERN_TAG
 from .binary.reftypes import matches
+from .binary.type_registry import is_subtype
 from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST, NAMES
 from .arguments import expect, expect_store
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
@@ -50,7 +51,8 @@ def check_import(info, imp, item) -> None:
         raise LinkError(f"incompatible import type for {where}: expected {EXTERN_NAMES.get(imp.kind)}, found {got}")
     if imp.kind == EXTERN_FUNC:
         ref: FuncRef = item._ref
-        if ref.sig != info.type_ids[imp.desc]:
+        expected = info.type_ids[imp.desc]
+        if ref.sig != expected and not is_subtype(ref.sig, expected):  # GC: a declared subtype will do
             raise LinkError(f"incompatible import type for {where}: function types differ "
                             f"(expected {info.types[imp.desc]}, found {ref.type})")
     elif imp.kind == EXTERN_TABLE:

@@ -17,13 +17,14 @@ from .managed import Managed
 from .types import ExportType, ImportType, extern_type
 from .vm.libcalls import LIBCALLS
 from .vm.exceptions import LIBCALLS as EXCEPTION_LIBCALLS
+from .vm.gc import LIBCALLS as GC_LIBCALLS
 from .vm.simd import LIBCALLS as SIMD_LIBCALLS
 from .vm.membuf import MemoryImage
 
 _SERIALIZE_MAGIC = b"wasmfuzz-module-v1\n"
 # Every libcall generated code may name, scalar and SIMD, as one live view:
 # a test that plants a bug by replacing an entry of either table is seen.
-_LIBCALLS = ChainMap(LIBCALLS, SIMD_LIBCALLS, EXCEPTION_LIBCALLS)
+_LIBCALLS = ChainMap(LIBCALLS, SIMD_LIBCALLS, EXCEPTION_LIBCALLS, GC_LIBCALLS)
 
 
 class Module(Managed):

@@ -27,6 +27,8 @@ def eval_const(expr: tuple, vm) -> object:
             stack.append(vm.funcref(ins[1]))
         elif o == op.GLOBAL_GET:
             stack.append(vm.globals[ins[1]].value)
+        elif o >> 8 == 0xFB:  # GC's allocations, ref.i31, conversions: objects the run time makes
+            vm.const_gc(ins, stack)
         elif o in _MASK:
             b = stack.pop()
             a = stack.pop()

@@ -30,7 +30,7 @@ class Features:
     function_references: bool = False
     exceptions: bool = False
     legacy_exceptions: bool = False
-    gc: bool = False  # types and validation only so far (issue 13): no Config switch turns it on yet
+    gc: bool = False
 
     def with_(self, **changes: bool) -> "Features":
         return replace(self, **changes)
@@ -42,9 +42,8 @@ class Features:
 
 
 WASM2 = Features(simd=True)  # the WebAssembly 2.0 standard, its vector instructions included
-# What a default Config (and so a default Engine) accepts: Wasmtime's defaults,
-# as far as this runtime implements them (Wasmtime 50 also enables GC by default).
+# What a default Config (and so a default Engine) accepts: Wasmtime 50's defaults.
 DEFAULTS = WASM2.with_(relaxed_simd=True, memory64=True, multi_memory=True, threads=True,
                        extended_const=True, wide_arithmetic=True, tail_call=True, function_references=True,
-                       exceptions=True)
+                       exceptions=True, gc=True)
 ALL = DEFAULTS.with_(custom_page_sizes=True, legacy_exceptions=True)

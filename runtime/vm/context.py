@@ -234,6 +234,11 @@ class VMContext:
             self._elem_cache[idx] = items
         return items
 
+    def const_gc(self, ins: tuple, stack: list) -> None:
+        """Evaluate GC instruction ``ins`` of a constant expression on ``stack`` (``gc.const_op``)."""
+        from . import gc
+        gc.const_op(self, ins, stack)
+
     def release(self) -> None:
         """Drop this instance's state; only when its store is gone or closed."""
         self.memories.clear()

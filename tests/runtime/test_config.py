@@ -13,7 +13,7 @@ def test_disabling_a_feature_rejects_modules_that_use_it():
     Module(Engine(), "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))")
 
 
-@pytest.mark.parametrize("switch", ["wasm_gc", "wasm_stack_switching"])
+@pytest.mark.parametrize("switch", ["wasm_stack_switching", "wasm_component_model"])
 def test_unimplemented_switches_refuse_to_turn_on(switch):
     config = Config()
     setattr(config, switch, False)  # turning off what is off is fine

@@ -37,7 +37,7 @@ TEST_DIRS = {"wasmfuzz": "tests", "wasmtime": "tests-wasmtime"}
 NOT_API = {"test_slab.py": "tests wasmtime-py's private _slab helper, not its API"}
 # Tests that need a proposal wasmfuzz does not have yet: (file, test) -> reason.
 NEEDS_PROPOSAL = {
-    ("test_config.py", "test_smoke"): "turns on GC (issue 13)",
+    ("test_config.py", "test_smoke"): "turns on the component model and stack switching, which wasmfuzz does not have",
 }
 
 

@@ -41,17 +41,11 @@ def _core_scripts() -> list:
     return sorted(p.name for p in SUITE.glob("*.wast") if not p.name.startswith("simd_"))
 
 
-def _problems(report: wast.WastReport, known: dict[int, str], unimplemented: str | None = None) -> list[str]:
-    """Every way the report falls short of "all pass, except the known failures".
-    With ``unimplemented`` (a proposal's name), a command may be skipped because
-    it needs that proposal, or because an earlier such skip left it nothing to run."""
+def _problems(report: wast.WastReport, known: dict[int, str]) -> list[str]:
+    """Every way the report falls short of "all pass, except the known failures"."""
     failed = {o.line for o in report.failures()}
-
-    def excused(reason: str) -> bool:
-        return unimplemented is not None and (f"the {unimplemented} proposal" in reason or "was skipped" in reason)
-
     return ([str(o) for o in report.outcomes if o.status == wast.FAILED and o.line not in known]
-            + [str(o) for o in report.outcomes if o.status == wast.SKIPPED and not excused(o.reason)]
+            + [str(o) for o in report.outcomes if o.status == wast.SKIPPED]
             + [f"line {line}: listed in KNOWN_FAILURES ({why}) but passes"
                for line, why in known.items() if line not in failed])
 

@@ -4,10 +4,8 @@ One pytest item per file: every ``simd_*.wast`` of the 2.0 suite, and every
 script at the top of the 3.0 suite, run with the proposals a default
 ``Config`` turns on (``DEFAULTS``: SIMD, relaxed SIMD, memory64,
 multi-memory, threads, tail calls, extended-const, wide arithmetic, typed
-function references, exception handling). Every command must pass; a
-command is skipped only when its module needs a proposal wasmfuzz does not
-implement (GC: ``wast.missing_proposals`` asks ``wasm-tools validate``),
-and the skip says which. The relaxed files accept each result the proposal
+function references, exception handling, GC). Every command must pass,
+none may be skipped. The relaxed files accept each result the proposal
 allows (``either``), so they run twice, in Wasmtime's native x86-64 mode
 and in its deterministic one (``Config.wasm_relaxed_simd_deterministic``).
 Scripts that use tables or function references also run in the eager
@@ -29,7 +27,7 @@ SUITE3 = SUITE.parent / "spec-testsuite-3.0"
 KNOWN_FAILURES: dict[str, dict[int, str]] = {}
 # Scripts whose modules hold tables or function references: run in both table modes.
 _TABLE_WORDS = ("table", "elem", "call_indirect", "call_ref", "ref_", "br_on_", "func", "linking", "imports",
-                "local_init", "try_table", "throw")
+                "local_init", "try_table", "throw", "type-", "array_init_elem", "array_new_elem")
 
 
 def _scripts() -> list:
@@ -58,5 +56,5 @@ def test_script(suite, name, deterministic, lazy):
     path = (SUITE if suite == "2.0" else SUITE3) / name
     report = wast.run_wast(path, api, features, config_options={"wasm_relaxed_simd_deterministic": deterministic,
                                                                  "table_lazy_init": lazy})
-    problems = _problems(report, KNOWN_FAILURES.get(f"{suite}/{name}", {}), unimplemented="gc")
+    problems = _problems(report, KNOWN_FAILURES.get(f"{suite}/{name}", {}))
     assert not problems, f"{suite}/{name}: {report.summary()}\n" + "\n".join(problems)

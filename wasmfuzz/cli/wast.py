@@ -67,7 +67,7 @@ API_NAMES = ("Config", "Engine", "Store", "Module", "Linker", "Func", "FuncType"
 
 # Proposals wasmtime-py can switch that ``Features`` has no field for: off, so
 # the engine accepts what a validator reading ``Features`` would.
-_UNMODELLED_PROPOSALS = ("wasm_gc", "wasm_stack_switching")
+_UNMODELLED_PROPOSALS = ("wasm_stack_switching",)
 
 # Spec trap texts (by prefix) and the TrapCode each means, named as in
 # wasmtime-py and errors.TrapCode. A text not listed is matched against the
@@ -87,15 +87,18 @@ _TRAP_CODES = (
     ("null function reference", "NULL_REFERENCE"),
     ("null exception reference", "NULL_REFERENCE"),
     ("null reference", "NULL_REFERENCE"),
+    ("null structure reference", "NULL_REFERENCE"),
+    ("null array reference", "NULL_REFERENCE"),
+    ("null i31 reference", "NULL_REFERENCE"),
+    ("out of bounds array access", "ARRAY_OUT_OF_BOUNDS"),
+    ("cast failure", "CAST_FAILURE"),
 )
 
-# Value types of proposals that Features does not model, and which proposal.
-_UNMODELLED_VALUE_TYPES = {
-    **dict.fromkeys(("anyref", "eqref", "i31ref", "structref", "arrayref", "nullref"), "gc"),
-}
+# GC's value types, usable when Features.gc is on.
+_GC_VALUE_TYPES = ("anyref", "eqref", "i31ref", "structref", "arrayref", "nullref")
 # Reference results the scripts expect to be null whatever their value says
 # ("refnull": a null of any type).
-_NULL_TYPES = ("refnull", "nullfuncref", "nullexternref", "nullexnref")
+_NULL_TYPES = ("refnull", "nullref", "nullfuncref", "nullexternref", "nullexnref")
 
 class _FloatLayout(NamedTuple):
     exponent: int
@@ -409,8 +412,8 @@ def _check_supported(value: dict, features: Features, api_name: str) -> None:
             raise _Skip("v128 values need the simd proposal, which is off")
         if api_name != V128_API:
             raise _Skip(f"v128 values cannot cross the {api_name} API")
-    elif ty in _UNMODELLED_VALUE_TYPES:
-        raise _Skip(f"{ty} values need the {_UNMODELLED_VALUE_TYPES[ty]} proposal, which is off")
+    elif ty in _GC_VALUE_TYPES and not features.gc:
+        raise _Skip(f"{ty} values need the gc proposal, which is off")
     elif ty in ("exnref", "nullexnref") and not features.exceptions:
         raise _Skip(f"{ty} values need the exceptions proposal, which is off")
 
@@ -429,9 +432,9 @@ def arg_value(value: dict) -> Any:
     if ty == "v128":
         bits = _LANE_BITS[value["lane_type"]]
         return sum((int(lane) & ((1 << bits) - 1)) << (i * bits) for i, lane in enumerate(text))
-    if ty in ("externref", "funcref") and text == "null":
+    if ty in ("externref", "funcref", "anyref") and text == "null":
         return None
-    if ty == "externref":
+    if ty in ("externref", "anyref"):  # an anyref argument: the host value, internalized by the API
         return HostRef(int(text))
     raise _Fail(f"cannot pass a {ty} argument {text!r}")
 
@@ -509,7 +512,7 @@ def result_mismatch(expected: dict, actual: Any) -> str | None:
         return _int_mismatch(ty, expected["value"], actual)
     if ty in _FLOATS:
         return _float_mismatch(ty, expected["value"], actual)
-    if ty in ("externref", "funcref", "exnref"):
+    if ty in ("externref", "funcref", "exnref", "anyref", "eqref", "i31ref", "structref", "arrayref"):
         return _ref_mismatch(ty, expected.get("value"), actual)
     if ty in _NULL_TYPES:
         return _ref_mismatch(ty, "null", actual)

@@ -52,7 +52,7 @@ from ...binary.values import f32_from_bits, f64_from_bits
 from ...errors import NO_OFFSET
 from .frames import LineMap, MemoryAccess
 from .meter import ConstLocals, Meter, locals_set_in
-from . import eh_ops, simd_ops
+from . import eh_ops, gc_ops, simd_ops
 
 M32 = "0xFFFFFFFF"
 M64 = "0xFFFFFFFFFFFFFFFF"
@@ -128,6 +128,11 @@ def _zero(t: int) -> str:
     return "None"
 
 
+# Instructions that may branch to the label their first immediate names.
+_LABEL_BRANCHES = frozenset({op.BR, op.BR_IF, op.BR_ON_NULL, op.BR_ON_NON_NULL, op.NAMES["br_on_cast"],
+                             op.NAMES["br_on_cast_fail"]})
+
+
 def targeted_blocks(code: list[tuple]) -> set[int]:
     """Indices of the block/loop/if instructions some branch targets."""
     out: set[int] = set()
@@ -142,7 +147,7 @@ def targeted_blocks(code: list[tuple]) -> set[int]:
             stack.pop()
             if not stack:
                 break
-        elif o in (op.BR, op.BR_IF, op.BR_ON_NULL, op.BR_ON_NON_NULL):
+        elif o in _LABEL_BRANCHES:
             if ins[1] < len(stack):
                 out.add(stack[-1 - ins[1]])
         elif o == op.BR_TABLE:
@@ -835,7 +840,8 @@ class FunctionEmitter:
         if self.lazy_tables:
             self.w(f"if _r is {self.need('_UNINIT')}: _r = TI{tableidx}.resolve(_i)")
         self.w(f"if _r is None: {trap}(4)")
-        self.w(f"if _r.sig != {self.need(f'_T{typeidx}')}: {trap}(5)")
+        expected = self.need(f"_T{typeidx}")  # or, with GC, a declared supertype of the function's type
+        self.w(f"if _r.sig != {expected} and not {self.need('_is_subtype')}(_r.sig, {expected}): {trap}(5)")
 
     def tail_call(self, callee: str, vmarg: str, sig: FuncSig) -> None:
         """Leave this frame for ``callee(vmarg, *params)``: return a TailCall
@@ -1342,6 +1348,7 @@ for _o in _ATOMICS:
 _DISPATCH[0xFE03] = FunctionEmitter.i_atomic_fence
 for _o in range(0xFC13, 0xFC17):
     _DISPATCH[_o] = FunctionEmitter.i_wide
+_DISPATCH.update(gc_ops.DISPATCH)
 _SIMD_SIMPLE, _SIMD_DISPATCH = simd_ops.tables()
 _SIMPLE.update(_SIMD_SIMPLE)
 _DISPATCH.update(_SIMD_DISPATCH)
