@@ -72,12 +72,14 @@ class ApiExecution:
         # execution, since wasmtime-py objects kept until exit fail to free.
         self._value_types = [(getattr(self.api.ValType, name)(), name) for name in TYPE_NAMES]
         self._signatures: dict[object, str] = {}
+        self._refs: dict[object, Value] = {}  # table elements read, by the function they point to
         if spec.epoch_deadline is not None and spec.epoch_mode == "callback":
             self.store.epoch_deadline_callback(lambda store: 1)
         elif spec.epoch_deadline is not None and spec.epoch_mode == "yield":
             self.store.epoch_deadline_async_yield_and_update(1)
         self.instance = None
         self._exports: dict[str, object] = {}
+        self._kinds: _Exports | None = None
 
     # ----- the adapter -----
 
@@ -95,11 +97,11 @@ class ApiExecution:
         return Outcome(RETURNED)
 
     def exports(self) -> list[ExportInfo]:
-        return [self._export_info(name, item) for name, item in self._exports.items()]
+        return self._by_kind().infos
 
     def call(self, name: str, args: tuple[Value, ...]) -> Outcome:
         func = self._exports[name]
-        results = [self.type_name(t) for t in func.type(self.store).results]
+        results = self._by_kind().results[name]
         try:
             self._before_call()
             host_args = [a.to_host() for a in args]
@@ -115,30 +117,43 @@ class ApiExecution:
         return Outcome(RETURNED, values, fuel_consumed=fuel)
 
     def globals(self) -> dict[str, Value]:
-        return {name: self.value(self.type_name(g.type(self.store).content), g.value(self.store))
-                for name, g in self._exports.items() if isinstance(g, self.api.Global)}
+        store, value = self.store, self.value
+        return {name: value(type_, g.value(store)) for name, g, type_ in self._by_kind().globals}
 
     def memories(self) -> dict[str, bytes]:
-        return {name: bytes(m.read(self.store, 0, m.data_len(self.store)))
-                for name, m in self._exports.items() if isinstance(m, self.api.Memory)}
+        return {name: bytes(m.read(self.store, 0, m.data_len(self.store))) for name, m in self._by_kind().memories}
 
     def memory_views(self) -> dict[str, memoryview]:
         """Every exported memory's bytes in place, without a copy (``memories``
         copies). Valid until the next call; release each view before it, since
         a wasmfuzz memory cannot grow while a view of it is alive."""
         out = {}
-        for name, m in self._exports.items():
-            if isinstance(m, self.api.Memory):
-                size = m.data_len(self.store)
-                out[name] = memoryview(m.get_buffer_ptr(self.store, size, 0)).cast("B") if size else memoryview(b"")
+        for name, m in self._by_kind().memories:
+            size = m.data_len(self.store)
+            out[name] = memoryview(m.get_buffer_ptr(self.store, size, 0)).cast("B") if size else memoryview(b"")
         return out
 
     def tables(self) -> dict[str, tuple[Value, ...]]:
-        out = {}
-        for name, t in self._exports.items():
-            if isinstance(t, self.api.Table):
-                elem = self.type_name(t.type(self.store).element)
-                out[name] = tuple(self.value(elem, t.get(self.store, i)) for i in range(t.size(self.store)))
+        """Every element of every exported table. A table holds the same few
+        functions many times over: each function's Value is made once."""
+        store, out = self.store, {}
+        for name, t, elem in self._by_kind().tables:
+            if elem != "funcref":
+                out[name] = tuple(self.value(elem, t.get(store, i)) for i in range(t.size(store)))
+                continue
+            refs, values, wrapped = self._refs, [], self.api.Val
+            for i in range(t.size(store)):
+                v = t.get(store, i)
+                if isinstance(v, wrapped):  # wasmtime-py 50 hands null references out wrapped
+                    v = v.value
+                key = _ref_key(v)
+                value = refs.get(key) if key is not None else None
+                if value is None:
+                    value = self.value(elem, v)
+                    if key is not None:
+                        refs[key] = value
+                values.append(value)
+            out[name] = tuple(values)
         return out
 
     def classify(self, e: Exception) -> Outcome:
@@ -153,6 +168,26 @@ class ApiExecution:
                        crash_site=site)
 
     # ----- helpers -----
+
+    def _by_kind(self) -> "_Exports":
+        """The exports by kind, with their types, asked of the engine once: an
+        instance's exports never change, and asking for their types at every
+        step was a sixth of a comparison."""
+        if self._kinds is None:
+            store, kinds = self.store, _Exports([], {}, [], [], [])
+            for name, item in self._exports.items():
+                info = self._export_info(name, item)
+                kinds.infos.append(info)
+                if info.kind == "func":
+                    kinds.results[name] = info.results
+                elif info.kind == "global":
+                    kinds.globals.append((name, item, self.type_name(item.type(store).content)))
+                elif info.kind == "memory":
+                    kinds.memories.append((name, item))
+                elif info.kind == "table":
+                    kinds.tables.append((name, item, self.type_name(item.type(store).element)))
+            self._kinds = kinds
+        return self._kinds
 
     def type_name(self, valtype) -> str:
         for vt, name in self._value_types:
@@ -219,6 +254,17 @@ class ApiExecution:
         if isinstance(ty, api.TagType):
             return api.Tag(store, ty)
         raise api.WasmtimeError(f"no dummy for an import of type {ty!r}")
+
+
+@dataclass
+class _Exports:
+    """An instance's exports by kind, with the types the comparison needs."""
+
+    infos: list[ExportInfo]
+    results: dict[str, tuple[str, ...]]  # function -> its result types
+    globals: list[tuple[str, object, str]]  # (name, global, value type)
+    memories: list[tuple[str, object]]
+    tables: list[tuple[str, object, str]]  # (name, table, element type)
 
 
 class Engines:
@@ -341,13 +387,30 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 
 def _func_key(func):
-    """What identifies the function a reference points to, within one store,
-    without asking the engine: wasmfuzz's function type object; wasmtime-py's
-    per-store function handle (its ``wasmtime_func_t``, where the same function
-    always reads back the same). None when neither is there: no caching."""
+    """What identifies the type of the function a reference points to, within
+    one store, without asking the engine: wasmfuzz's function type object;
+    wasmtime-py's function handle (``_wasmtime_func``). None when neither is
+    there: no caching."""
     ref = getattr(func, "_ref", None)
-    if ref is not None:
-        return getattr(ref, "type", None)
+    return getattr(ref, "type", None) if ref is not None else _wasmtime_func(func)
+
+
+_NULL_KEY = ("null",)
+
+
+def _ref_key(v):
+    """What a table element read back points to, to find its Value again:
+    null, wasmfuzz's function reference, or wasmtime-py's function handle.
+    None: not known."""
+    if v is None:
+        return _NULL_KEY
+    ref = getattr(v, "_ref", None)
+    return ref if ref is not None else _wasmtime_func(v)
+
+
+def _wasmtime_func(func):
+    """wasmtime-py's per-store function handle (its ``wasmtime_func_t``, where
+    the same function always reads back the same), as a key; None if absent."""
     raw = getattr(func, "_func", None)
     return (raw.store_id, getattr(raw, "__private")) if raw is not None and hasattr(raw, "store_id") else None
 
