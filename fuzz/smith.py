@@ -43,7 +43,7 @@ from .source import Source, boolean
 
 PAGE = 65536
 # Proposals wasmfuzz does not implement at all (no Config switch): always off.
-_ALWAYS_OFF = ("gc", "extended-const", "shared-everything-threads", "custom-descriptors",
+_ALWAYS_OFF = ("extended-const", "shared-everything-threads", "custom-descriptors",
                "compact-imports")  # an import section encoding Wasmtime 50 refuses too: the input would be wasted
 
 
@@ -82,8 +82,10 @@ CAPS = {c.option: c for c in (
     Cap("fuel", (50, 1000), (1001, 20_000), "smith's termination fuel: how long a call may run"),
 )}
 PAST_CAP_PERCENT = 2
-# Modules that may throw and catch (smith's exception handling), among those without imports.
+# Modules that may throw and catch (smith's exception handling), and that may use GC types and
+# instructions, among those without imports.
 EXCEPTIONS_PERCENT = 25
+GC_PERCENT = 25
 
 
 def capped(src: Source, option: str, usual: tuple[int, int] | None = None, *, force: bool = True) -> list[str]:
@@ -108,7 +110,7 @@ class SmithFailed(Exception):
     """wasm-tools smith could not make a module from this seed (its exit 2)."""
 
 
-def proposals(spec: ExecutionSpec, src: Source, exceptions: bool = False) -> list[str]:
+def proposals(spec: ExecutionSpec, src: Source, exceptions: bool = False, gc: bool = False) -> list[str]:
     opts = [f"--{name}-enabled=false" for name in _ALWAYS_OFF]
     opts += [f"--memory64-enabled={str('memory64' in spec.features).lower()}",
              f"--threads-enabled={str('threads' in spec.features).lower()}",
@@ -117,7 +119,7 @@ def proposals(spec: ExecutionSpec, src: Source, exceptions: bool = False) -> lis
              f"--wide-arithmetic-enabled={str('wide_arithmetic' in spec.features).lower()}",
              f"--custom-page-sizes-enabled={str('custom_page_sizes' in spec.features).lower()}",
              f"--tail-call-enabled={str('tail_call' in spec.features).lower()}",
-             f"--exceptions-enabled={str(exceptions).lower()}",
+             f"--exceptions-enabled={str(exceptions).lower()}", f"--gc-enabled={str(gc).lower()}",
              *(capped(src, "max-memories") if "multi_memory" in spec.features else ["--max-memories=1"])]
     return opts
 
@@ -170,10 +172,12 @@ def smith(seed: bytes, options: list[str]) -> bytes:
 def module(src: Source, spec: ExecutionSpec, *, tables: bool = False, imports: bool = False,
            traps_percent: int = 10, canonical_nans: bool = True) -> bytes:
     """Draw smith options from ``src``, then run smith on the rest of it."""
-    # wasmtime-py cannot take an import with a v128 or an exnref in its type (oracles.hidden_types):
-    # SIMD modules go without imports, and modules with imports (which epochs need) without exceptions.
+    # wasmtime-py cannot take an import with a v128, an exnref or a GC type in its type
+    # (oracles.hidden_types): SIMD modules go without imports, and modules with imports (which
+    # epochs need) without exceptions and GC.
     imports = imports and "simd" not in spec.features
     exceptions = not imports and supports("exceptions") and boolean(src, EXCEPTIONS_PERCENT)
-    opts = proposals(spec, src, exceptions) + swarm(src, tables=tables) + differential_restrictions(
+    gc = not imports and supports("gc") and boolean(src, GC_PERCENT)
+    opts = proposals(spec, src, exceptions, gc) + swarm(src, tables=tables) + differential_restrictions(
         src, imports=imports, traps_percent=traps_percent, canonical_nans=canonical_nans)
     return smith(src.rest(), opts)

@@ -35,6 +35,7 @@ PROBES: dict[str, tuple[dict[str, object], tuple[str, tuple]]] = {
     "tail_call": ({"wasm_tail_call": True}, ("", ())),
     "function_references": ({"wasm_function_references": True}, ("", ())),
     "exceptions": ({"wasm_exceptions": True}, ("", ())),
+    "gc": ({"wasm_gc": True}, ("", ())),
 }
 
 

@@ -18,7 +18,7 @@ FEATURE_SWITCHES = {"memory64": "wasm_memory64", "multi_memory": "wasm_multi_mem
                     "simd": "wasm_simd", "relaxed_simd": "wasm_relaxed_simd",
                     "wide_arithmetic": "wasm_wide_arithmetic", "custom_page_sizes": "wasm_custom_page_sizes",
                     "tail_call": "wasm_tail_call", "function_references": "wasm_function_references",
-                    "exceptions": "wasm_exceptions"}
+                    "exceptions": "wasm_exceptions", "gc": "wasm_gc"}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from .binary.constexpr import eval_const
 from .binary.module_info import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_NAMES, EXTERN_TABLE, EXTERN_TAG
 from .binary.reftypes import matches
 from .binary.type_registry import is_subtype
-from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST, NAMES
+from .binary.opcodes import F32_CONST, F64_CONST, I32_CONST, I64_CONST, NAMES, REF_FUNC
 from .arguments import expect, expect_store
 from .errors import LinkError, Trap, TrapCode, WasmtimeError
 from .exports import InstanceExports
@@ -175,12 +175,22 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for g in info.globals:
         if meter is not None and not _is_numeric_const(g.init):
             meter.charge(len(g.init))
+        vm.const_elements = 0
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
+        if meter is not None and vm.const_elements:  # GC arrays cost their length, as segments do
+            meter.charge(vm.const_elements, check=vm.const_elements > 128)
     for t in info.tables:
         tidx = len(vm.tables)
+        # An initialiser costs its operators and an element each, as a segment does; Wasmtime
+        # precomputes a lone ref.func one (no fuel, no checks).
+        metered = meter is not None and t.init and not (len(t.init) == 1 and t.init[0][0] == REF_FUNC)
+        if metered:
+            meter.charge(len(t.init))
         init = eval_const(t.init, vm) if t.init else None
         table_plan = plan.tables.get(tidx) if lazy else None
         vm.tables.append(allocator.table(store, t.sig, init, (vm, table_plan) if table_plan is not None else None))
+        if metered:
+            meter.charge(t.sig.min, check=t.sig.min > 128)
     for m in info.memories:
         if m.shared:
             check_shared_memory_enabled(store.engine)

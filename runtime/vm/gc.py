@@ -225,6 +225,7 @@ def const_op(vm, ins: tuple, stack: list) -> None:
     n = stack.pop()
     value = _pack(storage, stack.pop()) if name == "array.new" else default(storage)
     stack.append(array_new(type_id, value, n))
+    vm.const_elements += n  # charged as fuel by the instantiation (Wasmtime charges array.new its length)
 
 
 def _pack(storage: int, v):

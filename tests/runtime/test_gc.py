@@ -1,0 +1,138 @@
+"""GC against Wasmtime (results, traps, fuel at run time and at instantiation),
+and the memory Python's collector gives back."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import pytest
+import wasmtime
+from wasmfuzz import runtime as rt
+
+# Exports take and return numbers only: wasmtime-py 50 cannot show a GC type (oracles.hidden_types).
+PROGRAM = '''(module
+  (type $a (array (mut i32)))
+  (type $b (array (mut i8)))
+  (type $fa (array (mut funcref)))
+  (type $point (sub (struct (field (mut i32)) (field i64))))
+  (type $point3 (sub $point (struct (field (mut i32)) (field i64) (field i16))))
+  (type $other (sub $point (struct (field (mut i32)) (field i64) (field f32))))
+  (data $d "\\01\\02\\03\\04\\05\\06\\07\\08")
+  (elem $e func $f $f $f)
+  (func $f)
+  (func (export "new") (param i32) (result i32) (array.len (array.new $a (i32.const 7) (local.get 0))))
+  (func (export "fill") (param i32 i32) (result i32) (local $x (ref $a))
+    (local.set $x (array.new_default $a (i32.const 100)))
+    (array.fill $a (local.get $x) (local.get 0) (i32.const 5) (local.get 1))
+    (array.get $a (local.get $x) (local.get 0)))
+  (func (export "copy_overlap") (param i32 i32 i32) (result i32) (local $x (ref $a)) (local $i i32)
+    (local.set $x (array.new_default $a (i32.const 16)))
+    (loop $l (array.set $a (local.get $x) (local.get $i) (local.get $i))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 16))))
+    (array.copy $a $a (local.get $x) (local.get 0) (local.get $x) (local.get 1) (local.get 2))
+    (i32.add (i32.mul (array.get $a (local.get $x) (i32.const 3)) (i32.const 100))
+             (array.get $a (local.get $x) (i32.const 9))))
+  (func (export "packed") (param i32) (result i32) (local $x (ref $b))
+    (local.set $x (array.new $b (local.get 0) (i32.const 2)))
+    (i32.add (array.get_s $b (local.get $x) (i32.const 0)) (array.get_u $b (local.get $x) (i32.const 1))))
+  (func (export "new_data") (param i32) (result i32) (array.len (array.new_data $a $d (i32.const 0) (local.get 0))))
+  (func (export "new_elem") (param i32) (result i32) (array.len (array.new_elem $fa $e (i32.const 0) (local.get 0))))
+  (func (export "cast") (param i32) (result i32) (local $p (ref null $point))
+    (local.set $p (if (result (ref $point)) (local.get 0)
+      (then (struct.new $point3 (i32.const 1) (i64.const 2) (i32.const 3)))
+      (else (struct.new $other (i32.const 1) (i64.const 2) (f32.const 3)))))
+    (struct.get_s $point3 2 (ref.cast (ref $point3) (local.get $p))))
+  (func (export "test") (param i32) (result i32)
+    (i32.add (ref.test (ref i31) (ref.i31 (local.get 0)))
+             (i32.shl (ref.test (ref $point) (struct.new_default $other)) (i32.const 1))))
+  (func (export "i31") (param i32) (result i32) (i31.get_s (ref.i31 (local.get 0))))
+  (func (export "eq") (param i32 i32) (result i32) (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1)))))'''
+
+CALLS = [("new", (0,)), ("new", (10,)), ("new", (300,)), ("fill", (0, 9)), ("fill", (95, 9)), ("fill", (99, 9)),
+         ("copy_overlap", (2, 0, 10)), ("copy_overlap", (0, 2, 10)), ("copy_overlap", (10, 0, 10)),
+         ("packed", (0xFF)), ("packed", (0x17F,)), ("new_data", (2,)), ("new_data", (9,)), ("new_elem", (3,)),
+         ("new_elem", (4,)), ("cast", (1,)), ("cast", (0,)), ("test", (5,)), ("i31", (0x7FFFFFFF,)),
+         ("i31", (0x40000000,)), ("eq", (5, 0x80000005)), ("eq", (5, 6))]
+
+
+def call(api, name, args, fuel=10**6):
+    config = api.Config()
+    config.consume_fuel = True
+    store = api.Store(api.Engine(config))
+    store.set_fuel(fuel)
+    exports = api.Instance(store, api.Module(store.engine, PROGRAM), []).exports(store)
+    try:
+        result = exports[name](store, *(args if isinstance(args, tuple) else (args,)))
+    except api.Trap as trap:
+        result = trap.trap_code.name
+    return result, fuel - store.get_fuel()
+
+
+@pytest.mark.parametrize("name,args", CALLS)
+def test_results_traps_and_fuel_match_wasmtime(name, args):
+    assert call(rt, name, args) == call(wasmtime, name, args)
+
+
+INIT = ["(global (ref null $a) (array.new $a (i32.const 0) (i32.const 10)))",
+        "(global (ref null $a) (array.new_default $a (i32.const 200)))",
+        "(global (ref null $a) (array.new_fixed $a 3 (i32.const 0) (i32.const 1) (i32.const 2)))",
+        "(global (ref null $s) (struct.new $s (i32.const 5)))",
+        "(table 10 funcref (ref.null func))", "(table 200 anyref (ref.i31 (i32.const 1)))",
+        "(table 10 (ref func) (ref.func 0)) (func)"]
+
+
+def instantiate(api, body: str, fuel: int):
+    config = api.Config()
+    config.consume_fuel = True
+    store = api.Store(api.Engine(config))
+    store.set_fuel(fuel)
+    wat = f"(module (type $a (array (mut i32))) (type $s (struct (field i32))) {body})"
+    try:
+        api.Instance(store, api.Module(store.engine, wat), [])
+        outcome = "instantiated"
+    except api.Trap as trap:
+        outcome = trap.trap_code.name
+    return outcome, fuel - store.get_fuel()
+
+
+@pytest.mark.parametrize("fuel", [5, 150, 10**6])
+@pytest.mark.parametrize("body", INIT)
+def test_instantiation_fuel_matches_wasmtime(body, fuel):
+    """GC arrays in constant expressions cost their length; a table's
+    initialiser its operators and an element each (checked past 128)."""
+    assert instantiate(rt, body, fuel) == instantiate(wasmtime, body, fuel)
+
+
+def test_dropped_cycles_are_freed():
+    """Structs that point at each other, built and dropped in a loop, stay
+    within a fixed memory bound: Python's collector frees the cycles."""
+    store = rt.Store()
+    wat = '''(module (type $node (struct (field (mut (ref null $node))) (field (mut i64))))
+      (func (export "ring") (param i32) (local $first (ref null $node)) (local $n (ref null $node))
+        (local.set $first (struct.new $node (ref.null $node) (i64.const 0)))
+        (local.set $n (local.get $first))
+        (loop $l
+          (local.set $n (struct.new $node (local.get $n) (i64.extend_i32_u (local.get 0))))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (struct.set $node 0 (local.get $first) (local.get $n))))'''
+    ring = rt.Instance(store, rt.Module(store.engine, wat), []).exports(store)["ring"]
+    ring(store, 1000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for _ in range(200):
+            ring(store, 1000)  # 200,000 nodes in all, each ring unreachable once the call returns
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000  # one ring is about 1000 nodes of ~150 bytes; 200 kept would be ~30 MB
+
+
+def test_gc_can_be_turned_off():
+    config = rt.Config()
+    config.wasm_gc = False
+    with pytest.raises(rt.WasmtimeError):
+        rt.Module(rt.Engine(config), "(module (type (struct)))")
