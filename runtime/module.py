@@ -39,7 +39,8 @@ class Module(Managed):
         configurations agree on is taken from it instead of being done again,
         the decoded and validated module (same proposals), the initialisation
         plan and memory images (same image settings) and the compiled code
-        (same code-generation options too), as a Wasmtime Module is shared by
+        (same code-generation options too; with other options, each function
+        they do not change: the backend's ``share_key``), as a Wasmtime Module is shared by
         every Store of its Engine. The fuzzing oracles, which run one module
         under several configurations, compile it once per distinct
         code-generation options this way."""
@@ -81,7 +82,8 @@ class Module(Managed):
             self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
                                    for i, image in plan.images.items()}
         name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
-        self._code = ModuleCode(self._info, name, compiler, options, _LIBCALLS, plan, cache)
+        self._code = ModuleCode(self._info, name, compiler, options, _LIBCALLS, plan, cache,
+                                shared=other._code.shared if other is not None else None)
 
     @classmethod
     def from_file(cls, engine: Engine, path) -> "Module":

@@ -42,7 +42,7 @@ class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
     def __init__(self, info: ModuleInfo, name: str, compiler: Compiler, options, libcalls: Mapping[str, Callable],
-                 plan: InitPlan, cache: ModuleRecords | None = None):
+                 plan: InitPlan, cache: ModuleRecords | None = None, shared: dict | None = None):
         self.info = info
         self.name = name
         self.compiler = compiler
@@ -52,6 +52,11 @@ class ModuleCode:
         # code the code cache keeps).
         self.libcalls = ChainMap({f"_T{i}": t for i, t in enumerate(info.type_ids)}, libcalls)
         self.cache = cache  # this module's records in the code cache (Config.cache), if on
+        # What the backend compiled for every ModuleCode of this ``info`` (one per set of
+        # code-generation options), by its own key: a function whose code the options in
+        # which they differ do not change is compiled once for all of them (``shared``
+        # of ``Module``). The backend keeps there whatever the code it lends needs alive.
+        self.shared: dict = shared if shared is not None else {}
         # Whether tables of this module's instances may hold UNINIT elements, so
         # generated reads must check for them (Config.table_lazy_init).
         self.lazy_tables = options.lazy_tables

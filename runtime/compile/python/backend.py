@@ -7,17 +7,29 @@ of ``compile()``, under a readable ``wasm://`` file name, under which its
 line map is registered for backtraces (``frames``). With a code cache, a
 function found there is loaded instead of generated and compiled, and one
 compiled here is recorded there (``code_record``).
+
+ModuleCodes of one decoded module under other code-generation options
+(the fuzzing oracles run lazy and eager tables side by side) share each
+function whose code those options do not change (``share_key``): it is
+generated and compiled once, and each ModuleCode binds its own copy.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Callable
 
+from ...binary.opcodes import CALL_INDIRECT, RETURN_CALL_INDIRECT
 from ...errors import WasmtimeError
 from . import code_record, frames, pycompile
 from .code_record import CompiledUnit
-from .codegen import LAYOUTS, emit
+from .codegen import LAYOUTS, CodegenOptions, emit
+
+# The instructions whose code reads a table element in line, and so checks for
+# an uninitialised one when ``CodegenOptions.lazy_tables`` is on (codegen's
+# ``indirect_target``); every other table access is a libcall, the same either way.
+_INLINE_TABLE_READS = frozenset((CALL_INDIRECT, RETURN_CALL_INDIRECT))
 
 
 def default_layout() -> str:
@@ -36,6 +48,18 @@ class PythonCompiler:
     name = "python"
 
     def compile_function(self, code, funcidx: int) -> Callable:
+        key = (funcidx, share_key(code.info, funcidx, code.options))
+        lent = code.shared.get(key)
+        if lent is None:
+            lent = code.shared[key] = (*self._unit(code, funcidx), code)  # the lender: its file name stays taken
+        unit, filename, _ = lent
+        bindings = {n: code.libcalls[n] for n in unit.needs}
+        bindings.update(unit.consts)
+        return pycompile.load(unit.code, unit.source, filename, code.namespace, f"_make_f{funcidx}", bindings)
+
+    def _unit(self, code, funcidx: int) -> tuple[CompiledUnit, str]:
+        """Function ``funcidx`` compiled (or loaded from the code cache), and
+        the file name its code and line map are registered under."""
         info = code.info
         filename = pycompile.unique_filename(code.name, funcidx, info.func_names.get(funcidx))
         code.filenames.append(filename)
@@ -46,9 +70,7 @@ class PythonCompiler:
             if code.cache is not None and (record := code_record.dump(unit)) is not None:
                 code.cache.put(funcidx, record)
         frames.register(filename, unit.line_map)
-        bindings = {n: code.libcalls[n] for n in unit.needs}
-        bindings.update(unit.consts)
-        return pycompile.load(unit.code, unit.source, filename, code.namespace, f"_make_f{funcidx}", bindings)
+        return unit, filename
 
     @staticmethod
     def _generate(code, funcidx: int, filename: str) -> CompiledUnit:
@@ -63,3 +85,12 @@ class PythonCompiler:
     def forget(self, filenames: list[str]) -> None:
         pycompile.forget(filenames)
         frames.forget(filenames)
+
+
+def share_key(info, funcidx: int, options: CodegenOptions) -> CodegenOptions:
+    """The options the code of function ``funcidx`` depends on: all of them,
+    but ``lazy_tables`` only when the function has an inline table read."""
+    body = info.code[funcidx - info.num_imported_funcs].code
+    if any(ins[0] in _INLINE_TABLE_READS for ins in body):
+        return options
+    return replace(options, lazy_tables=None)
