@@ -49,10 +49,10 @@ class TestCase:
         ``engines``: Engines and Modules kept from earlier cases (a campaign's)."""
         if VALIDATION in self.checks:
             check_validation(self.wasm, self.spec)
+        engines = engines if engines is not None else Engines()  # Modules shared by every check
         if WASI in self.checks:  # args: where the program writes host-dependent bytes (oracles.wasi)
-            check_wasi(self.wasm, self.spec, self.args)
+            check_wasi(self.wasm, self.spec, self.args, engines)
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
-        engines = engines if engines is not None else Engines()  # the pairs' Modules serve the semantics check too
         plan = call_plan(self.args, self.invocations)
         verdict = self._compare(pairs, plan, engines) if pairs else \
             Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])

@@ -19,6 +19,7 @@ raised, the poisoned pairs are reported in the ``Verdict``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -31,6 +32,10 @@ from .pairs import Pair
 from .spec import ExecutionSpec
 from .hidden_types import hide_unshowable
 from .values import Value
+
+# The rewrite decodes the module each time; a campaign meets the same module
+# again and again (``Engines``), so the last few answers are kept.
+_shown_to_wasmtime = functools.lru_cache(maxsize=32)(hide_unshowable)
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
         live.append(_Live(pair, execs[ref], execs[cand]))
         verdict.compared.append(pair.name)
     if any(spec.engine == "wasmtime" for spec in execs):  # every engine runs the module Wasmtime can
-        wasm = hide_unshowable(wasm)
+        wasm = _shown_to_wasmtime(bytes(wasm))
     return _lockstep(live, {id(e): e.instantiate(wasm) for e in execs.values()}, plan, verdict)
 
 

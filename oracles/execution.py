@@ -64,7 +64,7 @@ class ApiExecution:
     def __init__(self, spec: ExecutionSpec, engines: "Engines | None" = None):
         self.spec = spec
         self.name = spec.name
-        self.api = _api(spec.engine)
+        self.api = engine_api(spec.engine)
         self._engines = engines if engines is not None else Engines()
         self.engine = self._engines.engine(spec)
         self.store = self.api.Store(self.engine)
@@ -323,7 +323,7 @@ class Engines:
             kept = _POOLED if spec.engine == "wasmfuzz" and spec.pooling else {}
             engine = kept.get(key)
             if engine is None:
-                api = _api(spec.engine)
+                api = engine_api(spec.engine)
                 config = api.Config()
                 for setting, value in settings.items():
                     setattr(config, setting, value)
@@ -367,7 +367,8 @@ def reset_pooled_engines() -> None:
     _POOLED.clear()
 
 
-def _api(engine: str):
+def engine_api(engine: str):
+    """The module whose wasmtime-py API runs ``engine``'s executions."""
     if engine == "wasmtime":
         import wasmtime
         return wasmtime

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from .divergence import Divergence
+from .execution import Engines, engine_api
 from .spec import ExecutionSpec
 
 PAIR = "wasmfuzz wasi vs wasmtime wasi"
@@ -66,19 +67,17 @@ def snapshot(parent: Path) -> list[tuple]:
     return sorted(out)
 
 
-def run(api, wasm: bytes, fuel: int | None, settings: dict | None = None) -> dict:
-    """Run ``_start`` of ``wasm`` with the WASI API of ``api`` (wasmfuzz.runtime
-    or wasmtime) in a fresh tree; everything observable, unmasked."""
+def run(spec: ExecutionSpec, wasm: bytes, engines: Engines | None = None) -> dict:
+    """Run ``_start`` of ``wasm`` as ``spec`` says (its engine's WASI API, its
+    configuration and fuel) in a fresh tree; everything observable, unmasked.
+    ``engines``: Engines and Modules kept from earlier runs (a campaign's)."""
+    api, fuel, engines = engine_api(spec.engine), spec.fuel, engines if engines is not None else Engines()
     with tempfile.TemporaryDirectory(prefix="wasmfuzz-wasi-") as tmp:
         tmp = Path(tmp)
         (tmp / "scratch").mkdir()
         root = populate(tmp / "scratch")
         (tmp / "stdin").write_bytes(STDIN)
-        config = api.Config()
-        for name, value in (settings or {}).items():
-            setattr(config, name, value)
-        config.consume_fuel = fuel is not None
-        engine = api.Engine(config)
+        engine = engines.engine(spec)
         store = api.Store(engine)
         wasi = api.WasiConfig()
         wasi.argv = ["prog", "arg one", "\u00e9"]
@@ -93,7 +92,7 @@ def run(api, wasm: bytes, fuel: int | None, settings: dict | None = None) -> dic
             store.set_fuel(fuel)
         linker = api.Linker(engine)
         linker.define_wasi()
-        instance = linker.instantiate(store, api.Module(engine, wasm))
+        instance = linker.instantiate(store, engines.module(api, engine, wasm))
         exports = instance.exports(store)
         try:
             exports["_start"](store)
@@ -141,15 +140,12 @@ def _mask(memory: bytes, volatile: list) -> bytes:
     return bytes(mem)
 
 
-def check_wasi(wasm: bytes, spec: ExecutionSpec, volatile_json: bytes) -> None:
-    """Raise Divergence if the program differs on wasmfuzz and Wasmtime."""
-    import wasmtime
-
-    from wasmfuzz import runtime
+def check_wasi(wasm: bytes, spec: ExecutionSpec, volatile_json: bytes, engines: Engines | None = None) -> None:
+    """Raise Divergence if the program differs on wasmfuzz (configured as
+    ``spec`` says) and on Wasmtime (its defaults, and the same fuel)."""
     volatile = json.loads(volatile_json or b"[]")
-    settings = {k: v for k, v in spec.settings().items() if k != "consume_fuel"}
-    theirs = run(wasmtime, wasm, spec.fuel)
-    ours = run(runtime, wasm, spec.fuel, settings)
+    theirs = run(ExecutionSpec("wasmtime", fuel=spec.fuel), wasm, engines)
+    ours = run(spec, wasm, engines)
     for aspect in ("ended", "fuel", "memory", "stdout", "stderr", "tree"):
         a, b = theirs[aspect], ours[aspect]
         if aspect == "memory":

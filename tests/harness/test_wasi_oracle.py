@@ -13,6 +13,7 @@ import pytest
 from wasmfuzz.fuzz import wasi_ops
 from wasmfuzz.fuzz.source import Unstructured
 from wasmfuzz.oracles import wasi
+from wasmfuzz.oracles.spec import ExecutionSpec
 from wasmfuzz.runtime.binary.wat import wat2wasm
 
 wasmtime = pytest.importorskip("wasmtime")
@@ -56,7 +57,7 @@ def test_wasmtime_twice_gives_the_same_masked_observations():
         program = wasi_ops.program(Unstructured(rng.randbytes(rng.randint(200, 3000))))
         wasm = wat2wasm(program.wat())
         volatile = [list(v) for v in program.volatile]
-        first = wasi.run(wasmtime, wasm, None)
-        second = wasi.run(wasmtime, wasm, None)
+        first = wasi.run(ExecutionSpec("wasmtime"), wasm)
+        second = wasi.run(ExecutionSpec("wasmtime"), wasm)
         first["memory"], second["memory"] = (wasi._mask(r["memory"], volatile) for r in (first, second))
         assert first == second, program.wat()
