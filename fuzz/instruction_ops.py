@@ -29,8 +29,12 @@ type). Exception handling (``EXCEPTIONS``) throws an edge value with tag
 ``$e`` and catches it in the same function or after a call, by tag or by
 ``catch_all``, rethrows it with ``throw_ref``, leaves it uncaught (the host
 sees a trap), or traps inside a ``try_table`` (which no clause may catch).
-The typed table and the tag are declared only in programs of their group,
-so that every other program keeps all its exports comparable.
+GC (``GC``) casts structs of a type and its two subtypes (siblings, so
+a cast that takes one for the other shows), copies and fills arrays at edge
+offsets (overlapping copies, packed elements) and uses i31 and ``ref.eq``;
+its types and helpers are declared only in its programs. The typed table,
+the tag and the GC types are declared only in programs of their group, so
+that every other program keeps all its exports comparable.
 """
 
 from __future__ import annotations
@@ -92,6 +96,8 @@ class InstructionProgram:
             funcs = _TYPED_TABLE + funcs
         elif self.name in EXCEPTIONS:
             funcs = _TAG + funcs
+        elif self.name in GC:
+            funcs = _GC_TYPES + funcs
         return f"""(module
   (type $t0 (func (result i32)))
   (type $t1 (func (param i32) (result i32)))
@@ -373,6 +379,54 @@ def exceptions(b: _Builder) -> Function:
     return b.finish(f"(block $h (result i32) (try_table (catch $e $h) {throw}) (i32.const -1))", ("i32",))
 
 
+_GC_TYPES = """  (type $A (sub (struct (field (mut i32)))))
+  (type $B (sub $A (struct (field (mut i32)) (field i32))))
+  (type $C (sub $A (struct (field (mut i32)) (field i64))))
+  (type $arr (array (mut i32)))
+  (type $bytes (array (mut i8)))
+  (func $copy (param $d i32) (param $s i32) (param $n i32) (result i32) (local $x (ref $arr)) (local $i i32)
+    (local.set $x (array.new_default $arr (i32.const 16)))
+    (loop $l (array.set $arr (local.get $x) (local.get $i) (local.get $i))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 16))))
+    (array.copy $arr $arr (local.get $x) (local.get $d) (local.get $x) (local.get $s) (local.get $n))
+    (local.set $i (i32.const 0))
+    (loop $sum (local.set $d (i32.add (i32.mul (local.get $d) (i32.const 31))
+                                      (array.get $arr (local.get $x) (local.get $i))))
+      (br_if $sum (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 16))))
+    (local.get $d))
+  (func $fill (param $at i32) (param $v i32) (param $n i32) (result i32) (local $x (ref $bytes))
+    (local.set $x (array.new_default $bytes (i32.const 8)))
+    (array.fill $bytes (local.get $x) (local.get $at) (local.get $v) (local.get $n))
+    (i32.add (array.get_s $bytes (local.get $x) (i32.const 3)) (array.get_u $bytes (local.get $x) (i32.const 4))))
+"""
+
+
+def _object(b: _Builder) -> str:
+    """A struct of $A, or of one of its two subtypes $B and $C (siblings)."""
+    x = b.operand("i32")
+    return choice(b.src, (f"(struct.new $A {x})", f"(struct.new $B {x} (i32.const 7))",
+                          f"(struct.new $C {x} (i64.const 9))"))
+
+
+def gc(b: _Builder) -> Function:
+    name = b.name
+    if name == "ref.cast":
+        return b.finish(f"(struct.get $B 1 (ref.cast (ref $B) {_object(b)}))", ("i32",))
+    if name == "ref.test":
+        target = choice(b.src, ("$A", "$B", "$C", "struct", "eq", "i31"))
+        return b.finish(f"(ref.test (ref {target}) {_object(b)})", ("i32",))
+    if name == "br_on_cast":
+        return b.finish(f"(struct.get $B 1 (block $l (result (ref $B)) (br_on_cast $l (ref $A) (ref $B) "
+                        f"{_object(b)}) (return (i32.const -1))))", ("i32",))
+    if name == "array.copy":
+        return b.finish(f"(call $copy {b.index(16)} {b.index(16)} {b.index(16)})", ("i32",))
+    if name == "array.fill":
+        return b.finish(f"(call $fill {b.index(8)} {b.operand('i32')} {b.index(8)})", ("i32",))
+    if name == "i31.get_s":
+        return b.finish(f"(i31.get_s (ref.i31 {b.operand('i32')}))", ("i32",))
+    return b.finish(f"(ref.eq (ref.i31 {b.operand('i32')}) (ref.i31 {b.operand('i32')}))", ("i32",))
+
+
 def control(b: _Builder) -> Function:
     name, src = b.name, b.src
     if name == "br_table":
@@ -400,11 +454,12 @@ TABLE = ("table.get", "table.set", "table.size", "table.grow", "table.fill", "ta
 CONTROL = ("br_table", "select", "br_if", "if")
 REFS = ("call_ref", "return_call_ref", "ref.as_non_null", "br_on_null", "br_on_non_null")
 EXCEPTIONS = ("throw", "throw_ref")
+GC = ("ref.cast", "ref.test", "br_on_cast", "array.copy", "array.fill", "i31.get_s", "ref.eq")
 # instruction -> how one function using it is built
 SHAPES = {**dict.fromkeys(NUMERIC, numeric), **dict.fromkeys(LOADS, load), **dict.fromkeys(STORES, store),
           **dict.fromkeys(MEMORY_BULK, memory_bulk), **dict.fromkeys(TABLE, table),
           **dict.fromkeys(CONTROL, control), **dict.fromkeys(SIMD, simd), **dict.fromkeys(REFS, refs),
-          **dict.fromkeys(EXCEPTIONS, exceptions)}
+          **dict.fromkeys(EXCEPTIONS, exceptions), **dict.fromkeys(GC, gc)}
 
 
 _SIMD_CONVERSIONS = ("narrow", "extend", "extmul", "extadd", "dot", "convert", "trunc_sat", "relaxed_trunc",
@@ -419,6 +474,8 @@ def _group(name: str) -> str:
         return "refs"
     if name in EXCEPTIONS:
         return "exceptions"
+    if name in GC:
+        return "gc"
     if name.startswith("return_call"):
         return "tail"
     if name in SIMD:  # four groups, so that a lane access is not one instruction in two hundred
@@ -436,7 +493,7 @@ def _group(name: str) -> str:
 # The runtime feature each proposal's group needs (oracles.capabilities).
 _GROUP_NEEDS = {"simd-lanes": "simd", "simd-arith": "simd", "simd-convert": "simd", "simd-memory": "simd",
                 "wide": "wide_arithmetic", "tail": "tail_call", "refs": "function_references",
-                "exceptions": "exceptions"}
+                "exceptions": "exceptions", "gc": "gc"}
 # Instructions are drawn group first, so each group gets its share whatever its size.
 GROUPS: dict[str, tuple[str, ...]] = {}
 for _name in SHAPES:

@@ -32,13 +32,15 @@ from wasmfuzz.fuzz import targets
 from wasmfuzz.oracles import Divergence
 from wasmfuzz.oracles.execution import reset_pooled_engines
 from wasmfuzz.runtime import instance as runtime_instance
-from wasmfuzz.runtime.binary import opcodes, type_registry
+from wasmfuzz.runtime.binary import opcodes
+from wasmfuzz.runtime.binary.type_registry import display
 from wasmfuzz.runtime.compile import init_plan
 from wasmfuzz.runtime.compile.python import codegen
 from wasmfuzz.runtime.compile.python import meter as codegen_meter
 from wasmfuzz.runtime.errors import Trap, TrapCode
 from wasmfuzz.runtime.vm import atomics, interrupts, libcalls, membuf
 from wasmfuzz.runtime.vm import context as vm
+from wasmfuzz.runtime.vm import gc as vm_gc
 from wasmfuzz.runtime.vm.libcalls import LIBCALLS
 from wasmfuzz.runtime.vm.simd import LIBCALLS as SIMD_LIBCALLS
 from wasmfuzz.runtime.wasi import fdtable
@@ -67,7 +69,8 @@ def memory_fill_off_by_one(mp):
 
 
 def call_indirect_without_signature_check(mp):
-    mp.setattr(type_registry, "sig_id", lambda sig: 0)  # every signature looks the same
+    # call_indirect accepts a function of another type when this says it is a subtype: every one is.
+    mp.setitem(vm_gc.LIBCALLS, "_is_subtype", lambda sub, sup: True)
 
 
 def table_copy_forward_only(mp):
@@ -316,6 +319,11 @@ def catch_all_catches_traps(mp):
                lambda self: source(self).replace("except _WasmException as _e:", "except Exception as _e:"))
 
 
+def cast_accepts_a_sibling(mp):
+    """A subtype test that compares how deep two types are instead of which they are."""
+    mp.setattr(vm_gc, "is_subtype", lambda sub, sup: len(display(sub)) >= len(display(sup)))
+
+
 BUGS = [
     PlantedBug("memory.fill bounds check off by one", "memory", memory_fill_off_by_one, 800),
     PlantedBug("call_indirect skips the signature check", "table_ops", call_indirect_without_signature_check, 300),
@@ -363,6 +371,7 @@ BUGS = [
                ("function_references",)),
     PlantedBug("exceptions: catch_all catches traps", "instructions", catch_all_catches_traps, 2000,
                ("exceptions",)),
+    PlantedBug("GC: a cast accepts a sibling type", "instructions", cast_accepts_a_sibling, 2000, ("gc",)),
 ]
 
 
