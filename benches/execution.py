@@ -20,6 +20,10 @@ How the figures are made:
   work (equal results at equal ``n``), one i32 lane at a time and with v128
   operations; the summary gives scalar time / vector time per engine (above 1:
   vectors are faster). pywasm has no SIMD and runs the scalar one only.
+- GC: ``binary_trees`` allocates binary trees of structs and walks them, every
+  tree garbage once counted (so Python's collector's work is in the figure);
+  pywasm has no GC, so it is outside the geomean and the summary gives
+  wasmtime/wasmfuzz only.
 - Work is counted in Wasm instructions, measured once per workload and size by
   wasmtime's fuel, which costs 0 for nop, drop, block, loop, end, else, return
   and unreachable and 1 for every other instruction. "instructions" below means
@@ -79,6 +83,7 @@ class Workload:
     slow: int
     smoke: int
     simd: bool = False  # needs v128: engines without SIMD skip it
+    gc: bool = False  # needs GC: engines without it skip it
 
     def wasm(self) -> bytes:
         return wasmtime.wat2wasm((WORKLOAD_DIR / f"{self.name}.wat").read_text())
@@ -98,6 +103,7 @@ SIMD_PAIR = (
     Workload("mix_scalar", "i32 lanes one at a time", fast=1000, slow=6, smoke=2),
     Workload("mix_simd", "the same work in v128", fast=1000, slow=6, smoke=2, simd=True),
 )
+GC_WORKLOADS = (Workload("binary_trees", "GC structs: allocate and walk", fast=14, slow=4, smoke=4, gc=True),)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class Engine:
     tier: str
     load: Callable[[bytes], Run]
     simd: bool = True
+    gc: bool = True
 
 
 def wasmtime_api_loader(api) -> Callable[[bytes], Run]:
@@ -156,7 +163,7 @@ def pywasm_engine() -> Engine:
         instance = runtime.instance(pywasm.core.ModuleDesc.from_reader(io.BytesIO(wasm)))
         return lambda n: runtime.invocate(instance, "run", [n])[0]
 
-    return Engine("pywasm", metadata.version("pywasm"), "slow", load, simd=False)
+    return Engine("pywasm", metadata.version("pywasm"), "slow", load, simd=False, gc=False)
 
 
 ENGINE_FACTORIES = {"wasmfuzz": wasmfuzz_engine, "wasmtime": wasmtime_engine, "pywasm": pywasm_engine}
@@ -269,7 +276,7 @@ def bench_workload(workload: Workload, engines: list[Engine], mode: str) -> list
     """Measure every engine on one workload, interleaving their repeats so a
     slow patch of the machine hits all engines alike."""
     wasm = workload.wasm()
-    engines = [e for e in engines if e.simd or not workload.simd]
+    engines = [e for e in engines if (e.simd or not workload.simd) and (e.gc or not workload.gc)]
     sizes = {e.name: workload.size("smoke" if mode == "smoke" else e.tier) for e in engines}
     refs = {n: reference(wasm, n) for n in {workload.smoke, *sizes.values()}}
     measurements, runs = [], {}
@@ -320,7 +327,7 @@ def summarise(measurements: list[Measurement], engines: list[str]) -> dict:
     """Per workload M instr/s for each engine and the two ratios; the geomean
     of wasmfuzz/pywasm over the workloads where both ran."""
     rows = {}
-    for workload in WORKLOADS:
+    for workload in WORKLOADS + GC_WORKLOADS:
         mips = {m.engine: m.mips for m in measurements if m.workload == workload.name}
         rows[workload.name] = {
             "exercises": workload.exercises,
@@ -379,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipping {name}: {reason}")
     versions = ", ".join(f"{e.name} {e.version}" for e in engines)
     print(f"mode {args.mode}, {REPEATS[args.mode]} repeat(s); Python {platform.python_version()}; {versions}\n")
-    measurements = [m for w in WORKLOADS + SIMD_PAIR for m in bench_workload(w, engines, args.mode)]
+    measurements = [m for w in WORKLOADS + SIMD_PAIR + GC_WORKLOADS for m in bench_workload(w, engines, args.mode)]
     print_details(measurements)
     print()
     names = [e.name for e in engines]
