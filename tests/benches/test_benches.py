@@ -18,6 +18,7 @@ from bench_support import smoke_report as run_smoke
 SCRIPT = Path(__file__).resolve().parents[2] / "benches" / "execution.py"
 WORKLOADS = {"fib", "xorshift", "sieve", "dispatch", "mandelbrot", "mix_scalar"}
 SIMD_WORKLOADS = {"mix_simd"}  # pywasm has no SIMD
+GC_WORKLOADS = {"binary_trees"}  # nor GC
 NOT_WRITTEN_YET = "ImportError: wasmfuzz.runtime has no"
 
 
@@ -41,7 +42,8 @@ def test_smoke_run_reports_no_errors(smoke_report):
 
 @pytest.mark.parametrize("engine", ["wasmtime", "pywasm"])
 def test_peers_agree_on_every_workload(smoke_report, engine):
-    assert workloads_run_by(smoke_report, engine) == WORKLOADS | (SIMD_WORKLOADS if engine == "wasmtime" else set())
+    native_only = SIMD_WORKLOADS | GC_WORKLOADS
+    assert workloads_run_by(smoke_report, engine) == WORKLOADS | (native_only if engine == "wasmtime" else set())
 
 
 def test_wasmfuzz_agrees_on_every_workload(smoke_report):
@@ -49,7 +51,7 @@ def test_wasmfuzz_agrees_on_every_workload(smoke_report):
     if reason.startswith(NOT_WRITTEN_YET):
         pytest.skip(reason)
     assert reason == ""
-    assert workloads_run_by(smoke_report, "wasmfuzz") == WORKLOADS | SIMD_WORKLOADS
+    assert workloads_run_by(smoke_report, "wasmfuzz") == WORKLOADS | SIMD_WORKLOADS | GC_WORKLOADS
     assert smoke_report["summary"]["simd scalar/vector time"]["wasmfuzz"] > 0
 
 
