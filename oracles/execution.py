@@ -309,6 +309,13 @@ class Engines:
         self._modules: OrderedDict[bytes, dict[int, tuple]] = OrderedDict()
         self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
 
+    def forget(self) -> None:
+        """Drop every Engine and Module kept. A campaign does at exit: wasmtime-py
+        objects still alive when the interpreter tears its modules down fail to free."""
+        self._engines.clear()
+        self._modules.clear()
+        self._first.clear()
+
     def engine(self, spec: ExecutionSpec):
         settings = spec.settings()
         key = (spec.engine, tuple(sorted(settings.items())))

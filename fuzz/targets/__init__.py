@@ -14,6 +14,7 @@ through Hypothesis (``strategies.cases``), and on one saved input
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import linecache
 import os
@@ -38,6 +39,7 @@ FINDINGS_ENV = "WASMFUZZ_FINDINGS"
 # 64 MiB modules stays within libFuzzer's memory limit.
 KEPT_MODULES = 32
 _ENGINES = Engines(keep=KEPT_MODULES)
+atexit.register(_ENGINES.forget)
 
 
 def load(name: str) -> ModuleType:

@@ -201,6 +201,8 @@ def test_kept_engines_keep_the_modules_of_the_last_distinct_bytes():
     assert all(module(spec, a) is m for spec, m in first.items())
     kept_b = module(ExecutionSpec(), b)  # b was dropped for c, and is made again
     assert module(ExecutionSpec(), b) is kept_b
+    engines.forget()
+    assert module(ExecutionSpec(), b) is not kept_b
 
 
 def test_kept_engines_drop_the_least_recently_used_configuration_with_its_modules(monkeypatch):
