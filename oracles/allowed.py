@@ -28,7 +28,7 @@ def values_equal(a: Value, b: Value, canonical_nans: bool = False) -> bool:
         return False
     if a.bits is not None:
         return a.bits == b.bits or (not canonical_nans and both_nan(a, b))
-    return a.ref == b.ref and refs_same_function(a, b)
+    return (a.ref == b.ref and refs_same_function(a, b)) or externalized_reads_null(a, b)
 
 
 def both_nan(a: Value, b: Value) -> bool:
@@ -102,6 +102,13 @@ def nan_results_agree(a: Value, b: Value, rule: str, canonical_inputs: bool) -> 
         return a.bits == b.bits
     mask = nan_result_mask(a.type, rule, canonical_inputs)
     return a.is_nan and b.is_nan and a.bits & mask == b.bits & mask
+
+
+def externalized_reads_null(a: Value, b: Value) -> bool:
+    """wasmtime-py 50 reads an externref that ``extern.convert_any`` made from
+    an internal reference (an i31, a struct) as null: it can only show host
+    values. wasmfuzz shows it ("internal")."""
+    return a.type == b.type == "externref" and {a.ref, b.ref} == {"null", "internal"}
 
 
 def refs_same_function(a: Value, b: Value) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from wasmfuzz.runtime.vm.gc import AnyExtern
+
 MASKS = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
 FLOAT_FORMATS = {"f32": ("<f", "<I"), "f64": ("<d", "<Q")}
 NAN_BITS = {"f32": (0x7F800000, 0x007FFFFF), "f64": (0x7FF0000000000000, 0x000FFFFFFFFFFFFF)}
@@ -21,7 +23,7 @@ NAN_BITS = {"f32": (0x7F800000, 0x007FFFFF), "f64": (0x7FF0000000000000, 0x000FF
 class Value:
     type: str  # i32 i64 f32 f64 funcref externref
     bits: int | None = None  # numbers: unsigned int or IEEE bits; refs: None
-    ref: str | None = None  # refs: "null", or the function's type
+    ref: str | None = None  # refs: "null", the function's type, "ref" or "internal" (an externalized GC reference)
     ident: int | None = None  # refs: the function's index, when the engine can tell
 
     @classmethod
@@ -31,7 +33,7 @@ class Value:
             return cls(type_, int(v) & MASKS[type_])
         if type_ in FLOAT_FORMATS:
             return cls(type_, float_bits(type_, v))
-        return cls(type_, None, "null" if v is None else "ref")
+        return cls(type_, None, "null" if v is None else "internal" if type(v) is AnyExtern else "ref")
 
     def to_host(self):
         """The Python value to pass to an engine for this argument."""
