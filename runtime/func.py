@@ -248,11 +248,11 @@ def to_wasm(code: int, v, store=None):
             raise TypeError(f"don't know how to convert {v!r} to {TYPE_NAMES[code]}")
         return to_f32(float(v)) if code == F32 else float(v)
     if is_ref(code):
-        return _ref_to_wasm(code, v)
+        return _ref_to_wasm(code, v, store)
     raise WasmtimeError(f"values of type {TYPE_NAMES.get(code, hex(code))} are not supported")
 
 
-def _ref_to_wasm(code: int, v):
+def _ref_to_wasm(code: int, v, store):
     """A host reference as a Wasm reference of type ``code``: a Func for the
     function types (of the right type, for a typed reference), anything for
     externref, an exception caught earlier for exnref; None if nullable."""
@@ -270,7 +270,7 @@ def _ref_to_wasm(code: int, v):
     if top == HT_EXN and not isinstance(v, WasmException):
         raise TypeError(f"don't know how to convert {v!r} to {type_name(code)}")
     if top == HT_ANY:
-        return gc.internalize(v, code)
+        return gc.internalize(v, code, store._the_store()._ctx if store is not None else None)
     return v
 
 

@@ -2,9 +2,11 @@
 
 The representation, chosen for speed in generated Python:
 
-- a struct is a ``GcStruct``: its canonical type id (``type_registry``) and
-  a list of field values; an array is a ``GcArray``: the type id and a list
-  of elements. Packed fields and elements (i8, i16) hold their unsigned
+- a struct is a ``GcStruct``: its canonical type id (``type_registry``), a
+  list of field values and the store that made it (``owner``, its
+  ``StoreContext``: a GC reference handed to another store's Wasm is
+  refused at the API, as Wasmtime refuses it); an array is a ``GcArray``: the
+  type id, a list of elements and the owner. Packed fields and elements (i8, i16) hold their unsigned
   value; ``get_s`` sign-extends. Python's collector frees what Wasm drops,
   cycles included (both classes take part in its cycle detection).
 - an ``i31ref`` is a plain Python int (its 31 bits, unsigned): no
@@ -24,7 +26,7 @@ from ..binary.module_info import I8, I16
 from ..binary.opcodes import F32, F64, OPS
 from ..binary.type_registry import is_subtype
 from ..binary.values import f32_from_bits, f64_from_bits
-from ..errors import Trap, TrapCode
+from ..errors import Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
 
 # Elements an array may have; Wasmtime refuses much smaller arrays than this
@@ -33,19 +35,21 @@ MAX_ARRAY_LENGTH = 1 << 27
 
 
 class GcStruct:
-    __slots__ = ("type_id", "fields")
+    __slots__ = ("type_id", "fields", "owner")
 
-    def __init__(self, type_id: int, fields: list):
+    def __init__(self, type_id: int, fields: list, owner):
         self.type_id = type_id
         self.fields = fields
+        self.owner = owner
 
 
 class GcArray:
-    __slots__ = ("type_id", "elems")
+    __slots__ = ("type_id", "elems", "owner")
 
-    def __init__(self, type_id: int, elems: list):
+    def __init__(self, type_id: int, elems: list, owner):
         self.type_id = type_id
         self.elems = elems
+        self.owner = owner
 
 
 class ExternAny:
@@ -117,10 +121,10 @@ def _bounds(length: int, offset: int, n: int) -> None:
         raise Trap.from_code(TrapCode.ARRAY_OUT_OF_BOUNDS)
 
 
-def array_new(type_id: int, value, n: int) -> GcArray:
+def array_new(type_id: int, value, n: int, owner) -> GcArray:
     if n > MAX_ARRAY_LENGTH:
         raise Trap.from_code(TrapCode.ALLOCATION_TOO_LARGE)
-    return GcArray(type_id, [value] * n)
+    return GcArray(type_id, [value] * n, owner)
 
 
 _SIZES = {I8: 1, I16: 2, 0x7F: 4, F32: 4, 0x7E: 8, F64: 8, 0x7B: 16}
@@ -153,11 +157,11 @@ def elem_items(vm, elem: int, offset: int, n: int) -> tuple:
 
 
 def array_new_data(type_id: int, storage: int, vm, data: int, offset: int, n: int) -> GcArray:
-    return GcArray(type_id, data_items(vm, storage, data, offset, n))  # as long as the segment allows
+    return GcArray(type_id, data_items(vm, storage, data, offset, n), vm.ctx)  # as long as the segment allows
 
 
 def array_new_elem(type_id: int, vm, elem: int, offset: int, n: int) -> GcArray:
-    return GcArray(type_id, list(elem_items(vm, elem, offset, n)))
+    return GcArray(type_id, list(elem_items(vm, elem, offset, n)), vm.ctx)
 
 
 def array_fill(a, offset: int, value, n: int) -> None:
@@ -213,18 +217,18 @@ def const_op(vm, ins: tuple, stack: list) -> None:
         values = [_pack(f.storage, v) for f, v in zip(comp.fields, stack[len(stack) - n:])] if name == "struct.new" \
             else [default(f.storage) for f in comp.fields]
         del stack[len(stack) - (n if name == "struct.new" else 0):]
-        stack.append(GcStruct(type_id, values))
+        stack.append(GcStruct(type_id, values, vm.ctx))
         return
     storage = comp.field.storage
     if name == "array.new_fixed":
         n = ins[2]
         values = [_pack(storage, v) for v in stack[len(stack) - n:]]
         del stack[len(stack) - n:]
-        stack.append(GcArray(type_id, values))
+        stack.append(GcArray(type_id, values, vm.ctx))
         return
     n = stack.pop()
     value = _pack(storage, stack.pop()) if name == "array.new" else default(storage)
-    stack.append(array_new(type_id, value, n))
+    stack.append(array_new(type_id, value, n, vm.ctx))
     vm.const_elements += n  # charged as fuel by the instantiation (Wasmtime charges array.new its length)
 
 
@@ -237,13 +241,19 @@ def default(storage: int):
     return 0.0 if storage in (F32, F64) else None if reftypes.is_ref(storage) else 0
 
 
-def internalize(v, code: int):
-    """A host value passed where the ``any`` hierarchy is expected: a GC
-    object or i31 as it is (an int becomes an i31), any other value wrapped
-    as ``any.convert_extern`` would; TypeError if it is not of type ``code``."""
-    if type(v) is int:
+def internalize(v, code: int, owner):
+    """A host value passed where the ``any`` hierarchy is expected, into the
+    store whose context is ``owner``: a GC object or i31 as it is (an int
+    becomes an i31), any other value wrapped as ``any.convert_extern`` would;
+    TypeError if it is not of type ``code``, WasmtimeError if it is another
+    store's object."""
+    kind = type(v)
+    if kind is int:
         v &= 0x7FFFFFFF
-    elif type(v) not in (GcStruct, GcArray):
+    elif kind is GcStruct or kind is GcArray:
+        if v.owner is not owner:
+            raise WasmtimeError("a GC reference of one store cannot be used in another")
+    else:
         v = ExternAny(v)
     if not ref_test(v, reftypes.heap_of(code), True):
         raise TypeError(f"{v!r} is not a value of type {reftypes.type_name(code)}")

@@ -136,3 +136,16 @@ def test_gc_can_be_turned_off():
     config.wasm_gc = False
     with pytest.raises(rt.WasmtimeError):
         rt.Module(rt.Engine(config), "(module (type (struct)))")
+
+
+def test_a_gc_reference_stays_in_its_store():
+    wat = '''(module (type $s (struct (field i32)))
+      (func (export "make") (result (ref $s)) (struct.new $s (i32.const 7)))
+      (func (export "get") (param (ref null $s)) (result i32) (struct.get $s 0 (local.get 0))))'''
+    first, second = rt.Store(), rt.Store()
+    mine = rt.Instance(first, rt.Module(first.engine, wat), []).exports(first)
+    other = rt.Instance(second, rt.Module(second.engine, wat), []).exports(second)
+    obj = mine["make"](first)
+    assert mine["get"](first, obj) == 7
+    with pytest.raises(rt.WasmtimeError, match="another"):
+        other["get"](second, obj)

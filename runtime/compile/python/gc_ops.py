@@ -24,6 +24,12 @@ def _tid(em, index: int) -> str:
     return em.need(f"_T{index}")
 
 
+def _owner(em) -> str:
+    """The store context every object this function allocates belongs to."""
+    em.prologue["CX"] = "vm.ctx"
+    return "CX"
+
+
 def _mask(storage: int, value: str) -> str:
     return f"({value} & 0xFF)" if storage == I8 else f"({value} & 0xFFFF)" if storage == I16 else value
 
@@ -55,12 +61,12 @@ def _heap(em, t: int) -> str:
 def struct_new(em, ins):
     fields = em.info.types[ins[1]].fields
     values = [_mask(f.storage, v) for f, v in zip(fields, em.popn(len(fields)))]
-    em.push_slot_value(f"{em.need('_GcStruct')}({_tid(em, ins[1])}, [{', '.join(values)}])")
+    em.push_slot_value(f"{em.need('_GcStruct')}({_tid(em, ins[1])}, [{', '.join(values)}], {_owner(em)})")
 
 
 def struct_new_default(em, ins):
     defaults = ", ".join(_default(f.storage) for f in em.info.types[ins[1]].fields)
-    em.push_slot_value(f"{em.need('_GcStruct')}({_tid(em, ins[1])}, [{defaults}])")
+    em.push_slot_value(f"{em.need('_GcStruct')}({_tid(em, ins[1])}, [{defaults}], {_owner(em)})")
 
 
 def struct_get(em, ins):
@@ -85,18 +91,20 @@ def _elem(em, index: int):
 def array_new(em, ins):
     n = em.pop()[0]
     value = em.pop()[0]
-    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {_mask(_elem(em, ins[1]).storage, value)}, {n})")
+    value = _mask(_elem(em, ins[1]).storage, value)
+    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {value}, {n}, {_owner(em)})")
 
 
 def array_new_default(em, ins):
     n = em.pop()[0]
-    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {_default(_elem(em, ins[1]).storage)}, {n})")
+    default = _default(_elem(em, ins[1]).storage)
+    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {default}, {n}, {_owner(em)})")
 
 
 def array_new_fixed(em, ins):
     storage = _elem(em, ins[1]).storage
     values = [_mask(storage, v) for v in em.popn(ins[2])]
-    em.push_slot_value(f"{em.need('_GcArray')}({_tid(em, ins[1])}, [{', '.join(values)}])")
+    em.push_slot_value(f"{em.need('_GcArray')}({_tid(em, ins[1])}, [{', '.join(values)}], {_owner(em)})")
 
 
 def array_new_data(em, ins):
