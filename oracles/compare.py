@@ -27,7 +27,7 @@ from . import allowed
 from .divergence import Divergence
 from .execution import ApiExecution, Engines, ExportInfo
 from .memcmp import same_bytes
-from .outcome import CRASHED, RETURNED, Outcome
+from .outcome import CRASHED, RETURNED, TRAPPED, Outcome
 from .pairs import Pair
 from .spec import ExecutionSpec
 from .hidden_types import hide_unshowable
@@ -87,7 +87,25 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
         verdict.compared.append(pair.name)
     if any(spec.engine == "wasmtime" for spec in execs):  # every engine runs the module Wasmtime can
         wasm = _shown_to_wasmtime(bytes(wasm))
-    return _lockstep(live, {id(e): e.instantiate(wasm) for e in execs.values()}, plan, verdict)
+    return _lockstep(live, _instantiate_all(execs.values(), wasm), plan, verdict)
+
+
+def _instantiate_all(execs, wasm: bytes) -> dict[int, Outcome]:
+    """Every execution's instantiation outcome, by ``id``: wasmfuzz first. A
+    GC allocation wasmfuzz refuses as too large (vm.gc.MAX_ARRAY_LENGTH) is
+    not attempted on Wasmtime, whose larger GC heap would take gigabytes of
+    this process for it; the refusal poisons the input anyway
+    (``allowed.non_deterministic``), so Wasmtime is given the same outcome."""
+    outcomes: dict[int, Outcome] = {}
+    oversized = None
+    for e in sorted(execs, key=lambda e: e.spec.engine == "wasmtime"):
+        if oversized is not None and e.spec.engine == "wasmtime":
+            outcomes[id(e)] = oversized
+            continue
+        outcomes[id(e)] = outcome = e.instantiate(wasm)
+        if outcome.status == TRAPPED and outcome.trap == "ALLOCATION_TOO_LARGE":
+            oversized = outcome
+    return outcomes
 
 
 def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan,
