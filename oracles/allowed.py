@@ -10,7 +10,7 @@ from __future__ import annotations
 from .divergence import Divergence
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
 from .spec import ExecutionSpec
-from .values import Value
+from .values import MASKS, Value
 
 # Messages of errors that come from the host machine running out of something,
 # not from the module: which engine hits them first, and where, is not defined.
@@ -133,6 +133,19 @@ def non_deterministic(o: Outcome) -> str | None:
         return "GC allocation too large: size limits are engine-specific"
     if o.status == ERROR and any(s in o.message for s in _RESOURCE_ERRORS):
         return f"resource exhaustion ({o.message}): limits are engine-specific"
+    return None
+
+
+def pool_slot_grow_failed(on_demand: Outcome, pooled: Outcome) -> str | None:
+    """A grow that fails only in a pooled instance: it asked for more than a
+    pool slot holds (PoolingAllocationConfig.max_memory_size, 64 MiB here),
+    which an on-demand memory may still give (with 1-byte pages, up to 4 GiB
+    of address space). Seen as a result of -1 where the other side's differs."""
+    if on_demand.status != RETURNED or pooled.status != RETURNED or len(on_demand.values) != len(pooled.values):
+        return None
+    for a, b in zip(on_demand.values, pooled.values):
+        if a.bits is not None and a.bits != b.bits and b.bits == MASKS.get(b.type):
+            return "a grow beyond a pool slot's size fails only pooled: the slot size is a configured limit"
     return None
 
 

@@ -152,7 +152,8 @@ def _step_pair(lv: _Live, outcomes: dict[int, Outcome], step: str, verdict: Verd
                reads: "_Reads") -> bool:
     """Compare one pair after one step; whether it is still worth comparing."""
     a, b = outcomes[id(lv.reference)], outcomes[id(lv.candidate)]
-    reason = allowed.non_deterministic(a) or allowed.non_deterministic(b)
+    reason = allowed.non_deterministic(a) or allowed.non_deterministic(b) or (
+        lv.candidate.spec.pooling and not lv.reference.spec.pooling and allowed.pool_slot_grow_failed(a, b))
     if reason:
         verdict.poisoned[lv.pair.name] = f"{step}: {reason}"
         return False
