@@ -38,6 +38,19 @@ class Compiler(Protocol):
         when the module is freed)."""
 
 
+class Registration:
+    """Keeps a ModuleCode's registered file names (``filenames``) taken: they
+    are forgotten (``Compiler.forget``) when nothing holds this any more, its
+    ModuleCode nor code lent from it to another (``shared``). Apart from the
+    ModuleCode so that lending makes no reference cycle, which would keep the
+    names taken until a garbage collection."""
+
+    __slots__ = ("__weakref__",)
+
+    def __init__(self, compiler: Compiler, filenames: list[str]):
+        weakref.finalize(self, compiler.forget, filenames)
+
+
 class ModuleCode:
     """Compiled code of one module, shared by all its instances."""
 
@@ -73,7 +86,7 @@ class ModuleCode:
         self._waiting: dict[int, weakref.WeakSet] = {}
         self._lock = threading.Lock()
         self.filenames: list[str] = []  # what the backend registered (generated source in linecache)
-        weakref.finalize(self, compiler.forget, self.filenames)
+        self.registration = Registration(compiler, self.filenames)
         for j in range(self.num_imported, self.num_imported + len(info.funcs)):
             self.namespace[f"f{j}"] = self._stub(j)
 

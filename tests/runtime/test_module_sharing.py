@@ -4,6 +4,9 @@ their own engine's configuration says."""
 
 from __future__ import annotations
 
+import gc
+import linecache
+
 import pytest
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap
 
@@ -63,3 +66,23 @@ def test_other_proposals_decode_again():
 def test_shared_with_a_module_of_other_bytes_is_refused():
     with pytest.raises(ValueError):
         Module(engine(), "(module)", shared_with=Module(engine(), WAT))
+
+
+def test_lent_code_keeps_its_source_registered_until_the_borrower_goes():
+    """Code lent from one ModuleCode to another (a function without
+    call_indirect, the same in lazy and eager mode) keeps its generated source
+    in linecache while either module lives, and lets it go once both are
+    collected (one collection: lending makes no cycle of its own)."""
+    wat = WAT.replace("(module", "(module $lent_probe", 1)
+    lender = Module(engine(table_lazy_init=True), wat)
+    borrower = Module(engine(table_lazy_init=False), wat, shared_with=lender)
+    seven = lender._code.function(0)
+    assert borrower._code.function(0).__code__ is seven.__code__
+    filename = seven.__code__.co_filename
+    assert linecache.getline(filename, 1)
+    del lender, seven
+    gc.collect()
+    assert linecache.getline(filename, 1)  # the borrower still runs it
+    del borrower
+    gc.collect()
+    assert not linecache.getline(filename, 1)

@@ -24,6 +24,7 @@ from ...binary.opcodes import CALL_INDIRECT, RETURN_CALL_INDIRECT
 from ...errors import WasmtimeError
 from . import code_record, frames, pycompile
 from .code_record import CompiledUnit
+from ..compiler import Registration
 from .codegen import LAYOUTS, CodegenOptions, emit
 
 # The instructions whose code reads a table element in line, and so checks for
@@ -48,29 +49,46 @@ class PythonCompiler:
     name = "python"
 
     def compile_function(self, code, funcidx: int) -> Callable:
-        key = (funcidx, share_key(code.info, funcidx, code.options))
-        lent = code.shared.get(key)
+        lent = code.shared.get((funcidx, code.options))
         if lent is None:
-            lent = code.shared[key] = (*self._unit(code, funcidx), code)  # the lender: its file name stays taken
+            lent = self._lend(code, funcidx)
         unit, filename, _ = lent
         bindings = {n: code.libcalls[n] for n in unit.needs}
         bindings.update(unit.consts)
         return pycompile.load(unit.code, unit.source, filename, code.namespace, f"_make_f{funcidx}", bindings)
 
-    def _unit(self, code, funcidx: int) -> tuple[CompiledUnit, str]:
-        """Function ``funcidx`` compiled (or loaded from the code cache), and
-        the file name its code and line map are registered under."""
-        info = code.info
-        filename = pycompile.unique_filename(code.name, funcidx, info.func_names.get(funcidx))
-        code.filenames.append(filename)
+    def _lend(self, code, funcidx: int) -> tuple[CompiledUnit, str, Registration]:
+        """Function ``funcidx`` compiled, loaded from the code cache or found
+        compiled by a ModuleCode sharing ``code.shared``, with the file name
+        its code and line map are registered under and the lender's
+        ``registration`` (which keeps that file name taken). Filed under the
+        function's options and, when generated, under its ``share_key`` too.
+        A function loaded from the cache is filed under its options only:
+        working out its ``share_key`` would decode the body the cache spared."""
+        info, shared = code.info, code.shared
         record = code.cache.get(funcidx) if code.cache is not None else None
+        filename = self._filename(code, funcidx) if record is not None else None
         unit = code_record.load(record, filename, info.name, info.func_names) if record is not None else None
         if unit is None:
+            key = (funcidx, share_key(info, funcidx, code.options))
+            if key in shared:
+                lent = shared[(funcidx, code.options)] = shared[key]
+                return lent
+            filename = filename or self._filename(code, funcidx)
             unit = self._generate(code, funcidx, filename)
             if code.cache is not None and (record := code_record.dump(unit)) is not None:
                 code.cache.put(funcidx, record)
+            shared[key] = (unit, filename, code.registration)
         frames.register(filename, unit.line_map)
-        return unit, filename
+        lent = shared[(funcidx, code.options)] = (unit, filename, code.registration)
+        return lent
+
+    @staticmethod
+    def _filename(code, funcidx: int) -> str:
+        """A new file name for function ``funcidx``'s code, taken by ``code``."""
+        filename = pycompile.unique_filename(code.name, funcidx, code.info.func_names.get(funcidx))
+        code.filenames.append(filename)
+        return filename
 
     @staticmethod
     def _generate(code, funcidx: int, filename: str) -> CompiledUnit:
