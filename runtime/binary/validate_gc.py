@@ -88,9 +88,11 @@ def _packed_get(field: FieldType, op_name: str) -> None:
         raise ValidationError("type mismatch: packed fields need get_s/get_u, others get")
 
 
-def _mutable(field: FieldType) -> None:
+def _mutable(field: FieldType, what: str = "array is immutable") -> None:
+    """A write needs a mutable field (the 3.0 suite's messages: "immutable
+    field" for a struct's, "array is immutable" for an array's elements)."""
     if not field.mutable:
-        raise ValidationError("field is immutable")
+        raise ValidationError(what)
 
 
 # ----- structs -----
@@ -117,7 +119,7 @@ def op_struct_get(checker, ins) -> None:
 
 def op_struct_set(checker, ins) -> None:
     field = _field(checker, ins[1], ins[2])
-    _mutable(field)
+    _mutable(field, "immutable field")
     checker.pop_expect(field.unpacked)
     checker.pop_expect(_ref(checker, ins[1], True))
 
@@ -150,7 +152,7 @@ def op_array_new_fixed(checker, ins) -> None:
 
 def _data_fill(checker, field: FieldType, data: int) -> None:
     if field.unpacked not in _NUMERIC:
-        raise ValidationError("type mismatch: array.*_data needs a numeric or vector element type")
+        raise ValidationError("array type is not numeric or vector")
     checker.data_segment(data)
 
 
@@ -200,7 +202,7 @@ def op_array_copy(checker, ins) -> None:
     _mutable(dst)
     packed = dst.storage in (I8, I16) or src.storage in (I8, I16)
     if not (src.storage == dst.storage if packed else matches(src.storage, dst.storage)):
-        raise ValidationError("type mismatch: array.copy's source elements are not the destination's")
+        raise ValidationError("array types do not match")
     checker.pop_vals([_ref(checker, ins[1], True), I32, _ref(checker, ins[2], True), I32, I32])
 
 

