@@ -48,6 +48,18 @@ def test_empty_input_still_makes_a_case(name):
     assert targets.make_case(name, b"").wasm.startswith(b"\0asm")
 
 
+def test_instantiate_compares_wasmtime_and_lazy_tables_always_and_the_other_pairs_on_a_share():
+    import random
+
+    from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, PAIRS, WASMTIME
+    rng = random.Random(5)
+    cases = [targets.make_case("instantiate", rng.randbytes(400)) for _ in range(80)]
+    checks = [case.checks for case in cases if case is not None]  # None: an input smith turns down
+    assert all(WASMTIME.name in c and LAZY_VS_EAGER.name in c for c in checks)
+    assert set().union(*checks) == set(PAIRS)
+    assert 3 < sum(map(len, checks)) / len(checks) < 5  # of seven
+
+
 def test_the_main_job_draws_each_generator_for_its_share_of_inputs():
     """An input's first draw picks who makes its module: the same case as
     that target makes of the rest of the input; 0 (an empty input) is smith."""
