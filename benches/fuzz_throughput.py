@@ -64,6 +64,11 @@ PROBES = (
     ("wasmfuzz.oracles.compare", "_check_tables", "comparison"),
     ("wasmfuzz.runtime", "Module.validate", "compilation"),
     ("wasmfuzz.fuzz.case", "check_validation", "comparison"),
+    # The WASI oracle runs a program on each engine in a fresh scratch tree
+    # (made: instantiation; walked afterwards: comparison).
+    ("wasmfuzz.oracles.wasi", "run", "execution"),
+    ("wasmfuzz.oracles.wasi", "populate", "instantiation"),
+    ("wasmfuzz.oracles.wasi", "snapshot", "comparison"),
 )
 
 
