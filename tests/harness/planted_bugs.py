@@ -240,18 +240,13 @@ def atomics_bounds_before_alignment(mp):
 
 
 def epoch_deadline_compared_strictly(mp):
-    def increment(self):
-        with self._lock:
-            self.value += 1
-            for ctx in self._stores:
-                if self.value > ctx.deadline:  # the bug: > where the deadline is reached at >=
-                    ctx.hit = True
+    set_deadline = interrupts.EpochCounter.set_deadline
 
-    def set_deadline(self, ticks_beyond_current):
-        self.deadline = self.epoch.value + ticks_beyond_current
-        self.hit = self.epoch.value > self.deadline
-    mp.setattr(interrupts.EpochCounter, "increment", increment)
-    mp.setattr(interrupts.StoreContext, "set_deadline", set_deadline)
+    def late(self, ctx, ticks_beyond_current):
+        # the bug: the epoch counts as reaching the deadline only once past it
+        # (> where >= is meant), so every store is woken one tick late
+        set_deadline(self, ctx, ticks_beyond_current + 1)
+    mp.setattr(interrupts.EpochCounter, "set_deadline", late)
 
 
 def closed_descriptor_numbers_not_reused(mp):

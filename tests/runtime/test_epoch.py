@@ -166,3 +166,40 @@ def test_yield_from_a_synchronous_call_is_an_error():
 def test_epoch_api_requires_epoch_interruption():
     with pytest.raises(wf.WasmtimeError, match="epoch interruption is not enabled"):
         wf.Store().set_epoch_deadline(1)
+
+
+def test_stores_of_one_engine_are_woken_at_their_own_deadlines():
+    """Many stores on one engine, deadlines 1..5 ticks away: each call is
+    interrupted once the epoch reaches its own store's deadline, however
+    the others' are set (stores wait by deadline; a tick wakes only those due)."""
+    config = wf.Config()
+    config.epoch_interruption = True
+    engine = wf.Engine(config)
+    module = wf.Module(engine, LOOP.replace('(import "env" "tick" (func $tick))', "")
+                       .replace("(call $tick)", "(nop)"))
+    stores = []
+    for deadline in [1, 2, 3, 4, 5] * 4:
+        store = wf.Store(engine)
+        store.set_epoch_deadline(deadline)
+        stores.append((deadline, store, wf.Instance(store, module, []).exports(store)["sum"]))
+    for tick in range(1, 6):
+        engine.increment_epoch()
+        for deadline, store, run in stores:
+            if deadline > tick:
+                assert run(store, 10) == 55
+            else:
+                with pytest.raises(wf.Trap) as info:
+                    run(store, 10)
+                assert info.value.trap_code == wf.TrapCode.INTERRUPT
+
+
+def test_freed_stores_leave_no_deadlines_behind():
+    """A store freed before its deadline came is forgotten: an engine a whole
+    campaign keeps does not collect a deadline for every store it ever had."""
+    config = wf.Config()
+    config.epoch_interruption = True
+    engine = wf.Engine(config)
+    for i in range(2000):
+        wf.Store(engine).set_epoch_deadline(1 << 40)
+        engine.increment_epoch()
+    assert len(engine._epoch._waiting) < 200
