@@ -140,13 +140,20 @@ def child(args: argparse.Namespace) -> None:
     targets.load(args.target)
     timers = Timers()
     missing = timers.install()
-    state = {"execs": 0, "errors": 0, "start": None}
+    state = {"execs": 0, "errors": 0, "start": None, "written": 0.0}
+
+    def write(partial: bool) -> None:
+        """The figures so far; written once a second too, so a child that dies
+        (libFuzzer stops at an out-of-memory or a timeout) still leaves them."""
+        now = time.perf_counter()
+        state["written"] = now
+        Path(args.child_json).write_text(json.dumps({
+            "target": args.target, "execs": state["execs"], "seconds": now - state["start"],
+            "errors": state["errors"], "phases": dict(timers.totals), "untimed": missing,
+            "partial": partial, "work": str(work)}))
 
     def report_and_exit() -> None:
-        elapsed = time.perf_counter() - state["start"]
-        Path(args.child_json).write_text(json.dumps({
-            "target": args.target, "execs": state["execs"], "seconds": elapsed, "errors": state["errors"],
-            "phases": dict(timers.totals), "untimed": missing}))
+        write(partial=False)
         shutil.rmtree(work, ignore_errors=True)
         os._exit(0)  # libFuzzer would go on; this run is over
 
@@ -158,8 +165,11 @@ def child(args: argparse.Namespace) -> None:
         except Exception:  # a crash is the campaign's business, not this measurement's: counted, then on
             state["errors"] += 1
         state["execs"] += 1
-        if time.perf_counter() - state["start"] >= args.seconds:
+        now = time.perf_counter()
+        if now - state["start"] >= args.seconds:
             report_and_exit()
+        if now - state["written"] >= 1:
+            write(partial=True)
 
     if args.no_coverage:
         rng = random.Random(0)
@@ -193,10 +203,16 @@ def measure(root: Path, target: str, seconds: float, no_coverage: bool) -> dict 
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, timeout=seconds * 4 + 300)
         if not out.exists():
             tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-            raise SystemExit(f"fuzz_throughput: {target} at {root} produced no figures (exit {done.returncode}):\n{tail}")
+            raise SystemExit(f"fuzz_throughput: {target} at {root} produced no figures "
+                             f"(exit {done.returncode}):\n{tail}")
         result = json.loads(out.read_text())
     if result.get("absent"):
         return None
+    if result.get("partial"):  # the child died: its figures up to its last second, and why
+        lines = (done.stdout + done.stderr).splitlines()
+        why = next((ln.strip() for ln in reversed(lines) if "ERROR: libFuzzer" in ln or "SUMMARY:" in ln),
+                   lines[-1].strip() if lines else "no output")
+        result["died"] = [f"{why} (exit {done.returncode}; the input is in {result['work']})"]
     timed = sum(result["phases"].values())
     result["phases"]["other"] = max(0.0, result["seconds"] - timed)
     result["rate"] = result["execs"] / result["seconds"] if result["seconds"] else 0.0
@@ -210,6 +226,7 @@ def merge(runs: list[dict]) -> dict:
     phases = {p: sum(r["phases"].get(p, 0.0) for r in runs) for p in PHASES}
     return {"execs": execs, "seconds": seconds, "rate": execs / seconds if seconds else 0.0,
             "errors": sum(r["errors"] for r in runs), "shares": {p: phases[p] / seconds for p in PHASES},
+            "died": [d for r in runs for d in r.get("died", [])],
             "untimed": runs[0]["untimed"]}
 
 
@@ -274,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             shares = "  ".join(f"{m['shares'][p]:6.0%}" for p in PHASES)
             errors = f"  ({m['errors']} crashed)" if m["errors"] else ""
             print(f"{target:13} {label:9} {m['rate']:8.1f}  {shares}{errors}")
+            for why in m["died"]:
+                print(f"{'':13} {label:9} died: {why}")
         if args.baseline and all(runs[(label, target)] for label in checkouts):
             ratio = report["targets"][target]["this"]["rate"] / max(report["targets"][target]["baseline"]["rate"], 1e-9)
             print(f"{target:13} {'ratio':9} {ratio:8.2f}x")

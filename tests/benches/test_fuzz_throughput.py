@@ -2,6 +2,7 @@
 shares add up (no rate is asserted: at one second a target means nothing)."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -56,3 +57,22 @@ def test_timers_count_nested_time_once_in_the_inner_phase():
     outer()
     assert 0.045 < timers.totals["compilation"] < 0.09
     assert 0.045 < timers.totals["execution"] < 0.09  # its own time, not the compile inside it
+
+
+def test_a_child_that_dies_leaves_its_figures_and_why(tmp_path):
+    """libFuzzer ends a child at an out-of-memory or a timeout: the figures of
+    its last second are kept and the death reported, not the whole run lost."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal, sys, threading\n"
+        "if '--child' in sys.argv:\n"
+        "    threading.Timer(4.0, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\n")
+    out = tmp_path / "report.json"
+    env = {**os.environ, "PYTHONPATH": str(hook)}
+    done = subprocess.run([sys.executable, str(SCRIPT), "--no-coverage", "--seconds", "30", "--targets", "memory",
+                           "--json", str(out)], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    m = json.loads(out.read_text())["targets"]["memory"]["this"]
+    assert m["execs"] > 0 and 0 < m["seconds"] < 30
+    assert len(m["died"]) == 1 and "exit -9" in m["died"][0] and "died:" in done.stdout
