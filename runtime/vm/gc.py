@@ -29,8 +29,11 @@ from ..binary.values import f32_from_bits, f64_from_bits
 from ..errors import Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
 
-# Elements an array may have; Wasmtime refuses much smaller arrays than this
-# (its GC heap), with the same trap.
+# Elements an array may have: wasmfuzz's own bound (an element of a Python
+# list costs 8 bytes, so this is 1 GiB). Wasmtime 50 by default makes larger
+# arrays (2**28 i64 elements, probed), bounded by its GC heap and the store's
+# limits; past this bound wasmfuzz traps ALLOCATION_TOO_LARGE, a difference
+# the oracles name (oracles.allowed.non_deterministic).
 MAX_ARRAY_LENGTH = 1 << 27
 
 
