@@ -91,20 +91,23 @@ def _elem(em, index: int):
 def array_new(em, ins):
     n = em.pop()[0]
     value = em.pop()[0]
-    value = _mask(_elem(em, ins[1]).storage, value)
-    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {value}, {n}, {_owner(em)})")
+    storage = _elem(em, ins[1]).storage
+    value = _mask(storage, value)
+    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {storage}, {value}, {n}, {_owner(em)})")
 
 
 def array_new_default(em, ins):
     n = em.pop()[0]
-    default = _default(_elem(em, ins[1]).storage)
-    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {default}, {n}, {_owner(em)})")
+    storage = _elem(em, ins[1]).storage
+    default = _default(storage)
+    em.push_slot_value(f"{em.need('_array_new')}({_tid(em, ins[1])}, {storage}, {default}, {n}, {_owner(em)})")
 
 
 def array_new_fixed(em, ins):
     storage = _elem(em, ins[1]).storage
     values = [_mask(storage, v) for v in em.popn(ins[2])]
-    em.push_slot_value(f"{em.need('_GcArray')}({_tid(em, ins[1])}, [{', '.join(values)}], {_owner(em)})")
+    em.push_slot_value(
+        f"{em.need('_array_new_fixed')}({_tid(em, ins[1])}, {storage}, [{', '.join(values)}], {_owner(em)})")
 
 
 def array_new_data(em, ins):
