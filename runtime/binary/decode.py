@@ -52,6 +52,8 @@ _HEAPS = frozenset({reftypes.HT_FUNC, reftypes.HT_EXTERN, reftypes.HT_NOFUNC, re
 _EXN_HEAPS = frozenset({reftypes.HT_EXN, reftypes.HT_NOEXN})
 # GC's one-byte reference types: anyref ... arrayref, nullref, nullfuncref, nullexternref, nullexnref.
 _GC_SHORTHANDS = frozenset(reftypes.GC_HEAPS | {reftypes.HT_NOFUNC, reftypes.HT_NOEXTERN, reftypes.HT_NOEXN})
+# The casts whose target type is non-nullable (their _null twins take a nullable one).
+_NON_NULL_CASTS = frozenset({ops.NAMES["ref.test"], ops.NAMES["ref.cast"]})
 
 
 class _Malformed(Exception):
@@ -405,9 +407,9 @@ def _read_rare(op: int, k: int, data: bytes, start: int, pos: int, ctx: _Ctx) ->
             t, pos = _valtype(data, pos, ctx)
             types.append(t)
         return (op, tuple(types)), pos
-    if k == K_HEAPTYPE:  # ref.null: kept as the nullable reference type it pushes
+    if k == K_HEAPTYPE:  # ref.null: the nullable reference type it pushes; ref.test, ref.cast: their target
         heap, pos = _heaptype(data, pos, ctx)
-        return (op, reftypes.ref_type(heap, True)), pos
+        return (op, reftypes.ref_type(heap, op not in _NON_NULL_CASTS)), pos
     if k == K_BR_ON_CAST:  # flags (bit 0: source nullable, bit 1: target nullable), label, two heap types
         flags = data[pos]
         if flags > 3:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from ..errors import ValidationError
 from .module_info import I8, I16, ArrayType, FieldType, FuncSig, StructType
-from .opcodes import I32, I64, NAMES
-from .reftypes import (HT_ANY, HT_ARRAY, HT_EQ, HT_EXTERN, HT_I31, as_non_null, concrete, heap_of, is_defaultable,
+from .opcodes import F32, F64, I32, I64, NAMES, V128
+from .reftypes import (HT_ANY, HT_ARRAY, HT_EQ, HT_EXTERN, HT_I31, concrete, heap_of, is_defaultable,
                        is_nullable, is_ref, matches, ref_type, top_of)
 
-_NUMERIC = frozenset({I32, I64, 0x7D, 0x7C, 0x7B})  # what array.new_data / init_data may fill
+_NUMERIC = frozenset({I32, I64, F32, F64, V128})  # what array.new_data / init_data may fill
 
 
 def check_subtypes(info) -> None:
@@ -222,11 +222,6 @@ def op_array_init_elem(checker, ins) -> None:
 
 # ----- casts, i31, conversions -----
 
-def _target(ins) -> int:
-    """ref.test / ref.cast's target type (the decoder keeps it nullable; the opcode says)."""
-    return ins[1] if NAME_OF[ins[0]].endswith("_null") else as_non_null(ins[1])
-
-
 def _pop_same_hierarchy(checker, target: int) -> int:
     source = checker.pop_ref()
     if source and top_of(source) != top_of(target):
@@ -235,14 +230,13 @@ def _pop_same_hierarchy(checker, target: int) -> int:
 
 
 def op_ref_test(checker, ins) -> None:
-    _pop_same_hierarchy(checker, _target(ins))
+    _pop_same_hierarchy(checker, ins[1])
     checker.stack.append(I32)
 
 
 def op_ref_cast(checker, ins) -> None:
-    target = _target(ins)
-    _pop_same_hierarchy(checker, target)
-    checker.stack.append(target)
+    _pop_same_hierarchy(checker, ins[1])
+    checker.stack.append(ins[1])
 
 
 def _difference(source: int, target: int) -> int:

@@ -19,7 +19,7 @@ import threading
 
 from ..binary.module_info import ModuleInfo
 from ..errors import WasmtimeError
-from . import membuf
+from . import gc, membuf
 from .funcref import FuncRef
 
 M32 = 0xFFFFFFFF
@@ -237,7 +237,6 @@ class VMContext:
 
     def const_gc(self, ins: tuple, stack: list) -> None:
         """Evaluate GC instruction ``ins`` of a constant expression on ``stack`` (``gc.const_op``)."""
-        from . import gc
         gc.const_op(self, ins, stack)
 
     def release(self) -> None:

@@ -28,7 +28,7 @@ from array import array
 
 from ..binary import reftypes
 from ..binary.module_info import I8, I16
-from ..binary.opcodes import F32, F64, OPS
+from ..binary.opcodes import F32, F64, I32, I64, OPS, V128
 from ..binary.type_registry import is_subtype
 from ..binary.values import f32_from_bits, f64_from_bits
 from ..errors import Trap, TrapCode, WasmtimeError
@@ -103,19 +103,33 @@ _ABSTRACT = {
 def ref_test(v, heap: int, nullable: bool) -> bool:
     """Whether reference ``v`` is of type ``(ref null? heap)`` (``heap`` a
     heap code of ``reftypes``: abstract, or CONCRETE plus a type id)."""
+    if heap >= reftypes.CONCRETE:
+        return ref_test_id(v, heap - reftypes.CONCRETE, nullable)
     if v is None:
         return nullable
-    if heap >= reftypes.CONCRETE:
-        kind = type(v)
-        if kind is GcStruct or kind is GcArray:
-            return is_subtype(v.type_id, heap - reftypes.CONCRETE)
-        return kind is FuncRef and is_subtype(v.sig, heap - reftypes.CONCRETE)
     test = _ABSTRACT.get(heap)
     return test is not None and test(v)  # a bottom type (none, nofunc, ...) holds only null
 
 
+def ref_test_id(v, type_id: int, nullable: bool) -> bool:
+    """``ref_test`` for a defined type, named by its canonical id: what
+    generated code calls for a cast to one (its id a closure binding)."""
+    if v is None:
+        return nullable
+    kind = type(v)
+    if kind is GcStruct or kind is GcArray:
+        return is_subtype(v.type_id, type_id)
+    return kind is FuncRef and is_subtype(v.sig, type_id)
+
+
 def ref_cast(v, heap: int, nullable: bool):
     if not ref_test(v, heap, nullable):
+        raise Trap.from_code(TrapCode.CAST_FAILURE)
+    return v
+
+
+def ref_cast_id(v, type_id: int, nullable: bool):
+    if not ref_test_id(v, type_id, nullable):
         raise Trap.from_code(TrapCode.CAST_FAILURE)
     return v
 
@@ -153,7 +167,7 @@ def array_new_fixed(type_id: int, storage: int, values: list, owner) -> GcArray:
     return GcArray(type_id, array(code, values) if code else values, owner)
 
 
-_SIZES = {I8: 1, I16: 2, 0x7F: 4, F32: 4, 0x7E: 8, F64: 8, 0x7B: 16}
+_SIZES = {I8: 1, I16: 2, I32: 4, F32: 4, I64: 8, F64: 8, V128: 16}
 
 
 def _decode(storage: int, raw: bytes, n: int) -> list | array:
@@ -227,7 +241,8 @@ def array_init_elem(a, vm, d: int, elem: int, s: int, n: int) -> None:
 
 
 LIBCALLS = {
-    "_GcStruct": GcStruct, "_ref_test": ref_test, "_ref_cast": ref_cast,
+    "_GcStruct": GcStruct, "_ref_test": ref_test, "_ref_cast": ref_cast, "_ref_test_id": ref_test_id,
+    "_ref_cast_id": ref_cast_id,
     "_any_convert_extern": any_convert_extern, "_extern_convert_any": extern_convert_any,
     "_array_new": array_new, "_array_new_fixed": array_new_fixed, "_array_new_data": array_new_data,
     "_array_new_elem": array_new_elem,
@@ -246,11 +261,13 @@ def const_op(vm, ins: tuple, stack: list) -> None:
                      extern_convert_any(v) if name == "extern.convert_any" else v & 0x7FFFFFFF)
         return
     type_id, comp = info.type_ids[ins[1]], info.types[ins[1]]
-    if name.startswith("struct"):
+    if name == "struct.new_default":
+        stack.append(GcStruct(type_id, [default(f.storage) for f in comp.fields], vm.ctx))
+        return
+    if name == "struct.new":
         n = len(comp.fields)
-        values = [_pack(f.storage, v) for f, v in zip(comp.fields, stack[len(stack) - n:])] if name == "struct.new" \
-            else [default(f.storage) for f in comp.fields]
-        del stack[len(stack) - (n if name == "struct.new" else 0):]
+        values = [_pack(f.storage, v) for f, v in zip(comp.fields, stack[len(stack) - n:])]
+        del stack[len(stack) - n:]
         stack.append(GcStruct(type_id, values, vm.ctx))
         return
     storage = comp.field.storage

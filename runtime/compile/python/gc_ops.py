@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...binary import opcodes as op
 from ...binary.module_info import I8, I16
-from ...binary.reftypes import CONCRETE, as_non_null, heap_of, is_nullable, is_ref, type_id_of
+from ...binary.reftypes import heap_of, is_nullable, is_ref, type_id_of
 
 M32 = "0xFFFFFFFF"
 _NULL, _ARRAY_BOUNDS = 13, 14  # TrapCode values
@@ -50,12 +50,14 @@ def _checked(em, ref: str) -> str:
     return "_g"
 
 
-def _heap(em, t: int) -> str:
-    """The heap code of reference type ``t`` as an expression of the generated code."""
+def _test(em, libcall: str, ref: str, t: int) -> str:
+    """``libcall`` (``_ref_test`` or ``_ref_cast``) of ``ref`` against reference
+    type ``t``: a defined type by its id (``_T<index>``, through the ``_id``
+    twin), an abstract one by its heap code."""
     type_id = type_id_of(t)
     if type_id is None:
-        return str(heap_of(t))
-    return f"{CONCRETE} + {_tid(em, em.info.type_ids.index(type_id))}"
+        return f"{em.need(libcall)}({ref}, {heap_of(t)}, {is_nullable(t)})"
+    return f"{em.need(libcall + '_id')}({ref}, {_tid(em, em.info.type_ids.index(type_id))}, {is_nullable(t)})"
 
 
 def struct_new(em, ins):
@@ -171,18 +173,12 @@ def array_init_elem(em, ins):
     em.w(f"{em.need('_array_init_elem')}({ref}, vm, {d}, {ins[2]}, {s}, {n})")
 
 
-def _cast_target(ins) -> int:
-    return ins[1] if op.OPS[ins[0]].name.endswith("_null") else as_non_null(ins[1])
-
-
 def ref_test(em, ins):
-    t = _cast_target(ins)
-    em.push_slot_value(f"{em.need('_ref_test')}({em.pop()[0]}, {_heap(em, t)}, {is_nullable(t)})")
+    em.push_slot_value(_test(em, "_ref_test", em.pop()[0], ins[1]))
 
 
 def ref_cast(em, ins):
-    t = _cast_target(ins)
-    em.push_slot_value(f"{em.need('_ref_cast')}({em.pop()[0]}, {_heap(em, t)}, {is_nullable(t)})")
+    em.push_slot_value(_test(em, "_ref_cast", em.pop()[0], ins[1]))
 
 
 def br_on_cast(em, ins):
@@ -194,7 +190,7 @@ def br_on_cast(em, ins):
     n = label.arity if label.kind != "func" else label.nresults
     values = em.st[len(em.st) - n:]
     negate = "not " if ins[0] == op.NAMES["br_on_cast_fail"] else ""
-    em.w(f"if {negate}{em.need('_ref_test')}({ref}, {_heap(em, target)}, {is_nullable(target)}):")
+    em.w(f"if {negate}{_test(em, '_ref_test', ref, target)}:")
     em.indent += 1
     em.jump(depth, values)
     em.indent -= 1
