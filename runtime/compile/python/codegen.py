@@ -60,6 +60,7 @@ M64 = "0xFFFFFFFFFFFFFFFF"
 MAX_PY_LOOPS = 18  # CPython: "too many statically nested blocks" at 20
 MAX_INDENT = 90  # CPython: "too many levels of indentation" at 100
 MAX_EXPR = 160  # pending expressions longer than this are materialised
+_PADS = ["    " * i for i in range(MAX_INDENT + 1)]  # indentation by level
 
 
 @dataclass(frozen=True)
@@ -164,16 +165,22 @@ def _may_replace_buffer(sig) -> bool:
     return can_grow and (not sig.shared or sig.min == 0)
 
 
+# Opcodes by where their immediates name a memory (for ``memories_used``).
+_MEM_FIRST = frozenset(o for o, i in op.OPS.items() if i.imm in ("memarg", "mem", "memarg_lane"))
+_MEM_BOTH = frozenset(o for o, i in op.OPS.items() if i.imm == "mem_mem")
+_MEM_SECOND = frozenset(o for o, i in op.OPS.items() if i.imm == "data_mem")
+
+
 def memories_used(code: list[tuple]) -> set[int]:
     """Indices of the memories the instructions of a body name."""
     out: set[int] = set()
     for ins in code:
-        imm = op.OPS[ins[0]].imm
-        if imm in ("memarg", "mem", "memarg_lane"):
+        o = ins[0]
+        if o in _MEM_FIRST:
             out.add(ins[1])
-        elif imm == "mem_mem":
+        elif o in _MEM_BOTH:
             out.update(ins[1:3])
-        elif imm == "data_mem":
+        elif o in _MEM_SECOND:
             out.add(ins[2])
     return out
 
@@ -244,7 +251,7 @@ class FunctionEmitter:
     def w(self, line: str) -> None:
         if self.indent > MAX_INDENT:
             raise CodegenLimit("indentation")
-        self.lines.append("    " * self.indent + line)
+        self.lines.append(_PADS[self.indent] + line)
         self.line_code.append(self.code_index)
         self.branch_site = None
 
@@ -267,9 +274,13 @@ class FunctionEmitter:
         self.st.append(text)
         self.deps.append(deps)
         self.cdefs.append(cdef)
-        own = f"s{h}"
-        if len(text) > MAX_EXPR or any(d[0] == "s" and d != own for d in deps):
+        if len(text) > MAX_EXPR:
             self.materialize(h)
+            return
+        for d in deps:  # a loop, not any(): this runs for most instructions
+            if d[0] == "s" and d != f"s{h}":
+                self.materialize(h)
+                return
 
     def push_slot_value(self, text: str) -> None:
         """Assign a non-pure value (a load, a call result) to the next slot now."""
@@ -563,15 +574,15 @@ class FunctionEmitter:
         ctl.start_len = len(self.lines)
         self.branch_site = ctl.index
 
-    def end(self) -> bool:
-        """Close the innermost construct; True when it was the function body."""
+    def end(self) -> None:
+        """Close the innermost construct (the function body at the body's last instruction)."""
         ctl = self.ctls.pop()
         reachable = not self.unreachable
         if ctl.kind == "func":
             if reachable:
                 self.meter.save()
                 self.w(self.return_stmt(self.popn(ctl.nresults)))
-            return True
+            return
         if reachable:
             self.flush()
             self.meter.flush()
@@ -587,7 +598,6 @@ class FunctionEmitter:
             eh_ops.end_try_table(self, ctl)
         self.truncate(ctl.height)
         self.push_slots(ctl.nresults)
-        return False
 
     def join_locals(self, ctl: _Ctl, reachable: bool) -> None:
         """Constant-local state after ``end``: the merge of every path that gets there."""
@@ -655,58 +665,72 @@ class FunctionEmitter:
                 self.flat_base = 5
             self.start_state(0, False)
         self.entry_lines = self.meter.entry()
+        charge = self.meter.charge if self.meter.fuel else None
+        canonical_nans = self.canonical_nans
+        # The instructions' loop, with ``instr`` inlined: it runs once per
+        # instruction of every function compiled.
         for idx, ins in enumerate(self.body.code):
             o = ins[0]
             self.code_index = idx
-            if self.unreachable:
-                if o in op.OPENERS:
-                    self.dead += 1
-                    continue
-                if self.dead:
-                    if o in op.CLOSERS:
-                        self.dead -= 1
-                    continue
-                if o not in op.CLOSERS and o not in DIVIDERS:
-                    continue
-            self.meter.charge(o)
-            if o in op.CLOSERS:
-                if self.end():
-                    break
-            elif o in (op.BLOCK, op.LOOP, op.IF):
-                self.enter({op.BLOCK: "block", op.LOOP: "loop", op.IF: "if"}[o], ins[1], idx, targeted)
-            elif o == op.TRY_TABLE:
-                eh_ops.enter_try_table(self, ins, idx, targeted)
-            elif o == op.TRY:
-                eh_ops.enter_try(self, ins, idx, targeted)
-            elif o == op.ELSE:
-                self.else_()
-            elif o in DIVIDERS:
-                eh_ops.catch(self, ins)
+            if self.unreachable and self.skips_dead(o):
+                continue
+            if charge is not None:
+                charge(o)
+            simple = _SIMPLE.get(o)
+            if simple is not None:
+                self.simple(o, *simple)
+            elif o in _CONTROL:
+                _CONTROL[o](self, ins, idx, targeted)
             else:
-                self.instr(ins)
+                method = _DISPATCH.get(o)
+                if method is None:
+                    raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
+                method(self, ins)
+            if canonical_nans and o in NAN_PRODUCERS:
+                self.unop(f"{self.need(NAN_PRODUCERS[o])}({{a}})")
         if has_try:
             eh_ops.finish_flat(self)
 
-    def instr(self, ins: tuple) -> None:
-        o = ins[0]
-        handler = _SIMPLE.get(o)
-        if handler is not None:
-            kind, fmt = handler
-            if kind == "u":
-                self.unop(fmt)
-            elif kind == "b":
-                self.binop(fmt)
-            elif kind == "p":
-                self.call_pure(fmt, _arity(o))
-            else:
-                self.call_trapping(fmt, _arity(o))
+    def skips_dead(self, o: int) -> bool:
+        """In unreachable code: whether instruction ``o`` is skipped (all but
+        the end or next part of the construct that made the code dead)."""
+        if o in op.OPENERS:
+            self.dead += 1
+            return True
+        if self.dead:
+            if o in op.CLOSERS:
+                self.dead -= 1
+            return True
+        return o not in op.CLOSERS and o not in DIVIDERS
+
+    def simple(self, o: int, kind: str, fmt: str) -> None:
+        """An instruction of ``_SIMPLE``."""
+        if kind == "b":
+            self.binop(fmt)
+        elif kind == "u":
+            self.unop(fmt)
+        elif kind == "p":
+            self.call_pure(fmt, _arity(o))
         else:
-            method = _DISPATCH.get(o)
-            if method is None:
-                raise NotImplementedError(f"instruction {op.op_name(o)} is not supported by the Python backend")
-            method(self, ins)
-        if self.canonical_nans and o in NAN_PRODUCERS:
-            self.unop(f"{self.need(NAN_PRODUCERS[o])}({{a}})")
+            self.call_trapping(fmt, _arity(o))
+
+    def c_end(self, ins, idx, targeted) -> None:
+        self.end()
+
+    def c_block(self, ins, idx, targeted) -> None:
+        self.enter("block", ins[1], idx, targeted)
+
+    def c_loop(self, ins, idx, targeted) -> None:
+        self.enter("loop", ins[1], idx, targeted)
+
+    def c_if(self, ins, idx, targeted) -> None:
+        self.enter("if", ins[1], idx, targeted)
+
+    def c_else(self, ins, idx, targeted) -> None:
+        self.else_()
+
+    def c_catch(self, ins, idx, targeted) -> None:
+        eh_ops.catch(self, ins)
 
     # ----- instruction handlers -----
 
@@ -1349,6 +1373,14 @@ _DISPATCH[0xFE03] = FunctionEmitter.i_atomic_fence
 for _o in range(0xFC13, 0xFC17):
     _DISPATCH[_o] = FunctionEmitter.i_wide
 _DISPATCH.update(gc_ops.DISPATCH)
+# The instructions that open, divide or close a construct: (em, ins, index, targeted blocks).
+_CONTROL = {
+    op.END: FunctionEmitter.c_end, op.DELEGATE: FunctionEmitter.c_end,
+    op.BLOCK: FunctionEmitter.c_block, op.LOOP: FunctionEmitter.c_loop, op.IF: FunctionEmitter.c_if,
+    op.TRY_TABLE: eh_ops.enter_try_table, op.TRY: eh_ops.enter_try,
+    op.ELSE: FunctionEmitter.c_else, op.LEGACY_CATCH: FunctionEmitter.c_catch,
+    op.LEGACY_CATCH_ALL: FunctionEmitter.c_catch,
+}
 _SIMD_SIMPLE, _SIMD_DISPATCH = simd_ops.tables()
 _SIMPLE.update(_SIMD_SIMPLE)
 _DISPATCH.update(_SIMD_DISPATCH)
