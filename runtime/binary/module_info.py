@@ -228,6 +228,9 @@ class ModuleInfo:
     func_names: dict[int, str] = field(default_factory=dict)  # from the name section
     # Filled by the validator: functions that `ref.func` may name (C.refs in the spec).
     declared_refs: frozenset[int] = frozenset()
+    # Filled by the decoder when it checked the function bodies as it read them
+    # (validate.body_checker): under which features, and the first error or None.
+    bodies_checked: tuple | None = None
 
     # ----- index spaces (imports first, then definitions) -----
 

