@@ -150,7 +150,7 @@ def _tables(features: Features):
     """The dispatch tables for one feature set: ``fixed`` maps an instruction with
     a fixed signature and nothing to check in its immediates to (params,
     results), and ``simple`` is the same for the one-byte opcodes without
-    immediates, as a list indexed by opcode (None elsewhere); ``memops`` maps a
+    immediates, as a list of ``_shape`` indexed by opcode (None elsewhere); ``memops`` maps a
     memory access to (natural log2 alignment, whether the alignment must be
     exactly natural, params for a 32-bit and for a 64-bit memory, results, lane
     count); ``lanes`` maps a lane instruction to (lane count, params, results);
@@ -176,8 +176,17 @@ def _tables(features: Features):
             handlers[op] = _BodyChecker.op_lane
         else:
             fixed[op] = (list(info.sig[0]), list(info.sig[1]))
-    simple = [fixed.get(op) if op in OPS and OPS[op].imm == "none" else None for op in range(0x100)]
+    simple = [_shape(*fixed[op]) if op in fixed and OPS[op].imm == "none" else None for op in range(0x100)]
     return fixed, simple, memops, lanes, handlers
+
+
+def _shape(params: list, results: list) -> tuple:
+    """A fixed signature as ``check_bytes`` takes it: (arity, first param, second
+    param, result, params, results), arity 1 or 2 for one or two params and one
+    result (which it checks in place), else 0."""
+    arity = len(params) if len(params) in (1, 2) and len(results) == 1 else 0
+    return arity, params[0] if params else None, params[1] if len(params) > 1 else None, \
+        results[0] if results else None, params, results
 
 
 def _disabled(op: int, feature: str):
@@ -575,7 +584,7 @@ class _BodyChecker:
         malformed one raises ``Malformed`` (or ``IndexError``) there as it would;
         the decoder calls this instead of building the body's instruction list.
         The commonest instructions (local variables, ``i32.const``, numeric
-        instructions, loads and stores of memory 0, ``br_if``, ``block`` and
+        instructions, loads and stores of memory 0, ``br_if``, ``call``, ``block`` and
         ``loop`` without values, ``end``) are read and checked inline, as
         ``step`` and the handlers would check them; the rest become tuples for
         the handlers."""
@@ -585,6 +594,9 @@ class _BodyChecker:
         simple, mem32, bound, kinds, step = self.simple, self.mem32, self.bound, KINDS, self.step
         offset_bits = 64 if ctx.memory64 else 32
         no_params, no_results = self.block_types[None]
+        funcs = self.funcs
+        nfuncs = len(funcs)
+        push = stack.append
         start = pos
         try:
             while True:
@@ -601,25 +613,26 @@ class _BodyChecker:
                         raise ValidationError(f"unknown local {index}")
                     if uninit and index in uninit:
                         raise ValidationError("uninitialized local")
-                    stack.append(locals_[index])
+                    push(locals_[index])
                     continue
                 sig = simple[op]
                 if sig is not None:
-                    params, results = sig
-                    if params:
-                        n = len(params)
-                        if stack[-n:] == params:
-                            del stack[-n:]
-                        else:
-                            self.pop_vals(params)
-                    stack.extend(results)
+                    arity, first, second, result, params, results = sig
+                    if arity == 2 and stack[-1] == second and stack[-2] == first:
+                        del stack[-1]
+                        stack[-1] = result
+                    elif arity == 1 and stack[-1] == first:
+                        stack[-1] = result
+                    else:
+                        self.pop_vals(params)
+                        stack.extend(results)
                     continue
                 if op == I32_CONST:
                     if data[pos] < 0x80:
                         pos += 1
                     else:
                         pos = sleb(data, pos, 32)[1]
-                    stack.append(I32)
+                    push(I32)
                     continue
                 k = kinds[op]
                 if k == K_IDX:
@@ -637,6 +650,11 @@ class _BodyChecker:
                             self.pop_expect(t)
                             if op == LOCAL_TEE:
                                 stack.append(t)
+                        continue
+                    if op == CALL and index < nfuncs:
+                        params, results = funcs[index]
+                        self.pop_vals(params)
+                        stack.extend(results)
                         continue
                     if op == BR_IF and index < len(frames) and stack[-1] == I32:
                         stack.pop()
@@ -656,12 +674,7 @@ class _BodyChecker:
                     ins = (op, 0, offset, align)
                     memop = mem32[op]
                     if memop is not None and align <= memop[0] and offset <= 0xFFFF_FFFF:
-                        params = memop[1]
-                        n = len(params)
-                        if stack[-n:] == params:
-                            del stack[-n:]
-                        else:
-                            self.pop_vals(params)
+                        self.pop_vals(memop[1])
                         stack.extend(memop[2])
                         continue
                 elif k == K_BLOCK and data[pos] == 0x40 and (op == BLOCK or op == LOOP):
@@ -669,7 +682,14 @@ class _BodyChecker:
                     self.push_frame(op, no_params, no_results)
                     continue
                 elif k == K_END:
-                    self.op_end(None)
+                    frame = frames[-1]
+                    height = frame.height
+                    if (stack[height:] == frame.results and not frame.inits
+                            and (frame.op != IF or frame.params == frame.results)):
+                        del stack[height - 1]  # the frame's mark: its results are in place
+                        frames.pop()
+                    else:
+                        self.op_end(None)
                     if not frames:
                         return pos
                     continue
