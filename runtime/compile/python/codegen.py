@@ -225,9 +225,15 @@ class FunctionEmitter:
         # A memory may get a new buffer object at its first growth (see
         # membuf), which a callee may cause: the binding of each memory that
         # can grow is re-read after every call. (A shared memory's buffer is
-        # replaced only if it starts empty.)
+        # replaced only if it starts empty.) Lazily: a call makes the bindings
+        # ``stale`` and they are re-read before the next use of one or the next
+        # join of control flow, so a call followed by a call or a return costs nothing.
         self.reload_after_call = sorted(i for i in memories_used(self.body.code)
                                         if _may_replace_buffer(self.mem_sigs[i]))
+        self.stale = False
+        # (len(lines), slot) after a line assigning a call's or a load's value to
+        # a slot: a local.set of that slot right after assigns the local instead.
+        self.slot_line: tuple[int, str] | None = None
         self.meter = Meter(self, options.fuel, options.epochs)
         self.canonical_nans = options.nan_canonicalization
         self.relaxed_deterministic = options.relaxed_simd_deterministic
@@ -286,6 +292,7 @@ class FunctionEmitter:
         """Assign a non-pure value (a load, a call result) to the next slot now."""
         slot = f"s{len(self.st)}"
         self.w(f"{slot} = {text}")
+        self.slot_line = (len(self.lines), slot)
         self.push_slots(1)
 
     def push_slots(self, n: int) -> None:
@@ -297,6 +304,9 @@ class FunctionEmitter:
             self.cdefs.append(None)
 
     def truncate(self, height: int) -> None:
+        """Cut the stack back to ``height``; every join of control flow does,
+        so a ``slot_line`` never survives one (its slot may be assigned elsewhere too)."""
+        self.slot_line = None
         del self.st[height:]
         del self.deps[height:]
         del self.cdefs[height:]
@@ -365,9 +375,30 @@ class FunctionEmitter:
     # ----- prologue bindings -----
 
     def mem(self, idx: int) -> tuple[str, str]:
-        """Names of the memory instance and its data buffer, bound in the prologue."""
+        """Names of the memory instance and its data buffer, bound in the prologue
+        (and re-read first if a call may have replaced it)."""
+        if self.stale:
+            self.refresh()
         self.prologue[f"M{idx}"] = f"{self.mem_instance(idx)}.data"
         return f"MI{idx}", f"M{idx}"
+
+    def settle(self) -> None:
+        """Before control flow: pending values into their slots, fuel counted, buffers fresh."""
+        self.flush()
+        self.meter.flush()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the buffers that the calls since the last refresh may have replaced.
+        Called where control flow joins, so that every path to a join has them fresh."""
+        if self.stale:
+            self.stale = False
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the buffers of the memories in ``reload_after_call``."""
+        for i in self.reload_after_call:
+            self.w(f"M{i} = MI{i}.data")
 
     def mem_instance(self, idx: int) -> str:
         """Name of the memory instance alone, bound in the prologue."""
@@ -440,6 +471,8 @@ class FunctionEmitter:
             self.w(self.return_stmt(values))
             return
         self.meter.flush()
+        if self.stale:  # the target is a join: fresh buffers there (a br, a catch clause)
+            self.reload()
         self.copy_to(target, values)
         if target.kind != "loop":
             target.branched = True
@@ -510,8 +543,7 @@ class FunctionEmitter:
         cond = None
         if kind == "if":
             cond, _ = self.pop()
-        self.flush()
-        self.meter.flush()
+        self.settle()
         ctl = _Ctl(kind, len(self.st) - len(params), params, results, self.new_label())
         ctl.index = idx
         self.ctls.append(ctl)
@@ -548,8 +580,8 @@ class FunctionEmitter:
         ctl = self.ctls[-1]
         reachable = not self.unreachable
         if reachable:
-            self.flush()
-            self.meter.flush()
+            self.settle()
+        self.stale = False  # the else branch starts where the then branch did
         ctl.has_else = True
         if reachable:
             ctl.branched = True  # the then-branch reaches the end, results in slots h..
@@ -584,8 +616,7 @@ class FunctionEmitter:
                 self.w(self.return_stmt(self.popn(ctl.nresults)))
             return
         if reachable:
-            self.flush()
-            self.meter.flush()
+            self.settle()
         if self.clocals is not None:
             self.join_locals(ctl, reachable)
         if ctl.legacy is not None:
@@ -596,6 +627,7 @@ class FunctionEmitter:
             self.end_structured(ctl, reachable)
         if ctl.catches is not None:
             eh_ops.end_try_table(self, ctl)
+        self.stale = False  # every path to here refreshed the buffers
         self.truncate(ctl.height)
         self.push_slots(ctl.nresults)
 
@@ -753,8 +785,7 @@ class FunctionEmitter:
 
     def i_br_if(self, ins):
         cond, _ = self.pop()
-        self.flush()
-        self.meter.flush()
+        self.settle()
         target = self.ctls[-1 - ins[1]]
         n = target.arity if target.kind != "func" else target.nresults
         values = self.st[len(self.st) - n:] if n else []
@@ -767,8 +798,7 @@ class FunctionEmitter:
     def i_br_table(self, ins):
         labels, default = ins[1], ins[2]
         index, _ = self.pop()
-        self.flush()
-        self.meter.flush()
+        self.settle()
         target = self.ctls[-1 - default]
         n = target.arity if target.kind != "func" else target.nresults
         values = self.st[len(self.st) - n:] if n else []
@@ -822,15 +852,20 @@ class FunctionEmitter:
             self.w(f"{', '.join(slots)} = {call}")
         if funcidx is not None:
             self.calls[len(self.lines) - 1] = funcidx
-        self.meter.after_call()
+        if len(slots) == 1:
+            self.slot_line = (len(self.lines), slots[0])
+        self.after_call()
         self.push_slots(len(slots))
-        self.reload_memories()
 
-    def reload_memories(self) -> None:
-        """Re-read the buffers of the memories in ``reload_after_call``."""
-        for i in self.reload_after_call:
-            mi, m = self.mem(i)
-            self.w(f"{m} = {mi}.data")
+    def after_call(self) -> None:
+        """After a call, or at a handler's entry: fuel back from the store, memory buffers stale."""
+        self.meter.after_call()
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Other code may have run (a call, a wait, a throw): the buffers may be
+        replaced, and are re-read before their next use (``refresh``)."""
+        self.stale = bool(self.reload_after_call)
 
     def direct_callee(self, f: int) -> tuple[str, str]:
         """(code, vm) of function ``f`` as this body names them: an import
@@ -904,8 +939,7 @@ class FunctionEmitter:
     def branch_on_null(self, depth: int, null: bool) -> None:
         """br_on_null / br_on_non_null: branch with the values under the
         reference (and the reference itself, when non-null)."""
-        self.flush()
-        self.meter.flush()
+        self.settle()
         ref = self.st[-1]
         target = self.ctls[-1 - depth]
         n = target.arity if target.kind != "func" else target.nresults
@@ -947,10 +981,13 @@ class FunctionEmitter:
         self.assign_local(name, v)
 
     def assign_local(self, name: str, v: str) -> None:
-        """``name = v``: pure, so a branch site survives it (SSA values in Cranelift)."""
+        """``name = v``: pure, so a branch site survives it (SSA values in Cranelift).
+        When ``v`` is the slot the last line assigned, that line assigns ``name`` instead."""
         site = self.branch_site
         self.before_assign(name)
-        if v != name:
+        if self.slot_line == (len(self.lines), v):
+            self.lines[-1] = self.lines[-1].replace(f"{v} = ", f"{name} = ", 1)
+        elif v != name:
             self.w(f"{name} = {v}")
         self.branch_site = site
 
@@ -1044,7 +1081,7 @@ class FunctionEmitter:
         if kind not in ("wait", "notify"):  # those two are calls into the runtime in Wasmtime too
             self.note_access(o, memidx, offset, ea)
         if kind == "wait":  # other threads ran meanwhile
-            self.reload_memories()
+            self.invalidate()
 
     def i_wide(self, ins):
         """Wide arithmetic: a pure libcall with two i64 results, into two slots."""

@@ -50,8 +50,7 @@ from .meter import locals_set_in
 
 def enter_try_table(em, ins: tuple, idx: int, targeted: set[int]) -> None:
     if not em.flat:
-        em.flush()
-        em.meter.flush()
+        em.settle()
         em.w("try:")
         em.indent += 1
         em.py_loops += 1
@@ -124,7 +123,9 @@ def _tag_values(em, tag: int) -> int:
 
 
 def _clauses(em, ctl) -> None:
-    em.meter.after_call()
+    """A try_table's catch clauses; their branches are the only code on the handler's path."""
+    stale = em.stale
+    em.after_call()
     saved = None
     if em.clocals is not None:
         saved = em.clocals.defs
@@ -147,6 +148,7 @@ def _clauses(em, ctl) -> None:
             em.w("raise")
     if saved is not None:
         em.clocals.defs = saved
+    em.stale = stale
 
 
 def finish_flat(em) -> None:
@@ -271,8 +273,7 @@ def catch(em, ins: tuple) -> None:
     ctl = em.ctls[-1]
     lt = ctl.legacy
     if not em.unreachable:  # the code before reaches the try's end, its results in their slots
-        em.flush()
-        em.meter.flush()
+        em.settle()
         ctl.branched = True
         if em.clocals is not None:
             ctl.branch_locals.append(em.clocals.snapshot())
@@ -312,6 +313,7 @@ def _structured_handler(em, ctl, tag: int | None, slots: list[str]) -> None:
         test = "if"
     else:  # after a catch (a catch_all ends the list)
         test = "elif"
+    em.invalidate()  # the handler is entered from anywhere in the body
     lt.indented = tag is not None or test == "elif"
     if tag is not None:
         em.w(f"{test} {lt.exn}.tag is TG{tag}:")
@@ -342,6 +344,7 @@ def _flat_handler(em, ctl, tag: int | None, slots: list[str]) -> None:
         em.w(f"_L = {state}")
         em.w("continue")
     em.start_state(state, False)
+    em.invalidate()  # its state is entered from anywhere in the body
 
 
 def end_try(em, ctl, reachable: bool) -> None:

@@ -183,8 +183,7 @@ def ref_cast(em, ins):
 
 def br_on_cast(em, ins):
     _, depth, _source, target = ins
-    em.flush()
-    em.meter.flush()
+    em.settle()
     ref = em.st[-1]
     label = em.ctls[-1 - depth]
     n = label.arity if label.kind != "func" else label.nresults

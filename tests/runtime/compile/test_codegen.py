@@ -4,7 +4,7 @@ import linecache
 import traceback
 
 import pytest
-from wasmfuzz.runtime import Instance, Module, Store, Trap
+from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap
 from wasmfuzz.runtime.compile.python.codegen import CodegenOptions, emit_function
 
 
@@ -74,3 +74,70 @@ def test_functions_compile_on_first_call_only():
     assert module._code._compiled == {}
     ex["a"](store)
     assert list(module._code._compiled) == [0]
+
+
+# $grow moves memory 0 to a new buffer (its first growth, see membuf) and
+# writes 42 there; each export writes 7 first and reads the word back after
+# $grow ran, on a path that reaches the read otherwise than straight on.
+GROWN_BUFFER = '''(module (memory 1) (tag $t)
+  (func $grow (result i32) (drop (memory.grow (i32.const 1))) (i32.store (i32.const 0) (i32.const 42)) (i32.const 1))
+  (func $grow_and_throw (drop (call $grow)) (throw $t))
+  (func (export "straight") (result i32)
+    (i32.store (i32.const 0) (i32.const 7)) (drop (call $grow)) (i32.load (i32.const 0)))
+  (func (export "br_if") (result i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (block $b (br_if $b (call $grow)) (unreachable))
+    (i32.load (i32.const 0)))
+  (func (export "if_else") (param i32) (result i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (if (local.get 0) (then (drop (call $grow))) (else (nop)))
+    (i32.load (i32.const 0)))
+  (func (export "loop") (result i32) (local $i i32) (local $sum i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum) (i32.load (i32.const 0))))
+      (if (i32.eqz (local.get $i)) (then (drop (call $grow))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+    (local.get $sum))
+  (func (export "try_table") (result i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (block $h (try_table (catch $t $h) (call $grow_and_throw)))
+    (i32.load (i32.const 0)))
+  (func (export "legacy_try") (result i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    try
+      call $grow_and_throw
+    catch $t
+      (return (i32.load (i32.const 0)))
+    end
+    (i32.const -1)))'''
+
+
+@pytest.mark.parametrize("layout", ["structured", "flat"])
+def test_a_buffer_replaced_by_a_callee_is_read_again_on_every_path(monkeypatch, layout):
+    """The buffer bindings are re-read lazily after calls: before a use, at
+    every join of control flow, and in exception handlers (a callee that grew
+    memory may have thrown)."""
+    monkeypatch.setenv("WASMFUZZ_CODEGEN_LAYOUT", layout)
+    expected = {"straight": 42, "br_if": 42, "loop": 49, "try_table": 42, "legacy_try": 42}
+    for name, value in [*expected.items(), ("if_else", None)]:
+        config = Config()
+        config.wasm_legacy_exceptions = True
+        store = Store(Engine(config))
+        f = Instance(store, Module(store.engine, GROWN_BUFFER), []).exports(store)[name]
+        if name == "if_else":
+            assert (f(store, 0), f(store, 1)) == (7, 42)
+        else:
+            assert f(store) == value, name
+
+
+def test_a_call_then_a_call_reads_the_buffer_once_and_a_slot_set_into_a_local_is_one_line():
+    wat = '''(module (memory 1) (func $g (result i32) (i32.const 1))
+      (func (export "f") (param i32) (result i32) (local i32)
+        (drop (call $g)) (local.set 1 (call $g)) (i32.store (local.get 0) (local.get 1))
+        (local.set 1 (i32.load (local.get 0))) (local.get 1)))'''
+    store = Store()
+    source, *_ = emit_function(Module(store.engine, wat)._info, 1)
+    assert source.count("M0 = MI0.data") == 2  # the prologue's, and once before the store
+    assert "l1 = f0(vm)" in source and "l1 = _ld_u32(M0, l0)[0]" in source
