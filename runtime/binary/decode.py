@@ -15,6 +15,12 @@ offset and the section. Each section's payload is sliced into its own
 indexing, turned into "unexpected end" in one place; the readers of
 ``reader`` raise ``Malformed`` with a position relative to that slice, and the
 section loop adds the slice's base.
+
+Function bodies are the exception to "no types": they are most of a real
+program's bytes, so rather than build their instruction lists for the
+validator to walk again, the code section hands each body's bytes to the
+validator's body checker and keeps only its verdict, leaving the lists to be
+read when the code generator first asks (``_sec_code``).
 """
 
 from __future__ import annotations

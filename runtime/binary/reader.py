@@ -282,11 +282,7 @@ def read_expr(data: bytes, pos: int, base: int, ctx: Ctx) -> tuple[list, list, i
         op = data[pos]
         pos += 1
         k = kinds[op]
-        if k == K_PREFIX:
-            op, k, pos = read_prefixed(op, data, pos)
-        if k == K_NONE:
-            ins = bare[op]
-        elif k == K_IDX:
+        if k == K_IDX:
             b = data[pos]
             if b < 0x80:
                 pos += 1
@@ -294,6 +290,8 @@ def read_expr(data: bytes, pos: int, base: int, ctx: Ctx) -> tuple[list, list, i
             else:
                 b, pos = uleb(data, pos, 32)
                 ins = (op, b)
+        elif k == K_NONE:
+            ins = bare[op]
         elif k == K_I32:
             b = data[pos]
             if b < 0x80:
@@ -313,7 +311,9 @@ def read_expr(data: bytes, pos: int, base: int, ctx: Ctx) -> tuple[list, list, i
             ins = (op, 0, data[pos + 1], data[pos])
             pos += 2
         else:
-            if k == K_BLOCK or k == K_TRY_TABLE:
+            if k == K_PREFIX:
+                op, k, pos = read_prefixed(op, data, pos)
+            elif k == K_BLOCK or k == K_TRY_TABLE:
                 depth += 1
             elif k == K_DELEGATE and depth:  # at depth 0 it closes nothing: the validator rejects it,
                 depth -= 1  # and the body's `end` still ends it
