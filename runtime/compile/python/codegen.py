@@ -517,25 +517,32 @@ class FunctionEmitter:
         self.unreachable = True
 
     def after_pyloop(self, ctl: _Ctl) -> None:
-        """Re-dispatch a multi-level branch that left ``ctl``'s loop."""
+        """Re-dispatch a multi-level branch that left ``ctl``'s loop: leave
+        the enclosing Python loop too, resetting ``_br`` if that loop is the
+        target. The tests are as few as the targets allow (most often one)."""
         if not ctl.crossed:
             return
         outer = self.innermost_pyloop()
-        self.w("if _br >= 0:")
-        self.indent += 1
-        if outer is not None and outer.label in ctl.crossed:
-            self.w(f"if _br == {outer.label}:")
-            self.indent += 1
-            self.w("_br = -1")
-            self.w("continue" if outer.kind == "loop" else "break")
-            self.indent -= 1
-            if ctl.crossed - {outer.label}:
-                self.w("break")
-                outer.crossed |= ctl.crossed - {outer.label}
-        else:
-            self.w("break")
+        if outer is None or outer.label not in ctl.crossed:
+            self.w("if _br >= 0:")
+            self.w("    break")
             if outer is not None:
                 outer.crossed |= ctl.crossed
+            return
+        further = ctl.crossed - {outer.label}
+        outer.crossed |= further
+        if not further:  # the only target: no other value to pass on
+            self.w(f"if _br == {outer.label}:")
+            self.w("    _br = -1")
+            self.w("    continue" if outer.kind == "loop" else "    break")
+            return
+        self.w("if _br >= 0:")
+        self.indent += 1
+        self.w(f"if _br == {outer.label}:")
+        self.w("    _br = -1")
+        if outer.kind == "loop":
+            self.w("    continue")
+        self.w("break")  # out of a block either way
         self.indent -= 1
 
     def enter(self, kind: str, bt, idx: int, targeted: set[int]) -> None:
@@ -543,7 +550,10 @@ class FunctionEmitter:
         cond = None
         if kind == "if":
             cond, _ = self.pop()
-        self.settle()
+        self.flush()
+        self.meter.flush()
+        if kind != "block":  # a loop's head is a join, an if's branches start from one state
+            self.refresh()
         ctl = _Ctl(kind, len(self.st) - len(params), params, results, self.new_label())
         ctl.index = idx
         self.ctls.append(ctl)
@@ -1040,7 +1050,9 @@ class FunctionEmitter:
         address past the end, even past 2**64, fails the buffer's own bounds
         check (IndexError/struct.error/OverflowError: a trap at the boundary)."""
         addr, _ = self.pop()
-        return addr if offset == 0 else f"{addr} + {offset}"
+        if offset == 0:
+            return addr
+        return str(int(addr) + offset) if addr.isdigit() else f"{addr} + {offset}"
 
     def i_load(self, ins):
         o, memidx, offset = ins[0], ins[1], ins[2]
