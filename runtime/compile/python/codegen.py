@@ -231,6 +231,7 @@ class FunctionEmitter:
         self.reload_after_call = sorted(i for i in memories_used(self.body.code)
                                         if _may_replace_buffer(self.mem_sigs[i]))
         self.stale = False
+        self.mem_names: dict[int, tuple[str, str]] = {}  # memories bound in the prologue: (instance, buffer)
         # (len(lines), slot) after a line assigning a call's or a load's value to
         # a slot: a local.set of that slot right after assigns the local instead.
         self.slot_line: tuple[int, str] | None = None
@@ -379,8 +380,11 @@ class FunctionEmitter:
         (and re-read first if a call may have replaced it)."""
         if self.stale:
             self.refresh()
-        self.prologue[f"M{idx}"] = f"{self.mem_instance(idx)}.data"
-        return f"MI{idx}", f"M{idx}"
+        names = self.mem_names.get(idx)
+        if names is None:  # the first use: bind it (once, as this runs for every load and store)
+            names = self.mem_names[idx] = (self.mem_instance(idx), f"M{idx}")
+            self.prologue[names[1]] = f"{names[0]}.data"
+        return names
 
     def settle(self) -> None:
         """Before control flow: pending values into their slots, fuel counted, buffers fresh."""

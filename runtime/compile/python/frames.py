@@ -31,9 +31,11 @@ RESERVATION = 1 << 32
 GUARD = 32 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MemoryAccess:
-    """A load or store on one generated line, as Wasmtime's fault report needs it."""
+    """A load or store on one generated line, as Wasmtime's fault report needs it.
+    (Not frozen: the code generator makes one per load and store, and a frozen
+    dataclass's constructor costs several times as much.)"""
 
     address: str  # Python expression of the effective address, pure (re-evaluated after a fault)
     size: int  # bytes accessed
