@@ -23,7 +23,6 @@ yield to the event loop and resume: both must end as if never interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import traceback
 from collections import OrderedDict
@@ -106,7 +105,7 @@ class ApiExecution:
             self._before_call()
             host_args = [a.to_host() for a in args]
             if self.spec.epoch_mode == "yield":
-                out = _event_loop().run_until_complete(func.call_async(self.store, *host_args))
+                out = run_to_end(func.call_async(self.store, *host_args))
             else:
                 out = func(self.store, *host_args)
         except Exception as e:  # classified, never swallowed: see classify
@@ -387,15 +386,22 @@ def engine_api(engine: str):
     return runtime
 
 
-_LOOP: list[asyncio.AbstractEventLoop] = []
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """The one event loop async calls run on, for the whole process: a new
-    loop per call (``asyncio.run``) cost more than many calls themselves."""
-    if not _LOOP:
-        _LOOP.append(asyncio.new_event_loop())
-    return _LOOP[0]
+def run_to_end(coro):
+    """Run an async call's coroutine to its end without an event loop. An
+    async Wasm call suspends only by ``await asyncio.sleep(0)`` (each epoch
+    yield), which asks no loop for anything: it hands ``None`` up and expects
+    to be resumed. Resuming it at once is what a loop with no other task
+    does, minus the loop's own round (a poll system call and its callbacks),
+    which cost more than the yield itself and most of an epoch program's
+    time. Anything else awaited is a change this driver must learn of."""
+    try:
+        while True:
+            awaited = coro.send(None)
+            if awaited is not None:
+                coro.close()
+                raise RuntimeError(f"an async call awaited {awaited!r}, not a yield: it needs an event loop")
+    except StopIteration as done:
+        return done.value
 
 
 def _func_key(func):

@@ -289,3 +289,42 @@ def test_swarm_keeps_the_always_pairs_and_draws_the_others_from_the_seed():
     assert 2.5 < sum(map(len, drawn)) / len(drawn) < 4
     assert drawn == [swarm(bytes([i, 7]), (WASMTIME, LAZY_VS_EAGER), others, 0.2) for i in range(200)]
     assert swarm(b"x", (WASMTIME,), others, 0.0) == (WASMTIME.name,)
+
+
+def test_async_calls_run_to_their_end_without_an_event_loop():
+    """The oracle resumes a yielding async call at once (``run_to_end``): the
+    call yields at every tick and still returns what a synchronous call does;
+    a coroutine awaiting anything but a yield is refused, not spun on."""
+    import wasmfuzz.runtime as wf
+    from wasmfuzz.oracles.execution import run_to_end
+    from wasmfuzz.runtime.vm import async_call
+
+    config = wf.Config()
+    config.epoch_interruption = True
+    engine = wf.Engine(config)
+    store = wf.Store(engine)
+    tick = wf.Func(store, wf.FuncType([], []), engine.increment_epoch)
+    module = wf.Module(engine, """(module (import "" "tick" (func $t))
+      (func (export "f") (param i32) (result i32) (local i32)
+        (loop $l (call $t) (local.set 1 (i32.add (local.get 1) (local.get 0)))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (local.get 1)))""")
+    f = wf.Instance(store, module, [tick]).exports(store)["f"]
+    store.epoch_deadline_async_yield_and_update(1)
+    yields = []
+    real_yield = async_call.yield_to_event_loop
+    async_call.yield_to_event_loop = lambda: (yields.append(1), real_yield())
+    try:
+        assert run_to_end(f.call_async(store, 100)) == 5050
+    finally:
+        async_call.yield_to_event_loop = real_yield
+    assert len(yields) >= 99
+
+    class Pending:  # what an asyncio future hands up while it waits
+        def __await__(self):
+            yield self
+
+    async def waits():
+        await Pending()
+    with pytest.raises(RuntimeError, match="needs an event loop"):
+        run_to_end(waits())
