@@ -32,13 +32,12 @@ turns, fills up to 4096 bytes at offsets up to 60000, 1 page of memory.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 
 from wasmfuzz.oracles.capabilities import supports
 from wasmfuzz.oracles.spec import ExecutionSpec
-from wasmfuzz.runtime.binary.wat import wasm_tools
 
+from . import tool_runs
 from .source import Source, boolean
 
 PAGE = 65536
@@ -161,7 +160,7 @@ def differential_restrictions(src: Source, *, imports: bool = False, traps_perce
 
 def smith(seed: bytes, options: list[str]) -> bytes:
     """The module wasm-smith makes from ``seed``; SmithFailed if it makes none."""
-    proc = subprocess.run([wasm_tools(), "smith", *options], input=seed, capture_output=True)
+    proc = tool_runs.run(["smith", *options], seed)
     if proc.returncode == 2:
         raise SmithFailed(proc.stderr.decode(errors="replace").strip())
     if proc.returncode != 0:

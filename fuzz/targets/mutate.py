@@ -35,9 +35,8 @@ import sys
 from wasmfuzz.oracles.pairs import FUEL_ON_VS_OFF, PAIRS, swarm
 from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
 from wasmfuzz.oracles.spec import ExecutionSpec
-from wasmfuzz.runtime.binary.wat import wasm_tools
 
-from .. import seeds, smith, toggles
+from .. import seeds, smith, toggles, tool_runs
 from ..case import TestCase
 from ..source import Source, boolean, choice
 from ..toggles import FUEL_BUDGETS
@@ -89,8 +88,7 @@ def mutate(wasm: bytes, seed: int, count: int, preserve: bool, features: str) ->
         if done == count:
             break
         try:
-            proc = subprocess.run([wasm_tools(), "mutate", f"--seed={seed + attempt}", *options], input=wasm,
-                                  capture_output=True, timeout=MUTATE_TIMEOUT)
+            proc = tool_runs.run(["mutate", f"--seed={seed + attempt}", *options], wasm, MUTATE_TIMEOUT)
         except subprocess.TimeoutExpired:
             raise MutateFailed(f"wasm-tools mutate took over {MUTATE_TIMEOUT}s") from None
         if proc.returncode == 0:
@@ -106,8 +104,7 @@ def mutate(wasm: bytes, seed: int, count: int, preserve: bool, features: str) ->
 
 def _valid(wasm: bytes, features: str) -> bool:
     try:
-        return subprocess.run([wasm_tools(), "validate", f"--features={features}", "-"], input=wasm,
-                              capture_output=True, timeout=MUTATE_TIMEOUT).returncode == 0
+        return tool_runs.run(["validate", f"--features={features}", "-"], wasm, MUTATE_TIMEOUT).returncode == 0
     except subprocess.TimeoutExpired:
         raise MutateFailed(f"wasm-tools validate took over {MUTATE_TIMEOUT}s") from None
 
