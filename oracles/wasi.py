@@ -30,6 +30,16 @@ from .spec import ExecutionSpec
 
 PAIR = "wasmfuzz wasi vs wasmtime wasi"
 STDIN = b"line one\nline two\n" * 20
+RAM_DIR = "/dev/shm"
+
+
+def scratch_parent() -> str | None:
+    """Where scratch trees go: the host's file system in memory when it has
+    one (Linux's ``/dev/shm``), else the temporary directory. A tree made,
+    read and removed on every run costs 1 ms there and 20-40 ms on this
+    machine's disk, more than the programs themselves; both engines of a
+    comparison see the same file system either way."""
+    return RAM_DIR if os.path.isdir(RAM_DIR) and os.access(RAM_DIR, os.W_OK | os.X_OK) else None
 
 
 def populate(parent: Path) -> Path:
@@ -72,7 +82,7 @@ def run(spec: ExecutionSpec, wasm: bytes, engines: Engines | None = None) -> dic
     configuration and fuel) in a fresh tree; everything observable, unmasked.
     ``engines``: Engines and Modules kept from earlier runs (a campaign's)."""
     api, fuel, engines = engine_api(spec.engine), spec.fuel, engines if engines is not None else Engines()
-    with tempfile.TemporaryDirectory(prefix="wasmfuzz-wasi-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="wasmfuzz-wasi-", dir=scratch_parent()) as tmp:
         tmp = Path(tmp)
         (tmp / "scratch").mkdir()
         root = populate(tmp / "scratch")

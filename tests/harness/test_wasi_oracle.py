@@ -61,3 +61,23 @@ def test_wasmtime_twice_gives_the_same_masked_observations():
         second = wasi.run(ExecutionSpec("wasmtime"), wasm)
         first["memory"], second["memory"] = (wasi._mask(r["memory"], volatile) for r in (first, second))
         assert first == second, program.wat()
+
+
+def test_scratch_trees_go_to_memory_when_the_host_has_it(tmp_path, monkeypatch):
+    """Trees are made in the RAM directory when it exists and is writable,
+    else in the temporary directory, and a program sees the same either way."""
+    monkeypatch.setattr(wasi, "RAM_DIR", str(tmp_path))
+    assert wasi.scratch_parent() == str(tmp_path)
+    program = wasi_ops.program(Unstructured(random.Random(5).randbytes(2000)))
+    wasm, volatile = wat2wasm(program.wat()), [list(v) for v in program.volatile]
+    made = []
+    real_populate = wasi.populate
+    monkeypatch.setattr(wasi, "populate", lambda parent: made.append(parent) or real_populate(parent))
+    in_ram = wasi.run(ExecutionSpec("wasmfuzz"), wasm)
+    assert made[0].is_relative_to(tmp_path)
+    monkeypatch.setattr(wasi, "RAM_DIR", str(tmp_path / "absent"))
+    assert wasi.scratch_parent() is None
+    on_disk = wasi.run(ExecutionSpec("wasmfuzz"), wasm)
+    assert not made[1].is_relative_to(tmp_path)
+    in_ram["memory"], on_disk["memory"] = (wasi._mask(r["memory"], volatile) for r in (in_ram, on_disk))
+    assert in_ram == on_disk
