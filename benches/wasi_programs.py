@@ -255,13 +255,17 @@ def run(program: Program, api, wasm: bytes, workdir: Path, fuel: int | None = No
 
 class Profile:
     """Seconds spent in each part of a wasmfuzz run, gathered by wrapping the
-    functions that do each part (in a worker process only: it patches the runtime)."""
+    functions that do each part (in a worker process only: it patches the runtime).
+    "decode" checks function bodies as it reads them where the runtime does so
+    (then "validate" is the module-level rules only); "read bodies" is a body's
+    instructions read on first use; "records" loads code the code cache kept."""
 
-    PARTS = ("decode", "validate", "codegen", "compile()", "cache load", "bind", "host calls")
+    PARTS = ("decode", "validate", "read bodies", "codegen", "compile()", "records", "bind", "host calls")
 
     def __init__(self):
         self.seconds = dict.fromkeys(self.PARTS, 0.0)
         self.host_calls = 0
+        self.records = 0
 
     def _timed(self, part: str, fn: Callable) -> Callable:
         seconds = self.seconds
@@ -276,13 +280,21 @@ class Profile:
 
     def install(self) -> "Profile":
         from wasmfuzz.runtime import func, module
+        from wasmfuzz.runtime.binary import module_info
         from wasmfuzz.runtime.compile.python import backend, code_record, pycompile
 
         module.decode_module = self._timed("decode", module.decode_module)
         module.validate = self._timed("validate", module.validate)
+        if hasattr(module_info.FuncBody, "_load"):  # bodies read on first use (not in every checkout)
+            module_info.FuncBody._load = self._timed("read bodies", module_info.FuncBody._load)
         backend.PythonCompiler._generate = staticmethod(self._timed("codegen", backend.PythonCompiler._generate))
         pycompile.compile_source = self._timed("compile()", pycompile.compile_source)
-        code_record.load = self._timed("cache load", code_record.load)
+        load_record = self._timed("records", code_record.load)
+
+        def counted_load(*args):
+            self.records += 1
+            return load_record(*args)
+        code_record.load = counted_load
         pycompile.load = self._timed("bind", pycompile.load)
         host_funcref = func.host_funcref
 
@@ -301,14 +313,15 @@ class Profile:
         return self
 
     def breakdown(self, outcome: Outcome) -> dict:
-        """Seconds per part, code generation without the ``compile()`` inside it,
-        and the rest of the run as "execution"."""
+        """Seconds per part, code generation without the ``compile()`` and body
+        reading inside it, and the rest of the run as "execution"."""
         out = dict(self.seconds)
-        out["codegen"] -= out["compile()"]
+        out["codegen"] -= out["compile()"] + out["read bodies"]
         out["module other"] = outcome.compile_seconds - out["decode"] - out["validate"]
-        lazy = out["codegen"] + out["compile()"] + out["cache load"] + out["bind"]
+        lazy = out["read bodies"] + out["codegen"] + out["compile()"] + out["records"] + out["bind"]
         out["execution"] = outcome.run_seconds - lazy - out["host calls"]
         out["host call count"] = self.host_calls
+        out["records loaded"] = self.records
         return out
 
 
