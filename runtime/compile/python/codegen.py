@@ -52,7 +52,7 @@ from ...binary.values import f32_from_bits, f64_from_bits
 from ...errors import NO_OFFSET
 from .frames import LineMap, MemoryAccess
 from .meter import ConstLocals, Meter, locals_set_in
-from . import eh_ops, gc_ops, simd_ops
+from . import eh_ops, flat_dispatch, gc_ops, simd_ops
 
 M32 = "0xFFFFFFFF"
 M64 = "0xFFFFFFFFFFFFFFFF"
@@ -736,6 +736,8 @@ class FunctionEmitter:
                 self.unop(f"{self.need(NAN_PRODUCERS[o])}({{a}})")
         if has_try:
             eh_ops.finish_flat(self)
+        if self.flat:
+            flat_dispatch.group_states(self)
 
     def skips_dead(self, o: int) -> bool:
         """In unreachable code: whether instruction ``o`` is skipped (all but
