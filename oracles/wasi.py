@@ -18,8 +18,11 @@ may reach.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
+import re
 import struct
 import tempfile
 from pathlib import Path
@@ -31,6 +34,9 @@ from .spec import ExecutionSpec
 PAIR = "wasmfuzz wasi vs wasmtime wasi"
 STDIN = b"line one\nline two\n" * 20
 RAM_DIR = "/dev/shm"
+SMALL_FILE = 1 << 20  # files compared byte for byte; larger ones by size and digest
+CHUNK = 1 << 20
+_NONZERO = re.compile(rb"[^\x00]+")
 
 
 def scratch_parent() -> str | None:
@@ -58,6 +64,45 @@ def populate(parent: Path) -> Path:
     return root
 
 
+def file_contents(path: Path) -> bytes | tuple:
+    """A file's contents as compared: its bytes up to ``SMALL_FILE`` bytes, else
+    its size and a digest of where its non-zero bytes are and what they are.
+    A program may set a file's size to gigabytes (``fd_filestat_set_size``):
+    read whole, that took 4 GB and 10 s an input, and libFuzzer stopped at
+    out-of-memory. The file's holes (``SEEK_DATA``/``SEEK_HOLE``) are not read,
+    and zeros count the same whether written or left as a hole, so the digest
+    says what the file holds, not how the engine's writes laid it out."""
+    size = path.stat().st_size
+    if size <= SMALL_FILE:
+        return path.read_bytes()
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for start, chunk in _data_chunks(f.fileno(), size):
+            for run in _NONZERO.finditer(chunk):
+                digest.update(struct.pack("<QQ", start + run.start(), run.end() - run.start()) + run.group())
+    return ("large file", size, digest.hexdigest())
+
+
+def _data_chunks(fd: int, size: int):
+    """The parts of a file that may hold data, as (offset, bytes) in chunks cut
+    at fixed offsets (multiples of ``CHUNK``), so a non-zero run is cut at the
+    same places whatever the file's holes; everything if holes cannot be found."""
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+        except OSError as e:
+            if e.errno == errno.ENXIO:  # nothing but a hole past pos
+                return
+            start, end = pos, size  # no hole support: the rest, read plainly
+        while start < end:
+            cut = min(end, (start // CHUNK + 1) * CHUNK)
+            yield start, os.pread(fd, cut - start, start)
+            start = cut
+        pos = max(end, pos + 1)
+
+
 def snapshot(parent: Path) -> list[tuple]:
     """Every entry under ``parent``: path, type, and contents or link target
     (directory sizes and all times are the host's own, not compared)."""
@@ -71,7 +116,7 @@ def snapshot(parent: Path) -> list[tuple]:
             elif p.is_dir():
                 out.append((rel, "dir", ""))
             elif p.is_file():
-                out.append((rel, "file", p.read_bytes()))
+                out.append((rel, "file", file_contents(p)))
             else:
                 out.append((rel, "other", ""))
     return sorted(out)

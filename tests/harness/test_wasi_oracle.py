@@ -81,3 +81,26 @@ def test_scratch_trees_go_to_memory_when_the_host_has_it(tmp_path, monkeypatch):
     assert not made[1].is_relative_to(tmp_path)
     in_ram["memory"], on_disk["memory"] = (wasi._mask(r["memory"], volatile) for r in (in_ram, on_disk))
     assert in_ram == on_disk
+
+
+def test_large_files_are_compared_by_what_they_hold_without_reading_their_holes(tmp_path):
+    """A file set to 2 GiB (fd_filestat_set_size) is summed up from its data
+    alone; zeros count the same written or left as a hole; small files stay bytes."""
+    small = tmp_path / "small"
+    small.write_bytes(b"inner\n")
+    assert wasi.file_contents(small) == b"inner\n"
+    sparse, written, other, empty = (tmp_path / n for n in ("sparse", "written", "other", "empty"))
+    size = 3 * wasi.SMALL_FILE + 5
+    with open(sparse, "wb") as f:
+        f.write(b"inner\n")
+        f.seek(2 * wasi.SMALL_FILE - 2)
+        f.write(b"tail")  # across a chunk boundary
+        f.truncate(size)
+    written.write_bytes(b"inner\n" + bytes(2 * wasi.SMALL_FILE - 8) + b"tail" + bytes(size - 2 * wasi.SMALL_FILE - 2))
+    other.write_bytes(b"inneR\n" + bytes(size - 6))
+    with open(empty, "wb") as f:
+        f.truncate(2 << 30)
+    kind, got_size, _ = wasi.file_contents(sparse)
+    assert (kind, got_size) == ("large file", size)
+    assert wasi.file_contents(sparse) == wasi.file_contents(written) != wasi.file_contents(other)
+    assert wasi.file_contents(empty) == ("large file", 2 << 30, wasi.hashlib.sha256().hexdigest())
