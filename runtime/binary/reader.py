@@ -142,17 +142,11 @@ KINDS, PREFIXED_KINDS = _kind_tables()
 BARE = {code: (code,) for code in ops.OPS}  # shared tuples for immediate-free instructions
 
 
-def _mem_index(data: bytes, pos: int, multi_memory: bool) -> tuple[int, int]:
-    """A memory index immediate: a u32 with multi-memory, else a reserved zero byte."""
-    if multi_memory:
-        return uleb(data, pos, 32)
-    if data[pos] != 0:
-        raise Malformed("zero byte expected", pos)
-    return 0, pos + 1
-
-
-def _table_index(data: bytes, pos: int, reference_types: bool) -> tuple[int, int]:
-    if reference_types:
+def _index(data: bytes, pos: int, indexed: bool) -> tuple[int, int]:
+    """A memory or table index immediate: a u32 where a proposal allows
+    other indices than 0 (``indexed``: multi-memory, reference types), else a
+    reserved zero byte."""
+    if indexed:
         return uleb(data, pos, 32)
     if data[pos] != 0:
         raise Malformed("zero byte expected", pos)
@@ -383,10 +377,10 @@ def read_instr(op: int, k: int, data: bytes, start: int, pos: int, ctx: Ctx) -> 
         return (op, tuple(labels), default), pos
     if k == K_CALL_INDIRECT:
         type_index, pos = uleb(data, pos, 32)
-        table, pos = _table_index(data, pos, ctx.reference_types)
+        table, pos = _index(data, pos, ctx.reference_types)
         return (op, type_index, table), pos
     if k == K_MEM:
-        mem, pos = _mem_index(data, pos, ctx.multi_memory)
+        mem, pos = _index(data, pos, ctx.multi_memory)
         return (op, mem), pos
     if k == K_SELECT_T:
         n, pos = count(data, pos)
@@ -418,11 +412,11 @@ def read_instr(op: int, k: int, data: bytes, start: int, pos: int, ctx: Ctx) -> 
         index, pos = uleb(data, pos, 32)
         if k == K_DATA:
             return (op, index), pos
-        mem, pos = _mem_index(data, pos, ctx.multi_memory)
+        mem, pos = _index(data, pos, ctx.multi_memory)
         return (op, index, mem), pos
     if k == K_MEM_MEM:
-        dst, pos = _mem_index(data, pos, ctx.multi_memory)
-        src, pos = _mem_index(data, pos, ctx.multi_memory)
+        dst, pos = _index(data, pos, ctx.multi_memory)
+        src, pos = _index(data, pos, ctx.multi_memory)
         return (op, dst, src), pos
     if k == K_PAIR:
         first, pos = uleb(data, pos, 32)
