@@ -21,7 +21,7 @@ from .binary.module_info import FuncSig
 from .binary.opcodes import F32, F64, FUNCREF, I32, I64, TYPE_NAMES, V128
 from .binary.reftypes import HT_ANY, HT_EXN, HT_FUNC, concrete, is_nullable, is_ref, matches, top_of, type_name
 from .binary.values import MASK32, MASK64, MASK128, to_f32
-from .arguments import StoreLike
+from .arguments import StoreLike, expect
 from .compile.python.frames import attach_backtrace
 from .errors import Trap, TrapCode, WasmtimeError
 from .types import FuncType
@@ -76,7 +76,7 @@ class Func:
             raise TypeError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
-        self._store = store
+        self._store = expect(store, StoreLike, "a Store")
         self._ref = host_funcref(store, ty._sig, func, access_caller)
 
     @classmethod
@@ -172,8 +172,10 @@ def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None)
     is held weakly: instances hold their imports, and a store that instances
     pointed back to could only be freed by the cycle collector (see ``Store``)."""
     params, results = sig.params, sig.results
-    store_ref = weakref.ref(store)
     plain = all(t in _PLAIN_FROM_WASM for t in params)
+    if plain and not access_caller and all(t in _PLAIN_FROM_WASM for t in results):
+        return FuncRef(_plain_host_code(func, tuple(params), tuple(results)), caller_vm, sig, None)
+    store_ref = weakref.ref(store)
     converters = [_PLAIN_FROM_WASM.get(t) for t in params]
 
     def code(vm, *args):
@@ -199,6 +201,47 @@ def host_funcref(store, sig: FuncSig, func, access_caller: bool, caller_vm=None)
 
     code.access_caller = access_caller  # instances rebind such imports to themselves
     return FuncRef(code, caller_vm, sig, None)
+
+
+def _plain_host_code(func, params: tuple, results: tuple):
+    """The code of a host function that takes and returns numbers only and no
+    Caller: its conversions written out for its signature (compiled once per
+    signature), where the general code packs the arguments, loops over their
+    converters and looks its store up at every call (a call with no values
+    cost 430 ns that way, one with two arguments and a result 930 ns). It
+    behaves as the general code does: the same conversions, and whatever the
+    function or its results raise wrapped in HostError."""
+    make = _PLAIN_HOST_FACTORIES.get((params, results))
+    if make is None:
+        names = [f"a{i}" for i in range(len(params))]
+        if not results:
+            ret = ("if out is not None:\n"
+                   "                raise WasmtimeError('host function returned a value but its type has no results')\n"
+                   "            return None")
+        elif len(results) == 1:
+            ret = "return to_wasm(results[0], out)"
+        else:
+            ret = "return _host_results(results, out, None)"
+        source = (f"def make(func, converters, results):\n"
+                  f"    {''.join(f'c{i}, ' for i in range(len(params)))}_ = (*converters, None)\n"
+                  f"    def code(vm{''.join(', ' + n for n in names)}):\n"
+                  f"        try:\n"
+                  f"            out = func({', '.join(f'c{i}({n})' for i, n in enumerate(names))})\n"
+                  f"            {ret}\n"
+                  f"        except (Trap, HostError, RecursionError):\n"
+                  f"            raise\n"
+                  f"        except Exception as e:\n"
+                  f"            raise HostError(e) from None\n"
+                  f"    code.access_caller = False\n"
+                  f"    return code\n")
+        namespace = {"Trap": Trap, "HostError": HostError, "WasmtimeError": WasmtimeError, "to_wasm": to_wasm,
+                     "_host_results": _host_results}
+        exec(compile(source, f"<host call {len(params)}->{len(results)}>", "exec"), namespace)
+        make = _PLAIN_HOST_FACTORIES[(params, results)] = namespace["make"]
+    return make(func, [_PLAIN_FROM_WASM[t] for t in params], results)
+
+
+_PLAIN_HOST_FACTORIES: dict[tuple, object] = {}  # (params, results) -> make(func, converters, results)
 
 
 def _host_results(results: tuple, out, store):

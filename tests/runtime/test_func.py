@@ -144,3 +144,44 @@ def test_deep_recursion_works_and_unbounded_recursion_traps():
     assert info.value.trap_code == TrapCode.STACK_OVERFLOW
     assert "call stack exhausted" in str(info.value)
     assert ex["r"](store, 10) == 10  # the store is usable after exhaustion
+
+
+@pytest.mark.parametrize("host, args, expected", [
+    (lambda a, b: a + b, (-1, 2), 1),  # arguments arrive signed, the result wraps
+    (lambda a, b: 2**40 + a, (5, 0), 5),
+    (lambda a, b: "no", (1, 2), TypeError),  # a result of the wrong type: the host's error, unchanged
+    (lambda a, b: [1, 2], (1, 2), TypeError),
+    (lambda a, b: Trap("from the host"), (1, 2), None),  # a returned Trap is a value of the wrong type
+    (lambda a, b: (_ for _ in ()).throw(ValueError("boom")), (1, 2), ValueError),
+])
+def test_plain_host_functions_behave_as_those_given_a_caller(host, args, expected):
+    """A host function of numbers only runs on code written for its signature
+    (func._plain_host_code); with access_caller it runs on the general code:
+    both give the same results and raise the same errors."""
+    wat = """(module (import "" "f" (func $f (param i32 i32) (result i32)))
+      (func (export "g") (param i32 i32) (result i32) (call $f (local.get 0) (local.get 1))))"""
+    outcomes = []
+    for access_caller in (False, True):
+        call = (lambda caller, *a: host(*a)) if access_caller else host
+        store = Store()
+        ty = FuncType([ValType.i32(), ValType.i32()], [ValType.i32()])
+        f = Func(store, ty, call, access_caller=access_caller)
+        g = Instance(store, Module(store.engine, wat), [f]).exports(store)["g"]
+        try:
+            outcomes.append(("returned", g(store, *args)))
+        except Exception as e:
+            outcomes.append(("raised", type(e)))
+    assert outcomes[0] == outcomes[1]
+    if isinstance(expected, int):
+        assert outcomes[0] == ("returned", expected)
+    elif expected is not None:
+        assert outcomes[0] == ("raised", expected)
+
+
+def test_a_plain_host_function_without_results_must_return_none():
+    store = Store()
+    f = Func(store, FuncType([], []), lambda: 3)
+    g = Instance(store, Module(store.engine, '(module (import "" "f" (func $f)) (func (export "g") (call $f)))'),
+                 [f]).exports(store)["g"]
+    with pytest.raises(WasmtimeError, match="no results"):
+        g(store)
