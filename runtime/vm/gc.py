@@ -6,9 +6,9 @@ The representation, chosen for speed in generated Python:
   list of field values and the store that made it (``owner``, its
   ``StoreContext``: a GC reference handed to another store's Wasm is
   refused at the API, as Wasmtime refuses it); an array is a ``GcArray``: the
-  type id, its elements and the owner: a packed array's (i8, i16) in an
+  type id, its elements and the owner: an integer or f64 array's in an
   ``array.array`` of that width, so it takes the memory it takes in
-  Wasmtime, any other array's in a list. Packed fields and elements hold
+  Wasmtime, an f32 or reference array's in a list. Packed fields and elements hold
   their unsigned value; ``get_s`` sign-extends. Python's collector frees what Wasm drops,
   cycles included (both classes take part in its cycle detection).
 - an ``i31ref`` is a plain Python int (its 31 bits, unsigned): no
@@ -30,7 +30,7 @@ from ..binary import reftypes
 from ..binary.module_info import I8, I16
 from ..binary.opcodes import F32, F64, I32, I64, OPS, V128
 from ..binary.type_registry import is_subtype
-from ..binary.values import f32_from_bits, f64_from_bits
+from ..binary.values import f32_from_bits
 from ..errors import Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
 
@@ -144,12 +144,18 @@ def _bounds(length: int, offset: int, n: int) -> None:
 
 
 def _typecode(storage: int) -> str | None:
-    """How an array of ``storage`` type holds its elements: a packed array in
-    a ``array.array`` of its width, ``"B"`` or ``"H"`` (one or two bytes an
-    element, as in Wasmtime's GC heap, where a list takes eight: a fuzz
-    input's three 127-million-element i16 arrays took 2.9 GB as lists), any
-    other array in a list (None)."""
-    return "B" if storage == I8 else "H" if storage == I16 else None
+    """How an array of ``storage`` type holds its elements: an array of
+    integers or f64 values in an ``array.array`` of their width, one to eight
+    bytes an element as in Wasmtime's GC heap, where a list takes eight (a fuzz
+    input's three 127-million-element i16 arrays took 2.9 GB as lists, one
+    84-million-element i32 array 2.3 GB over an input's executions); f32 and
+    reference arrays in a list (None): a C float would quiet a signalling NaN,
+    and references are objects."""
+    return _TYPECODES.get(storage)
+
+
+# Unsigned integers (as the runtime holds i8 to i64 values) and doubles (bit for bit).
+_TYPECODES = {I8: "B", I16: "H", I32: "I" if array("I").itemsize == 4 else "L", I64: "Q", F64: "d"}
 
 
 def _repeat(code: str | None, value, n: int):
@@ -180,11 +186,7 @@ def _decode(storage: int, raw: bytes, n: int) -> list | array:
         return packed
     size = _SIZES[storage]
     ints = [int.from_bytes(raw[k * size:(k + 1) * size], "little") for k in range(n)]
-    if storage == F32:
-        return [f32_from_bits(b) for b in ints]
-    if storage == F64:
-        return [f64_from_bits(b) for b in ints]
-    return ints
+    return [f32_from_bits(b) for b in ints] if storage == F32 else ints
 
 
 def data_items(vm, storage: int, data: int, offset: int, n: int) -> list:
