@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -116,6 +117,18 @@ class Timers:
         return missing
 
 
+def _uninstrumented(root: str) -> list[str]:
+    """The runtime modules ``wasmfuzz fuzz`` leaves uninstrumented at checkout
+    ``root`` (none in checkouts older than that list). Its launcher module is
+    loaded from its file: importing it as ``wasmfuzz.fuzz.atheris_main`` would
+    import the runtime before atheris can instrument it."""
+    path = Path(root, "fuzz", "atheris_main.py")
+    spec = importlib.util.spec_from_file_location("_checkout_atheris_main", path)
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    return list(getattr(launcher, "UNINSTRUMENTED", []))
+
+
 def child(args: argparse.Namespace) -> None:
     args.target = args.child
     sys.path.insert(0, str(args.root))  # this checkout's wasmfuzz, not the installed one
@@ -125,7 +138,7 @@ def child(args: argparse.Namespace) -> None:
     os.environ["WASMFUZZ_FINDINGS"] = str(work / "findings")  # divergences saved, as in a campaign
     if not args.no_coverage:
         import atheris
-        with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
+        with atheris.instrument_imports(include=["wasmfuzz.runtime"], exclude=_uninstrumented(args.root)):
             import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
             from wasmfuzz.runtime.binary import decode, validate  # noqa: F401
             from wasmfuzz.runtime.compile import compiler  # noqa: F401

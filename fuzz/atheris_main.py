@@ -5,7 +5,8 @@ The runtime is imported inside ``atheris.instrument_imports`` before
 anything else touches it, so libFuzzer sees coverage of the runtime's own
 code (decoder, validator, code generator, libcalls), the code the fuzz
 input should steer. The harness around it is not instrumented: coverage of
-the oracles would only reward inputs for exercising the comparison. (If
+the oracles would only reward inputs for exercising the comparison, and
+neither is the validator's inline path (``UNINSTRUMENTED``). (If
 something imported the runtime first, everything loaded is instrumented
 instead, which is slower but still guides.) Everything after TARGET goes to
 libFuzzer (``-runs``, ``-max_total_time``, ``-dict``, corpus directories ...).
@@ -22,19 +23,33 @@ import sys
 from pathlib import Path
 
 
+# Runtime modules left uninstrumented: the validator's inline path, a loop run
+# for every instruction whose tests repeat what the (instrumented) handlers test
+# (``runtime/binary/body_check``).
+UNINSTRUMENTED = ["wasmfuzz.runtime.binary.body_check"]
+
+
+def instrument_runtime() -> None:
+    """Import the runtime under atheris's coverage instrumentation, all of it
+    but ``UNINSTRUMENTED``; everything loaded if the runtime is in already."""
+    import atheris
+
+    if "wasmfuzz.runtime" in sys.modules:
+        atheris.instrument_all()
+        return
+    with atheris.instrument_imports(include=["wasmfuzz.runtime"], exclude=UNINSTRUMENTED):
+        import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
+        from wasmfuzz.runtime.binary import body_check, decode, validate  # noqa: F401
+        from wasmfuzz.runtime.compile import compiler  # noqa: F401
+        from wasmfuzz.runtime.compile.python import codegen  # noqa: F401
+        from wasmfuzz.runtime.vm import libcalls  # noqa: F401
+
+
 def main(argv: list[str]) -> None:
     import atheris
 
     name, *flags = argv
-    if "wasmfuzz.runtime" in sys.modules:
-        atheris.instrument_all()
-    else:
-        with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
-            import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
-            from wasmfuzz.runtime.binary import decode, validate  # noqa: F401
-            from wasmfuzz.runtime.compile import compiler  # noqa: F401
-            from wasmfuzz.runtime.compile.python import codegen  # noqa: F401
-            from wasmfuzz.runtime.vm import libcalls  # noqa: F401
+    instrument_runtime()
     from wasmfuzz.fuzz import targets
 
     targets.load(name)

@@ -164,3 +164,21 @@ def test_target_modules_start_atheris_when_run_as_scripts():
     proc = subprocess.run([sys.executable, "-m", "wasmfuzz.fuzz.targets.memory", "-runs=3"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Done 3 runs" in proc.stderr
+
+
+def test_the_runtime_is_instrumented_but_the_validators_inline_path():
+    """Under atheris the runtime's code traces its branches for coverage, all
+    but atheris_main.UNINSTRUMENTED (the validator's per-instruction loop,
+    whose tests the instrumented handlers repeat)."""
+    pytest.importorskip("atheris")
+    probe = textwrap.dedent("""
+        from wasmfuzz.fuzz.atheris_main import instrument_runtime
+        instrument_runtime()
+        from wasmfuzz.runtime.binary import body_check, validate
+        from wasmfuzz.runtime.compile.python import codegen
+        print("_trace_branch" in validate._BodyChecker.step.__code__.co_names,
+              "_trace_branch" in codegen.emit.__code__.co_names,
+              "_trace_branch" in body_check.check_bytes.__code__.co_names)
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "True", "False"], done.stderr[-2000:]
