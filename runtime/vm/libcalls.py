@@ -299,16 +299,26 @@ def int_to_f32(v: int) -> float:
 
 _LD32 = struct.Struct("<I").unpack_from
 _ST32 = struct.Struct("<I").pack_into
+_LDF32 = struct.Struct("<f").unpack_from
+_STF32 = struct.Struct("<f").pack_into
 
 
 def load_f32(m, ea: int) -> float:
-    """f32.load: the f32 at ``ea``, signalling NaNs kept."""
-    return f32_from_bits(_LD32(m, ea)[0])
+    """f32.load: the f32 at ``ea``, signalling NaNs kept. A number is read as
+    one (exact); only a NaN, which the C conversion may quiet, is read again
+    as bits and widened by hand (one struct call instead of three: f32 loads
+    were a sixth of a float program's time)."""
+    v = _LDF32(m, ea)[0]
+    return f32_from_bits(_LD32(m, ea)[0]) if v != v else v
 
 
 def store_f32(m, ea: int, v: float) -> None:
-    """f32.store: write ``v``'s exact f32 bits at ``ea``."""
-    _ST32(m, ea, f32_bits(v))
+    """f32.store: write ``v``'s exact f32 bits at ``ea`` (a number, which this
+    runtime's f32 representation holds exactly, directly; a NaN by its bits)."""
+    if v != v:
+        _ST32(m, ea, f32_bits(v))
+    else:
+        _STF32(m, ea, v)
 
 
 def memory_grow(mem, delta: int) -> int:
