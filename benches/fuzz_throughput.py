@@ -117,16 +117,26 @@ class Timers:
         return missing
 
 
-def _uninstrumented(root: str) -> list[str]:
-    """The runtime modules ``wasmfuzz fuzz`` leaves uninstrumented at checkout
-    ``root`` (none in checkouts older than that list). Its launcher module is
-    loaded from its file: importing it as ``wasmfuzz.fuzz.atheris_main`` would
-    import the runtime before atheris can instrument it."""
+def _instrument(root: str) -> None:
+    """Import checkout ``root``'s runtime instrumented as ``wasmfuzz fuzz`` does
+    there: its launcher's ``instrument_runtime``, or for a checkout older than
+    that function, the whole runtime. The launcher module is loaded from its
+    file: importing it as ``wasmfuzz.fuzz.atheris_main`` would import the
+    runtime before atheris can instrument it."""
     path = Path(root, "fuzz", "atheris_main.py")
     spec = importlib.util.spec_from_file_location("_checkout_atheris_main", path)
     launcher = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(launcher)
-    return list(getattr(launcher, "UNINSTRUMENTED", []))
+    if hasattr(launcher, "instrument_runtime"):
+        launcher.instrument_runtime()
+        return
+    import atheris
+    with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
+        import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
+        from wasmfuzz.runtime.binary import decode, validate  # noqa: F401
+        from wasmfuzz.runtime.compile import compiler  # noqa: F401
+        from wasmfuzz.runtime.compile.python import codegen  # noqa: F401
+        from wasmfuzz.runtime.vm import libcalls  # noqa: F401
 
 
 def child(args: argparse.Namespace) -> None:
@@ -137,13 +147,7 @@ def child(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="fuzz-throughput-"))
     os.environ["WASMFUZZ_FINDINGS"] = str(work / "findings")  # divergences saved, as in a campaign
     if not args.no_coverage:
-        import atheris
-        with atheris.instrument_imports(include=["wasmfuzz.runtime"], exclude=_uninstrumented(args.root)):
-            import wasmfuzz.runtime  # noqa: F401 - imported for its instrumentation
-            from wasmfuzz.runtime.binary import decode, validate  # noqa: F401
-            from wasmfuzz.runtime.compile import compiler  # noqa: F401
-            from wasmfuzz.runtime.compile.python import codegen  # noqa: F401
-            from wasmfuzz.runtime.vm import libcalls  # noqa: F401
+        _instrument(args.root)
     import wasmfuzz
     from wasmfuzz.fuzz import targets
     assert Path(wasmfuzz.__file__).resolve().parent.parent == Path(args.root).resolve(), wasmfuzz.__file__
@@ -197,6 +201,7 @@ def child(args: argparse.Namespace) -> None:
                 else:
                     data.insert(rng.randint(0, len(data)), rng.randrange(256))
             one(bytes(data))
+    import atheris
     live = work / "corpus"
     live.mkdir()
     atheris.Setup([sys.argv[0], "-max_len=4096", "-len_control=0", f"-artifact_prefix={work}/",

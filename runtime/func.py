@@ -214,14 +214,10 @@ def _plain_host_code(func, params: tuple, results: tuple):
     make = _PLAIN_HOST_FACTORIES.get((params, results))
     if make is None:
         names = [f"a{i}" for i in range(len(params))]
-        if not results:
-            ret = ("if out is not None:\n"
-                   "                raise WasmtimeError('host function returned a value but its type has no results')\n"
-                   "            return None")
-        elif len(results) == 1:
+        if len(results) == 1:
             ret = "return to_wasm(results[0], out)"
-        else:
-            ret = "return _host_results(results, out, None)"
+        else:  # none (a value returned is refused there) or several
+            ret = "return None if out is None and not results else _host_results(results, out, None)"
         source = (f"def make(func, converters, results):\n"
                   f"    {''.join(f'c{i}, ' for i in range(len(params)))}_ = (*converters, None)\n"
                   f"    def code(vm{''.join(', ' + n for n in names)}):\n"
@@ -234,8 +230,7 @@ def _plain_host_code(func, params: tuple, results: tuple):
                   f"            raise HostError(e) from None\n"
                   f"    code.access_caller = False\n"
                   f"    return code\n")
-        namespace = {"Trap": Trap, "HostError": HostError, "WasmtimeError": WasmtimeError, "to_wasm": to_wasm,
-                     "_host_results": _host_results}
+        namespace = {"Trap": Trap, "HostError": HostError, "to_wasm": to_wasm, "_host_results": _host_results}
         exec(compile(source, f"<host call {len(params)}->{len(results)}>", "exec"), namespace)
         make = _PLAIN_HOST_FACTORIES[(params, results)] = namespace["make"]
     return make(func, [_PLAIN_FROM_WASM[t] for t in params], results)
