@@ -37,19 +37,25 @@ class EpochCounter:
     def __init__(self):
         self.value = 0
         self._lock = threading.Lock()
-        self._waiting: dict[int, weakref.WeakSet] = {}  # stores by their deadline, while it is ahead
+        # each deadline still ahead: the weak references (StoreContext.ref) of the stores waiting for it.
+        # Plain lists, not WeakSets: an epoch program sets a deadline and meets it at every import
+        # call, and a WeakSet's guarded iteration and removal queue cost more than the rest of a tick.
+        self._waiting: dict[int, list[weakref.ref]] = {}
         self._purge_at = 64
 
     def set_deadline(self, ctx: "StoreContext", ticks_beyond_current: int) -> None:
         """Give ``ctx`` the deadline ``ticks_beyond_current`` ticks from now."""
         with self._lock:
             waiting = self._waiting.get(ctx.deadline)
-            if waiting is not None:
-                waiting.discard(ctx)
+            if waiting:
+                try:
+                    waiting.remove(ctx.ref)  # found by identity: the list holds this very reference
+                except ValueError:
+                    pass
             ctx.deadline = deadline = self.value + ticks_beyond_current
             ctx.hit = deadline <= self.value
             if not ctx.hit:
-                self._waiting.setdefault(deadline, weakref.WeakSet()).add(ctx)
+                self._waiting.setdefault(deadline, []).append(ctx.ref)
                 if len(self._waiting) > self._purge_at:
                     self._purge()
 
@@ -57,7 +63,7 @@ class EpochCounter:
         """Drop the deadlines no live store waits for any more (stores freed
         before their deadline came), so the table stays the size of the
         stores, not of every deadline ever set."""
-        for deadline in [d for d, stores in self._waiting.items() if not stores]:
+        for deadline in [d for d, refs in self._waiting.items() if all(r() is None for r in refs)]:
             del self._waiting[deadline]
         self._purge_at = 2 * len(self._waiting) + 64
 
@@ -66,8 +72,10 @@ class EpochCounter:
             self.value += 1
             due = self._waiting.pop(self.value, None)
             if due:
-                for ctx in due:
-                    ctx.hit = True
+                for ref in due:
+                    ctx = ref()
+                    if ctx is not None:
+                        ctx.hit = True
 
 
 class StoreContext:
@@ -76,7 +84,7 @@ class StoreContext:
     reached ``deadline``: the next check fires)."""
 
     __slots__ = ("fuel", "deadline", "hit", "epoch", "on_deadline", "callback", "yield_delta", "store_ref",
-                 "__weakref__")
+                 "ref", "__weakref__")
 
     def __init__(self, epoch: EpochCounter, store_ref):
         self.fuel = 0
@@ -85,6 +93,7 @@ class StoreContext:
         self.callback = None
         self.yield_delta = 0
         self.store_ref = store_ref
+        self.ref = weakref.ref(self)  # the one reference the epoch's waiting lists hold
         self.deadline = None
         self.set_deadline(0)
 
