@@ -155,6 +155,9 @@ def child(args: argparse.Namespace) -> None:
         Path(args.child_json).write_text(json.dumps({"target": args.target, "absent": True}))
         return
     targets.load(args.target)
+    if hasattr(targets, "KEPT_FUNCTIONS"):  # as a campaign runs (an older checkout has no twins)
+        from wasmfuzz.runtime.compile.python import twins
+        twins.keep(targets.KEPT_FUNCTIONS)
     timers = Timers()
     missing = timers.install()
     state = {"execs": 0, "errors": 0, "start": None, "written": 0.0}

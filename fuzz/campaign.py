@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmfuzz.oracles.capabilities import supported
+from wasmfuzz.runtime.compile.python import twins
 
 from . import findings, targets
 from .atheris_main import launcher_source
@@ -256,14 +257,15 @@ def _random_inputs(args, root: Path, progress: Progress) -> None:
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     rng = random.Random()
     window = (time.monotonic(), 0)
-    while (args.runs is None or progress.execs < args.runs) and (deadline is None or time.monotonic() < deadline):
-        data = rng.randbytes(rng.randint(0, 4096))
-        try:
-            targets.run_input(args.target, data)
-        except Exception:  # a harness or runtime crash: kept as a finding, then onwards
-            _save_crash(root, args.target, data, "crash", traceback.format_exc())
-        progress.execs += 1
-        if time.monotonic() - window[0] >= 5:
-            progress.rate = int((progress.execs - window[1]) / (time.monotonic() - window[0]))
-            window = (time.monotonic(), progress.execs)
-        progress.update(root)
+    with twins.kept(targets.KEPT_FUNCTIONS):
+        while (args.runs is None or progress.execs < args.runs) and (deadline is None or time.monotonic() < deadline):
+            data = rng.randbytes(rng.randint(0, 4096))
+            try:
+                targets.run_input(args.target, data)
+            except Exception:  # a harness or runtime crash: kept as a finding, then onwards
+                _save_crash(root, args.target, data, "crash", traceback.format_exc())
+            progress.execs += 1
+            if time.monotonic() - window[0] >= 5:
+                progress.rate = int((progress.execs - window[1]) / (time.monotonic() - window[0]))
+                window = (time.monotonic(), progress.execs)
+            progress.update(root)

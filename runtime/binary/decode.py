@@ -26,6 +26,7 @@ read when the code generator first asks (``_sec_code``).
 from __future__ import annotations
 
 import functools
+import hashlib
 
 from ..errors import DecodeError, ValidationError
 from . import opcodes as ops
@@ -45,6 +46,9 @@ _SECTION_NAMES = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table"
                   6: "global", 7: "export", 8: "start", 9: "element", 10: "code", 11: "data",
                   12: "data count", 13: "tag"}
 _SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
+# The sections a function's generated code can depend on besides its own body (types, and the imported
+# and defined functions, tables, memories, tags and globals it names): ``ModuleInfo.code_context``.
+CODE_CONTEXT_SECTIONS = frozenset((1, 2, 3, 4, 5, 6, 13))
 
 
 class _Reader:
@@ -121,6 +125,7 @@ class _ModuleDecoder:
         pos = 8
         last_rank = 0
         last_id = 0
+        context = hashlib.blake2b(digest_size=16)
         while pos < len(data):
             section_start = pos
             section_id = data[pos]
@@ -144,7 +149,10 @@ class _ModuleDecoder:
                                       "content after last section)", section_start, name)
                 last_rank, last_id = rank, section_id
             self._section(name, _Reader(data[pos:pos + size], pos, self.const_ctx))
+            if section_id in CODE_CONTEXT_SECTIONS:
+                context.update(data[section_start:pos + size])
             pos += size
+        self.info.code_context = context.digest()
         self._finish()
         return self.info
 
@@ -354,6 +362,7 @@ class _ModuleDecoder:
         error = None
         first = info.num_imported_funcs
         data, base, pos = r.data, r.base, r.pos
+        view = memoryview(data)
         for i in range(n):
             body_start = pos
             size, pos = uleb(data, pos, 32)
@@ -377,6 +386,7 @@ class _ModuleDecoder:
                 code, offsets, after = read_expr(data, pos, base, ctx)
                 _body_end(after, end)
                 info.code.append(FuncBody(local_types, code, offsets, base + body_start, base + start, base + entry))
+            info.code[-1].raw = view[start:end]
             pos = end
         r.pos = pos
         if checker is not None:

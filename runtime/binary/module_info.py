@@ -178,7 +178,7 @@ class FuncBody:
     ``(code, offsets)``): a module whose code comes from the code cache
     never needs most of them."""
 
-    __slots__ = ("locals", "offset", "start", "entry", "_code", "_offsets", "_read")
+    __slots__ = ("locals", "offset", "start", "entry", "raw", "_code", "_offsets", "_read")
 
     def __init__(self, locals: tuple[int, ...], code: list[Instr] | None, offsets: list[int] | None,
                  offset: int = 0, start: int = 0, entry: int = 0, read: Callable | None = None):
@@ -186,6 +186,7 @@ class FuncBody:
         self.offset = offset  # of the body's size field
         self.start = start  # of the local declarations: Wasmtime's function start, which frame offsets count from
         self.entry = entry  # where Wasmtime places the function's entry: its last group of locals, or ``start``
+        self.raw = None  # its bytes from ``start`` on (a view of the module's), when decoded from them
         self._code, self._offsets, self._read = code, offsets, read
 
     def _load(self) -> None:
@@ -226,6 +227,9 @@ class ModuleInfo:
     customs: list[tuple[str, bytes]] = field(default_factory=list)
     name: str | None = None  # from the name section's module-name subsection
     func_names: dict[int, str] = field(default_factory=dict)  # from the name section
+    # A digest of the sections a function's generated code may depend on besides its body
+    # (decode.CODE_CONTEXT_SECTIONS); empty when not decoded from bytes.
+    code_context: bytes = b""
     # Filled by the validator: functions that `ref.func` may name (C.refs in the spec).
     declared_refs: frozenset[int] = frozenset()
     # Filled by the decoder when it checked the function bodies as it read them

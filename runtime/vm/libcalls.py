@@ -1,7 +1,9 @@
-"""Every call from generated code back into the runtime, in one place.
+"""Every call from generated code back into the runtime, in one table.
 
 Generated functions receive these as closure bindings under the names in
-``LIBCALLS`` (see ``codegen``). Rules every libcall obeys:
+``LIBCALLS`` (see ``codegen``); the float operations among them live in
+``float_ops``, which coverage instrumentation leaves out. Rules every
+libcall obeys:
 
 - Arguments are Wasm values in this runtime's representation (unsigned ints,
   floats as described in ``values``) or runtime objects (memory and table
@@ -21,11 +23,11 @@ import struct
 from ..binary.values import MASK128, f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits, i64_signed
 from ..errors import Trap, TrapCode
 from . import atomics, membuf
+from .float_ops import (canonical_nan, fceil, fdiv, ffloor, fmax, fmin, fnearest, fsqrt, ftrunc, int_to_f32, load_f32,
+                        promote, store_f32)
 from .context import UNINIT
 from .interrupts import new_epoch, out_of_fuel
 from .tailcall import TailCall, trampoline
-
-CANONICAL_NAN = f64_from_bits(0x7FF8000000000000)
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -143,85 +145,7 @@ def i64_mul_wide_u(a: int, b: int) -> tuple[int, int]:
     return p & M64, p >> 64
 
 
-# ----- floating point -----
-
-def fdiv(a: float, b: float) -> float:
-    """IEEE division, where Python would raise ZeroDivisionError on a zero divisor."""
-    if b:
-        return a / b
-    if a != a or b != b or a == 0:
-        return a + b if (a != a or b != b) else math.nan
-    return math.copysign(INF, a) * math.copysign(1.0, b)
-
-
-def fsqrt(a: float) -> float:
-    """IEEE square root: NaN for negative inputs, -0 for -0."""
-    if a != a:
-        return a + a
-    if a < 0:
-        return math.nan
-    return math.sqrt(a)
-
-
-def fmin(a: float, b: float) -> float:
-    """Wasm min: NaN if either is NaN, and -0 < +0."""
-    if a != a or b != b:
-        return a + b
-    if a == b:
-        return a if math.copysign(1.0, a) < 0 else b
-    return a if a < b else b
-
-
-def fmax(a: float, b: float) -> float:
-    """Wasm max: NaN if either is NaN, and +0 > -0."""
-    if a != a or b != b:
-        return a + b
-    if a == b:
-        return b if math.copysign(1.0, a) < 0 else a
-    return a if a > b else b
-
-
-def fceil(a: float) -> float:
-    """Round up, keeping -0, infinities and (quieted) NaNs."""
-    if a != a:
-        return a + a
-    if a in (INF, -INF) or a == 0:
-        return a
-    r = float(math.ceil(a))
-    return -0.0 if r == 0 and a < 0 else r
-
-
-def ffloor(a: float) -> float:
-    """Round down, keeping -0, infinities and (quieted) NaNs."""
-    if a != a:
-        return a + a
-    if a in (INF, -INF) or a == 0:
-        return a
-    return float(math.floor(a))
-
-
-def ftrunc(a: float) -> float:
-    """Round toward zero, keeping the sign of zero results."""
-    if a != a:
-        return a + a
-    if a in (INF, -INF) or a == 0:
-        return a
-    return math.copysign(float(math.trunc(a)), a)
-
-
-def fnearest(a: float) -> float:
-    """Round to nearest, ties to even, keeping the sign of zero results."""
-    if a != a:
-        return a + a
-    if a in (INF, -INF) or a == 0:
-        return a
-    return math.copysign(float(round(a)), a)
-
-
-def promote(a: float) -> float:
-    """f64.promote_f32: exact, except that a NaN comes out quiet."""
-    return a if a == a else a + a
-
+# ----- float to integer (the rest of float arithmetic is in float_ops) -----
 
 def _trunc_checked(a: float, lo: float, hi: float, mask: int) -> int:
     if a != a:
@@ -280,46 +204,7 @@ def i64_trunc_sat_u(a: float) -> int:
     return _trunc_sat(a, 0, M64, M64)
 
 
-def int_to_f32(v: int) -> float:
-    """Round an integer (any size) to the nearest f32, ties to even, in one rounding."""
-    if -(1 << 53) <= v <= (1 << 53):
-        return f32_round(float(v))
-    neg = v < 0
-    v = -v if neg else v
-    shift = v.bit_length() - 24
-    kept, rest = v >> shift, v & ((1 << shift) - 1)
-    half = 1 << (shift - 1)
-    if rest > half or (rest == half and kept & 1):
-        kept += 1
-    r = f32_round(float(kept << shift))
-    return -r if neg else r
-
-
 # ----- memory -----
-
-_LD32 = struct.Struct("<I").unpack_from
-_ST32 = struct.Struct("<I").pack_into
-_LDF32 = struct.Struct("<f").unpack_from
-_STF32 = struct.Struct("<f").pack_into
-
-
-def load_f32(m, ea: int) -> float:
-    """f32.load: the f32 at ``ea``, signalling NaNs kept. A number is read as
-    one (exact); only a NaN, which the C conversion may quiet, is read again
-    as bits and widened by hand (one struct call instead of three: f32 loads
-    were a sixth of a float program's time)."""
-    v = _LDF32(m, ea)[0]
-    return f32_from_bits(_LD32(m, ea)[0]) if v != v else v
-
-
-def store_f32(m, ea: int, v: float) -> None:
-    """f32.store: write ``v``'s exact f32 bits at ``ea`` (a number, which this
-    runtime's f32 representation holds exactly, directly; a NaN by its bits)."""
-    if v != v:
-        _ST32(m, ea, f32_bits(v))
-    else:
-        _STF32(m, ea, v)
-
 
 def memory_grow(mem, delta: int) -> int:
     """memory.grow: the old size in pages, or -1 (as an unsigned value) on failure."""
@@ -412,13 +297,6 @@ def elem_drop(vm, elemidx: int) -> None:
     vm.drop_elem(elemidx)
 
 
-def canonical_nan(x: float) -> float:
-    """Config.cranelift_nan_canonicalization: a NaN result becomes the canonical
-    NaN, positive and quiet (the same Python float for f32 and f64: it narrows
-    to 0x7fc00000)."""
-    return x if x == x else CANONICAL_NAN
-
-
 def ref_func(vm, funcidx: int):
     """ref.func: this instance's reference to function ``funcidx``, made on first use."""
     return vm.funcref(funcidx)
@@ -442,10 +320,11 @@ LIBCALLS = {
     "_i64_trunc_sat_s": i64_trunc_sat_s, "_i64_trunc_sat_u": i64_trunc_sat_u, "_int_to_f32": int_to_f32,
     "_f32_bits": f32_bits, "_f32_from_bits": f32_from_bits, "_f64_bits": f64_bits,
     "_f64_from_bits": f64_from_bits,
-    "_ld_u32": _LD32, "_ld_i32": struct.Struct("<i").unpack_from,
+    "_ld_u32": struct.Struct("<I").unpack_from, "_ld_i32": struct.Struct("<i").unpack_from,
     "_ld_u64": struct.Struct("<Q").unpack_from, "_ld_u16": struct.Struct("<H").unpack_from,
     "_ld_i16": struct.Struct("<h").unpack_from, "_ld_f64": struct.Struct("<d").unpack_from,
-    "_st_u32": _ST32, "_st_u64": struct.Struct("<Q").pack_into, "_st_u16": struct.Struct("<H").pack_into,
+    "_st_u32": struct.Struct("<I").pack_into, "_st_u64": struct.Struct("<Q").pack_into,
+    "_st_u16": struct.Struct("<H").pack_into,
     "_st_f64": struct.Struct("<d").pack_into,
     "_load_f32": load_f32, "_store_f32": store_f32,
     "_memory_grow": memory_grow, "_memory_fill": memory_fill, "_memory_copy": memory_copy,

@@ -39,7 +39,8 @@ import struct
 from typing import Callable, NamedTuple
 
 from ..binary.values import f32_bits, f32_from_bits, f32_round, f64_bits, f64_from_bits
-from .libcalls import fceil, ffloor, fnearest, ftrunc, i32_trunc_sat_s, i32_trunc_sat_u
+from .float_ops import fceil, ffloor, fnearest, ftrunc
+from .libcalls import i32_trunc_sat_s, i32_trunc_sat_u
 
 INF = math.inf
 _INFS = (INF, -INF)

@@ -166,19 +166,26 @@ def test_target_modules_start_atheris_when_run_as_scripts():
     assert proc.returncode == 0 and "Done 3 runs" in proc.stderr
 
 
-def test_the_runtime_is_instrumented_but_the_validators_inline_path():
+def test_the_runtime_is_instrumented_but_its_per_instruction_helpers():
     """Under atheris the runtime's code traces its branches for coverage, all
     but atheris_main.UNINSTRUMENTED (the validator's per-instruction loop,
-    whose tests the instrumented handlers repeat)."""
+    whose tests the instrumented handlers repeat; the float helpers and value
+    conversions generated code calls for every float instruction)."""
     pytest.importorskip("atheris")
     probe = textwrap.dedent("""
-        from wasmfuzz.fuzz.atheris_main import instrument_runtime
+        import importlib, types
+        from wasmfuzz.fuzz.atheris_main import UNINSTRUMENTED, instrument_runtime
         instrument_runtime()
-        from wasmfuzz.runtime.binary import body_check, validate
+        from wasmfuzz.runtime.binary import validate
         from wasmfuzz.runtime.compile.python import codegen
-        print("_trace_branch" in validate._BodyChecker.step.__code__.co_names,
-              "_trace_branch" in codegen.emit.__code__.co_names,
-              "_trace_branch" in body_check.check_bytes.__code__.co_names)
+        from wasmfuzz.runtime.vm import libcalls
+
+        def traced(module):
+            return sorted(name for name, f in vars(module).items() if isinstance(f, types.FunctionType)
+                          and f.__module__ == module.__name__ and "_trace_branch" in f.__code__.co_names)
+
+        print(bool(traced(validate)), bool(traced(codegen)), bool(traced(libcalls)),
+              *(traced(importlib.import_module(name)) for name in UNINSTRUMENTED))
     """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert done.stdout.split() == ["True", "True", "False"], done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "True", "[]", "[]", "[]"], done.stderr[-2000:]

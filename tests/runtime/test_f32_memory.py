@@ -1,4 +1,4 @@
-"""f32 loads and stores keep every bit pattern (vm.libcalls.load_f32/store_f32):
+"""f32 loads and stores keep every bit pattern (vm.float_ops.load_f32/store_f32):
 numbers go through a C float directly, NaNs by their bits, so a signalling
 NaN is neither quieted on the way in nor on the way out."""
 
@@ -7,7 +7,7 @@ import struct
 
 import pytest
 from wasmfuzz.runtime.binary.values import f32_bits
-from wasmfuzz.runtime.vm.libcalls import load_f32, store_f32
+from wasmfuzz.runtime.vm.float_ops import load_f32, store_f32
 
 SPECIAL = [0x7F800001, 0x7FBFFFFF, 0xFF800001, 0x7FC00000, 0xFFC00001, 0x7F800000, 0xFF800000,
            0x00000001, 0x80000001, 0x007FFFFF, 0x80000000, 0x00000000, 0x7F7FFFFF, 0x3F800000]

@@ -22,7 +22,7 @@ from typing import Callable
 
 from ...binary.opcodes import CALL_INDIRECT, RETURN_CALL_INDIRECT
 from ...errors import WasmtimeError
-from . import code_record, frames, pycompile
+from . import code_record, frames, pycompile, twins
 from .code_record import CompiledUnit
 from ..compiler import Registration
 from .codegen import LAYOUTS, CodegenOptions, emit
@@ -63,22 +63,32 @@ class PythonCompiler:
         its code and line map are registered under and the lender's
         ``registration`` (which keeps that file name taken). Filed under the
         function's options and, when generated, under its ``share_key`` too.
-        A function loaded from the cache is filed under its options only:
-        working out its ``share_key`` would decode the body the cache spared."""
+        A function loaded from the cache, or found generated for another
+        module (``twins``), is filed under its options only: working out its
+        ``share_key`` would decode the body they spared."""
         info, shared = code.info, code.shared
         record = code.cache.get(funcidx) if code.cache is not None else None
         filename = self._filename(code, funcidx) if record is not None else None
         unit = code_record.load(record, filename, info.name, info.func_names) if record is not None else None
         if unit is None:
-            key = (funcidx, share_key(info, funcidx, code.options))
-            if key in shared:
-                lent = shared[(funcidx, code.options)] = shared[key]
-                return lent
-            filename = filename or self._filename(code, funcidx)
-            unit = self._generate(code, funcidx, filename)
+            twin_key = twins.key(info, funcidx, code.options)
+            if twin_key is not None:
+                filename = filename or self._filename(code, funcidx)
+                unit = twins.find(twin_key, info, funcidx, filename)
+            if unit is None:
+                key = (funcidx, share_key(info, funcidx, code.options))
+                if key in shared:
+                    lent = shared[(funcidx, code.options)] = shared[key]
+                    return lent
+                filename = filename or self._filename(code, funcidx)
+                unit = self._generate(code, funcidx, filename)
+                twins.put(twin_key, unit)
+                if twin_key is not None and key[1].lazy_tables is None:  # the same code for the other setting
+                    twins.put(twins.key(info, funcidx, replace(code.options, lazy_tables=not code.options.lazy_tables)),
+                              unit)
+                shared[key] = (unit, filename, code.registration)
             if code.cache is not None and (record := code_record.dump(unit)) is not None:
                 code.cache.put(funcidx, record)
-            shared[key] = (unit, filename, code.registration)
         frames.register(filename, unit.line_map)
         lent = shared[(funcidx, code.options)] = (unit, filename, code.registration)
         return lent

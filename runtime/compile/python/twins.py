@@ -1,0 +1,115 @@
+"""Code generated for a function of one module, reused for the same function of another.
+
+A fuzz campaign compiles the same functions over and over in modules that
+differ elsewhere: wasm-mutate changes one function of a C program and leaves
+the rest, a mutated fuzz input regenerates the module it made before, a
+semantics check compiles the unmutated program again for every rewrite.
+Wasmtime's answer is its incremental compilation cache, which keys Cranelift's
+output by the function's contents; this is the same for generated Python.
+
+A function's code depends on its own bytes (locals and instructions), its
+index (it is named by it), the code-generation options and what it names
+elsewhere in the module: types, and the imported and defined functions,
+tables, memories, globals and tags, which the decoder digests as
+``ModuleInfo.code_context`` (``decode.CODE_CONTEXT_SECTIONS``; the test
+``test_twins`` checks that code generation reads nothing else). The key is a
+digest of all four. What differs between twins is only where the body sits
+in its module: the line map, whose offsets are moved by that distance, and
+the file name, under which the code object is filed again.
+
+Off by default (a runtime does not keep code after its module is freed
+unless asked): a fuzz campaign's entry points turn it on (``keep``, ``kept``),
+never an import, since a test that plants a bug in the code generator must
+not be handed code generated before it did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from contextlib import contextmanager
+
+from ...errors import NO_OFFSET
+from .code_record import CompiledUnit, refile
+from .frames import LineMap
+
+_units: OrderedDict[bytes, CompiledUnit] = OrderedDict()  # least recently used first
+_capacity = 0  # functions
+_budget = 0  # characters of generated source, which the size of a function's code follows
+_held = 0  # characters of source of the functions remembered
+_stats = {"hits": 0, "misses": 0}
+
+
+def keep(functions: int, source_chars: int = 32 << 20) -> None:
+    """Remember the code of up to ``functions`` functions across modules, of at
+    most ``source_chars`` characters of generated source in all (0: none, the default)."""
+    global _capacity, _budget
+    _capacity, _budget = functions, source_chars
+    _trim()
+
+
+@contextmanager
+def kept(functions: int):
+    """``keep(functions)`` for the ``with`` block; then as before, and what it kept forgotten."""
+    before = (_capacity, _budget)
+    keep(functions)
+    try:
+        yield
+    finally:
+        keep(0)
+        keep(*before)
+
+
+def _trim() -> None:
+    global _held
+    while _units and (len(_units) > _capacity or _held > _budget):
+        _held -= len(_units.popitem(last=False)[1].source)
+
+
+def stats() -> dict[str, int]:
+    """Lookups that found a twin and that did not, since the process started."""
+    return dict(_stats)
+
+
+def key(info, funcidx: int, options) -> bytes | None:
+    """The key of function ``funcidx``'s code under ``options``; None when not remembering,
+    or when the module was not decoded from bytes (no context digest)."""
+    if not _capacity or not info.code_context:
+        return None
+    body = info.code[funcidx - info.num_imported_funcs]
+    if body.raw is None:
+        return None
+    h = hashlib.blake2b(info.code_context, digest_size=16)
+    h.update(funcidx.to_bytes(4, "little"))
+    h.update(repr(options).encode())
+    h.update(body.raw)
+    return h.digest()
+
+
+def find(twin_key: bytes | None, info, funcidx: int, filename: str) -> CompiledUnit | None:
+    """The code remembered under ``twin_key``, for function ``funcidx`` of ``info``
+    under ``filename``; None if there is none."""
+    if twin_key is None:
+        return None
+    unit = _units.get(twin_key)
+    if unit is None:
+        _stats["misses"] += 1
+        return None
+    _stats["hits"] += 1
+    _units.move_to_end(twin_key)
+    m = unit.line_map
+    start = info.code[funcidx - info.num_imported_funcs].start
+    delta = start - m.start
+    offsets = [o if o == NO_OFFSET else o + delta for o in m.offsets]
+    line_map = LineMap(info.name, funcidx, info.func_names, start, offsets, m.accesses, m.calls)
+    return CompiledUnit(refile(unit.code, filename), unit.source, unit.needs, unit.consts, line_map)
+
+
+def put(twin_key: bytes | None, unit: CompiledUnit) -> None:
+    """Remember ``unit`` under ``twin_key`` (nothing when None), forgetting the least recently used."""
+    global _held
+    if twin_key is None or twin_key in _units:
+        return
+    _units[twin_key] = unit
+    _held += len(unit.source)
+    _trim()

@@ -1,0 +1,179 @@
+"""Code generated for one module's function reused for the same function of
+another module (``compile.python.twins``): when it is, when it is not, and
+that what is reused behaves, traps and reports frames as freshly generated
+code does."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import wasmfuzz.runtime as api
+from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap
+from wasmfuzz.runtime.binary.features import DEFAULTS
+from wasmfuzz.runtime.binary.module_info import FuncBody, ModuleInfo
+from wasmfuzz.runtime.compile.python import backend, pycompile, twins
+
+from wasmfuzz.cli import wast
+
+# Where tests/spec finds the spec suites (its SUITE), the 3.0 one beside it.
+SUITE = Path(os.environ.get("WASMFUZZ_SPEC_TESTSUITE") or Path(__file__).parents[4] / "shared" / "spec-testsuite")
+
+# $load is the function the variants share; $twice calls it; the variants differ around them.
+BASE = '''(module $%s %s
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  (func $load (param i32) (result i32) (global.set $g (local.get 0)) (i32.load (local.get 0)))
+  (func $twice (export "twice") (param i32) (result i32)
+    (i32.add (call $load (local.get 0)) (call $load (local.get 0))))
+  %s)'''
+
+
+def module_text(name: str = "m", before: str = "", after: str = "") -> str:
+    return BASE % (name, before, after)
+
+
+@pytest.fixture
+def kept(monkeypatch):
+    """Twins on, from empty, for this test only; the count of compile() calls."""
+    monkeypatch.setattr(twins, "_units", type(twins._units)())
+    monkeypatch.setattr(twins, "_held", 0)
+    twins.keep(64)
+    count = [0]
+    real = pycompile.compile_source
+
+    def counting(source, filename):
+        count[0] += 1
+        return real(source, filename)
+    monkeypatch.setattr(pycompile, "compile_source", counting)
+    yield count
+    twins.keep(0)
+
+
+def run_twice(text: str, arg: int, **switches):
+    config = Config()
+    for name, value in switches.items():
+        setattr(config, name, value)
+    engine = Engine(config)
+    store = Store(engine)
+    if switches.get("consume_fuel"):
+        store.set_fuel(10_000)
+    instance = Instance(store, Module(engine, text), [])
+    try:
+        return instance.exports(store)["twice"](store, arg)
+    except Trap as trap:
+        return trap.trap_code, [(f.func_index, f.func_offset, f.module_offset) for f in trap.frames]
+
+
+def test_a_function_of_another_module_is_not_compiled_again(kept):
+    first = run_twice(module_text(), 8)
+    assert kept[0] == 2
+    # Other exports, a data segment, another module name: none of it is code context.
+    again = run_twice(module_text("other", after='(export "g" (global $g)) (data (i32.const 8) "\\05")'), 8)
+    assert kept[0] == 2 and twins.stats()["hits"] >= 2
+    assert (first, again) == (0, 10)
+
+
+def test_reused_code_reports_frames_where_its_own_module_has_them(kept):
+    """A custom section in front moves the code: the frames of a trap must move with it."""
+    run_twice(module_text(), 65536)
+    moved = module_text(before='(@custom "pad" "0123456789abcdef0123456789abcdef")')
+    reused = run_twice(moved, 65536)
+    assert kept[0] == 2
+    twins.keep(0)
+    fresh = run_twice(moved, 65536)
+    assert kept[0] == 4
+    assert reused == fresh and reused[1][0][2] > 0
+
+
+@pytest.mark.parametrize("change", [
+    ("(global $g (mut i32) (i32.const 0))", "(global $g (mut i64) (i64.const 0))"),  # a global it writes
+    ("(memory 1)", "(memory i64 1)"),  # the memory it loads from
+])
+def test_a_different_context_compiles_again(kept, change):
+    old, new = change
+    run_twice(module_text(), 8)
+    text = module_text().replace(old, new)
+    if "i64" in new and "global" in new:
+        text = text.replace("(global.set $g (local.get 0))", "(global.set $g (i64.extend_i32_u (local.get 0)))")
+    if "memory i64" in new:
+        text = text.replace("(i32.load (local.get 0))", "(i32.load (i64.extend_i32_u (local.get 0)))")
+    assert run_twice(text, 8) == 0
+    assert kept[0] == 4
+
+
+def test_other_code_generation_options_compile_again(kept):
+    run_twice(module_text(), 8)
+    assert run_twice(module_text(), 8, consume_fuel=True) == 0
+    assert kept[0] == 4
+
+
+def test_off_by_default_bounded_and_restored(monkeypatch):
+    monkeypatch.setattr(twins, "_units", type(twins._units)())
+    monkeypatch.setattr(twins, "_held", 0)
+    run_twice(module_text(), 8)
+    assert len(twins._units) == 0
+    with twins.kept(1):
+        run_twice(module_text(), 8)
+        assert len(twins._units) == 1 and twins._held > 0
+        twins.keep(8, source_chars=1)
+        run_twice(module_text("x"), 8)
+        assert len(twins._units) == 0
+        twins.keep(8)
+        run_twice(module_text("y"), 8)
+    assert len(twins._units) == 0 and twins._held == 0 and twins.key(None, 0, None) is None
+
+
+# Everything code generation may read of a ModuleInfo: the decoded code context
+# (decode.CODE_CONTEXT_SECTIONS), the methods over it, the function's own body,
+# and the names the line map carries (rebuilt for a twin).
+CONTEXT = {"types", "type_ids", "type_supers", "imports", "funcs", "tables", "memories", "globals", "tags",
+           "imports_of", "num_imported_funcs", "num_imported_tables", "num_imported_memories",
+           "num_imported_globals", "func_type_indices", "tag_type_indices", "func_sig", "table_sigs",
+           "memory_sigs", "global_sigs", "code", "name", "func_names"}
+SCRIPTS = ["struct.wast", "array.wast", "br_on_cast.wast", "try_table.wast", "call_indirect.wast",
+           "return_call_indirect.wast", "global.wast", "memory64.wast", "table_copy.wast", "simd_lane.wast",
+           "ref_func.wast", "throw_ref.wast", "memory_grow.wast", "i31.wast", "call_ref.wast"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_code_generation_reads_only_the_code_context(script, monkeypatch):
+    """What twins key on is all code generation reads: spec scripts whose
+    modules use every kind of module entity, compiled with every read of
+    the ModuleInfo and of function bodies recorded."""
+    path = next((p for p in (SUITE.parent / "spec-testsuite-3.0" / script, SUITE / script) if p.exists()), None)
+    if path is None:
+        pytest.skip(f"spec script {script} not found beside the checkout")
+    read: set[str] = set()
+    other_bodies: list[int] = []
+    state = {"emitting": None}
+    real_getattribute = ModuleInfo.__getattribute__
+    real_code = FuncBody.code
+
+    def recording(self, name):
+        if state["emitting"] is not None:
+            read.add(name)
+        return real_getattribute(self, name)
+
+    def body_code(self):
+        if state["emitting"] is not None and self is not state["emitting"]:
+            other_bodies.append(id(self))
+        return real_code.fget(self)
+
+    real_emit = backend.emit
+
+    def emit(info, funcidx, *args, **kwargs):
+        state["emitting"] = info.code[funcidx - info.num_imported_funcs]
+        try:
+            return real_emit(info, funcidx, *args, **kwargs)
+        finally:
+            state["emitting"] = None
+
+    monkeypatch.setattr(ModuleInfo, "__getattribute__", recording)
+    monkeypatch.setattr(FuncBody, "code", property(body_code))
+    monkeypatch.setattr(backend, "emit", emit)
+    wast.run_wast(path, api, DEFAULTS)
+    assert read, "nothing was compiled"
+    assert read <= CONTEXT, f"code generation read {sorted(read - CONTEXT)}, outside the twins' key"
+    assert not other_bodies, "code generation read another function's body"
