@@ -138,7 +138,9 @@ class ApiExecution:
         store, out = self.store, {}
         for name, t, elem in self._by_kind().tables:
             if elem != "funcref":
-                out[name] = tuple(self.value(elem, t.get(store, i)) for i in range(t.size(store)))
+                null, value, get = Value.of(elem, None), self.value, t.get
+                out[name] = tuple(null if v is None else value(elem, v)
+                                  for v in (get(store, i) for i in range(t.size(store))))
                 continue
             refs, values, wrapped = self._refs, [], self.api.Val
             for i in range(t.size(store)):

@@ -44,7 +44,8 @@ class Table:
         t = self._table
         if not 0 <= idx < len(t.elems):
             return None
-        return from_wasm(t.elem_type, t.resolve(idx) if t.lazy is not None else t.elems[idx], store)
+        v = t.resolve(idx) if t.lazy is not None else t.elems[idx]
+        return None if v is None else from_wasm(t.elem_type, v, store)  # null, the most common, at once
 
     def set(self, store, idx: int, val) -> None:
         t = self._table
