@@ -400,9 +400,11 @@ class FunctionEmitter:
             self.reload()
 
     def reload(self) -> None:
-        """Re-read the buffers of the memories in ``reload_after_call``."""
+        """Re-read the buffers of the memories in ``reload_after_call``, binding
+        their instances if nothing emitted so far has (a memory named only in
+        code after this point, or only in unreachable code, which is not emitted)."""
         for i in self.reload_after_call:
-            self.w(f"M{i} = MI{i}.data")
+            self.w(f"M{i} = {self.mem_instance(i)}.data")
 
     def mem_instance(self, idx: int) -> str:
         """Name of the memory instance alone, bound in the prologue."""

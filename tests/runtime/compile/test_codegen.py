@@ -132,6 +132,24 @@ def test_a_buffer_replaced_by_a_callee_is_read_again_on_every_path(monkeypatch, 
             assert f(store) == value, name
 
 
+@pytest.mark.parametrize("layout", ["structured", "flat"])
+def test_a_buffer_read_again_for_a_memory_only_unreachable_code_names(monkeypatch, layout):
+    """A call stales the buffers of every memory the body names, dead code
+    included, and a join re-reads them: the memory instance must be bound
+    though no emitted instruction uses it (found by the differential target:
+    NameError MI0 after a call, the only load after a br)."""
+    monkeypatch.setenv("WASMFUZZ_CODEGEN_LAYOUT", layout)
+    wat = '''(module (memory 1) (func $g)
+      (func (export "f") (param i32) (result i32)
+        (call $g)
+        (if (local.get 0) (then (nop)))
+        (block (br 0) (drop (i32.load (i32.const 0))))
+        (i32.const 7)))'''
+    store = Store()
+    f = Instance(store, Module(store.engine, wat), []).exports(store)["f"]
+    assert (f(store, 0), f(store, 1)) == (7, 7)
+
+
 def test_a_call_then_a_call_reads_the_buffer_once_and_a_slot_set_into_a_local_is_one_line():
     wat = '''(module (memory 1) (func $g (result i32) (i32.const 1))
       (func (export "f") (param i32) (result i32) (local i32)
