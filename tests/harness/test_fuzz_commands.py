@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -144,10 +146,11 @@ def test_input_crashing_the_harness_becomes_a_finding(tmp_path, monkeypatch, cap
     assert "RuntimeError: planted harness crash" in report.read_text()
 
 
-def test_ctrl_c_stops_the_campaign_and_keeps_its_corpus(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_stops_the_campaign_and_keeps_its_corpus(tmp_path, jobs):
     pytest.importorskip("atheris")
-    campaign_proc = subprocess.Popen([sys.executable, "-m", "wasmfuzz", "fuzz", "memory", "--findings", str(tmp_path)],
-                                     cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    campaign_proc = subprocess.Popen([sys.executable, "-m", "wasmfuzz", "fuzz", "memory", "--jobs", str(jobs),
+                                      "--findings", str(tmp_path)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     log = tmp_path / "memory" / "campaign.log"
     deadline = time.monotonic() + 60
     while not (log.exists() and "INITED" in log.read_text()) and time.monotonic() < deadline:
@@ -157,6 +160,19 @@ def test_ctrl_c_stops_the_campaign_and_keeps_its_corpus(tmp_path):
     assert campaign_proc.returncode == 130 and "interrupted" in err
     assert (tmp_path / "corpus" / "memory").is_dir()
     assert subprocess.run(["pgrep", "-f", f"artifact_prefix={tmp_path}"], capture_output=True).returncode == 1
+
+
+def test_jobs_are_processes_fuzzing_one_corpus(tmp_path):
+    """--jobs 2: two libFuzzer processes, each with its log and crash folder,
+    on the one working corpus; the campaign's executions are theirs added up."""
+    pytest.importorskip("atheris")
+    assert main(["fuzz", "memory", "--jobs", "2", "--runs", "60", "--findings", str(tmp_path)]) == 0
+    logs = [tmp_path / "memory" / name for name in ("campaign.log", "campaign-1.log")]
+    assert all("INITED" in log.read_text() for log in logs)
+    assert sorted(p.name for p in (tmp_path / "memory" / "crashes").iterdir()) == ["job-0", "job-1"]
+    done = [int(re.search(r"Done (\d+) runs", log.read_text()).group(1)) for log in logs]
+    last = json.loads((tmp_path / "memory" / "stats.jsonl").read_text().splitlines()[-1])
+    assert all(n >= 30 for n in done) and last["execs"] >= sum(done) - 2 and last["corpus"] > 0
 
 
 def test_target_modules_start_atheris_when_run_as_scripts():
