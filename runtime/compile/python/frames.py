@@ -101,7 +101,7 @@ def attach_backtrace(trap: Trap, tb) -> Trap:
     most ``MAX_FRAMES``) and, for an out-of-bounds access that Wasmtime would
     have seen fault, the fault as its outer cause. Returns ``trap``."""
     entries = _wasm_entries(tb)
-    frames = [m.frame(line) for m, line, _ in reversed(entries)]
+    frames = [m.frame(line) for m, line, _ in reversed(entries[-MAX_FRAMES:])]  # only what is kept
     if entries:
         innermost, line, frame = entries[-1]
         if trap.trap_code is TrapCode.STACK_OVERFLOW and line in innermost.calls:
