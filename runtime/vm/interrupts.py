@@ -49,20 +49,26 @@ class EpochCounter:
             waiting = self._waiting.get(ctx.deadline)
             if waiting:
                 try:
-                    waiting.remove(ctx.ref)  # found by identity: the list holds this very reference
+                    waiting.remove(ctx.ref)
                 except ValueError:
                     pass
             ctx.deadline = deadline = self.value + ticks_beyond_current
             ctx.hit = deadline <= self.value
             if not ctx.hit:
-                self._waiting.setdefault(deadline, []).append(ctx.ref)
+                refs = self._waiting.setdefault(deadline, [])
+                refs.append(ctx.ref)
+                n = len(refs)
+                if n >= 64 and not n & (n - 1):  # at each doubling: drop the stores freed meanwhile
+                    refs[:] = [r for r in refs if r() is not None]
                 if len(self._waiting) > self._purge_at:
                     self._purge()
 
     def _purge(self) -> None:
         """Drop the deadlines no live store waits for any more (stores freed
         before their deadline came), so the table stays the size of the
-        stores, not of every deadline ever set."""
+        stores, not of every deadline ever set. (Within one deadline's list,
+        freed stores go when the list doubles: a campaign's stores all wait
+        for the same far deadline.)"""
         for deadline in [d for d, refs in self._waiting.items() if all(r() is None for r in refs)]:
             del self._waiting[deadline]
         self._purge_at = 2 * len(self._waiting) + 64

@@ -203,3 +203,6 @@ def test_freed_stores_leave_no_deadlines_behind():
         wf.Store(engine).set_epoch_deadline(1 << 40)
         engine.increment_epoch()
     assert len(engine._epoch._waiting) < 200
+    for i in range(20_000):  # every store waiting for the same deadline, as the oracles' stores do
+        wf.Store(engine).set_epoch_deadline(1 << 40)
+    assert sum(len(refs) for refs in engine._epoch._waiting.values()) < 200
