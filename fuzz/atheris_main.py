@@ -6,7 +6,8 @@ anything else touches it, so libFuzzer sees coverage of the runtime's own
 code (decoder, validator, code generator, libcalls), the code the fuzz
 input should steer. The harness around it is not instrumented: coverage of
 the oracles would only reward inputs for exercising the comparison, and
-neither is the validator's inline path (``UNINSTRUMENTED``). (If
+neither are the runtime's per-instruction helpers (``UNINSTRUMENTED``: the
+validator's inline path, float helpers, value conversions). (If
 something imported the runtime first, everything loaded is instrumented
 instead, which is slower but still guides.) Everything after TARGET goes to
 libFuzzer (``-runs``, ``-max_total_time``, ``-dict``, corpus directories ...).

@@ -226,9 +226,11 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
             while thread.is_alive():
                 thread.join(0.5)
     except KeyboardInterrupt:
-        stop.set()
-        for worker in workers:
-            _stop(worker.child)
+        with lock:
+            stop.set()
+            children = [w.child for w in workers]
+        for child in children:
+            _stop(child)
         raise
 
 
@@ -256,7 +258,10 @@ def _fuzz_worker(args, root: Path, corpus: Path, seeds: list[Path], progress: Pr
         with worker.log.open("a") as log, \
                 subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                  env=env) as child:
-            worker.child = child
+            with lock:
+                worker.child = child
+                if stop.is_set():  # Ctrl-C came as this child started: the main thread may have missed it
+                    _stop(child)
             try:
                 for line in child.stdout:
                     log.write(line)
