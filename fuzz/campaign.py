@@ -181,7 +181,6 @@ class Progress:
 class _Worker:
     """One libFuzzer process of a campaign (restarted after a crash), and its figures."""
 
-    index: int
     crashes: Path
     log: Path
     execs: int = 0
@@ -205,7 +204,7 @@ def _libfuzzer(args, root: Path, corpus: Path, seeds: list[Path], progress: Prog
     launcher.parent.mkdir(parents=True, exist_ok=True)
     launcher.write_text(launcher_source(args.target, sys.executable))
     launcher.chmod(0o755)
-    workers = [_Worker(i, target_dir / "crashes" / (f"job-{i}" if args.jobs > 1 else ""),
+    workers = [_Worker(target_dir / "crashes" / (f"job-{i}" if args.jobs > 1 else ""),
                        target_dir / (f"campaign-{i}.log" if i else "campaign.log")) for i in range(args.jobs)]
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     runs = None if args.runs is None else -(-args.runs // args.jobs)  # each job's share, rounded up

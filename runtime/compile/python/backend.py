@@ -72,7 +72,7 @@ class PythonCompiler:
         unit = code_record.load(record, filename, info.name, info.func_names) if record is not None else None
         if unit is None:
             twin_key = twins.key(info, funcidx, code.options)
-            if twin_key is not None:
+            if twins.holds(twin_key):
                 filename = filename or self._filename(code, funcidx)
                 unit = twins.find(twin_key, info, funcidx, filename)
             if unit is None:

@@ -76,26 +76,26 @@ def key(info, funcidx: int, options) -> bytes | None:
     or when the module was not decoded from bytes (no context digest)."""
     if not _capacity or not info.code_context:
         return None
-    body = info.code[funcidx - info.num_imported_funcs]
-    if body.raw is None:
-        return None
     h = hashlib.blake2b(info.code_context, digest_size=16)
     h.update(funcidx.to_bytes(4, "little"))
     h.update(repr(options).encode())
-    h.update(body.raw)
+    h.update(info.code[funcidx - info.num_imported_funcs].raw)
     return h.digest()
 
 
-def find(twin_key: bytes | None, info, funcidx: int, filename: str) -> CompiledUnit | None:
-    """The code remembered under ``twin_key``, for function ``funcidx`` of ``info``
-    under ``filename``; None if there is none."""
+def holds(twin_key: bytes | None) -> bool:
+    """Whether code is remembered under ``twin_key`` (never under None)."""
     if twin_key is None:
-        return None
-    unit = _units.get(twin_key)
-    if unit is None:
-        _stats["misses"] += 1
-        return None
-    _stats["hits"] += 1
+        return False
+    found = twin_key in _units
+    _stats["hits" if found else "misses"] += 1
+    return found
+
+
+def find(twin_key: bytes, info, funcidx: int, filename: str) -> CompiledUnit:
+    """The code remembered under ``twin_key`` (which it ``holds``), for function
+    ``funcidx`` of ``info``, filed under ``filename``."""
+    unit = _units[twin_key]
     _units.move_to_end(twin_key)
     m = unit.line_map
     start = info.code[funcidx - info.num_imported_funcs].start

@@ -13,7 +13,7 @@ from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap, Wasm
 from wasmfuzz.runtime import module as module_py
 from wasmfuzz.runtime.compile import code_cache
 from wasmfuzz.runtime.compile.code_cache import MAGIC, VALIDATED, CodeCache
-from wasmfuzz.runtime.compile.python import code_record, pycompile
+from wasmfuzz.runtime.compile.python import code_record
 from wasmfuzz.runtime.compile.python.code_record import CompiledUnit
 from wasmfuzz.runtime.compile.python.frames import LineMap
 
@@ -38,19 +38,6 @@ def cache_dir(tmp_path):
     config = tmp_path / "cache.toml"
     config.write_text(f'[cache]\ndirectory = "{directory}"\n')
     return directory, str(config)
-
-
-@pytest.fixture
-def compiles(monkeypatch):
-    """How many functions went through compile() since the fixture was made."""
-    count = [0]
-    real = pycompile.compile_source
-
-    def counting(source, filename):
-        count[0] += 1
-        return real(source, filename)
-    monkeypatch.setattr(pycompile, "compile_source", counting)
-    return count
 
 
 def engine(toml: str, **switches) -> Engine:

@@ -13,7 +13,7 @@ import wasmfuzz.runtime as api
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap
 from wasmfuzz.runtime.binary.features import DEFAULTS
 from wasmfuzz.runtime.binary.module_info import FuncBody, ModuleInfo
-from wasmfuzz.runtime.compile.python import backend, pycompile, twins
+from wasmfuzz.runtime.compile.python import backend, twins
 
 from wasmfuzz.cli import wast
 
@@ -35,19 +35,12 @@ def module_text(name: str = "m", before: str = "", after: str = "") -> str:
 
 
 @pytest.fixture
-def kept(monkeypatch):
+def kept(monkeypatch, compiles):
     """Twins on, from empty, for this test only; the count of compile() calls."""
     monkeypatch.setattr(twins, "_units", type(twins._units)())
     monkeypatch.setattr(twins, "_held", 0)
     twins.keep(64)
-    count = [0]
-    real = pycompile.compile_source
-
-    def counting(source, filename):
-        count[0] += 1
-        return real(source, filename)
-    monkeypatch.setattr(pycompile, "compile_source", counting)
-    yield count
+    yield compiles
     twins.keep(0)
 
 
