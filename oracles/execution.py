@@ -339,6 +339,10 @@ class Engines:
                     # Cranelift on this thread: a fuzz job is one per core (--jobs), and for the small
                     # modules fuzzing makes, a thread pool costs more than it saves (2.4 -> 2.1 ms a module).
                     config.parallel_compilation = False
+                    # Unoptimised: Wasmtime is the reference here, and what its code computes, the fuel
+                    # it meters and where it checks epochs are fixed when Wasm is translated, before any
+                    # optimisation; compiling a fuzzed module takes a quarter less (1.66 -> 1.26 ms).
+                    config.cranelift_opt_level = "none"
                 engine = api.Engine(config)
             self._engines[key] = kept[key] = engine
         return engine
