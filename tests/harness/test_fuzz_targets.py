@@ -60,6 +60,19 @@ def test_instantiate_compares_wasmtime_and_lazy_tables_always_and_the_other_pair
     assert 3 < sum(map(len, checks)) / len(checks) < 5  # of seven
 
 
+def test_epoch_compares_wasmtime_always_and_each_pair_that_runs_to_the_end_on_half_the_inputs():
+    import random
+
+    from wasmfuzz.oracles.pairs import EPOCH_ASYNC_YIELDS, EPOCH_CALLBACKS, EPOCHS_VS_NONE, WASMTIME
+    rng = random.Random(5)
+    cases = [targets.make_case("epoch", rng.randbytes(300)) for _ in range(120)]
+    checks = [case.checks for case in cases if case is not None]
+    assert all(c[0] == WASMTIME.name for c in checks)
+    for pair in (EPOCHS_VS_NONE, EPOCH_CALLBACKS, EPOCH_ASYNC_YIELDS):
+        assert 0.3 < sum(pair.name in c for c in checks) / len(checks) < 0.7, pair.name
+    assert {len(c) for c in checks} == {1, 2, 3, 4}  # none of the three, and all of them, happen too
+
+
 def test_the_main_job_draws_each_generator_for_its_share_of_inputs():
     """An input's first draw picks who makes its module: the same case as
     that target makes of the rest of the input; 0 (an empty input) is smith."""
