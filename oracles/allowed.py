@@ -129,7 +129,7 @@ def non_deterministic(o: Outcome) -> str | None:
     if o.status == TRAPPED and o.trap == "STACK_OVERFLOW":
         return "call stack exhausted: depth limits are engine-specific"
     if o.status == TRAPPED and o.trap == "ALLOCATION_TOO_LARGE":
-        # A GC array's size limit is the engine's: Wasmtime's GC heap, wasmfuzz's vm.gc.MAX_ARRAY_LENGTH.
+        # A GC array's size limit is the engine's: Wasmtime's GC heap, wasmfuzz's vm.gc.MAX_ARRAY_BYTES.
         return "GC allocation too large: size limits are engine-specific"
     if o.status == ERROR and any(s in o.message for s in _RESOURCE_ERRORS):
         return f"resource exhaustion ({o.message}): limits are engine-specific"

@@ -92,7 +92,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
 
 def _instantiate_all(execs, wasm: bytes) -> dict[int, Outcome]:
     """Every execution's instantiation outcome, by ``id``: wasmfuzz first. A
-    GC allocation wasmfuzz refuses as too large (vm.gc.MAX_ARRAY_LENGTH) is
+    GC allocation wasmfuzz refuses as too large (vm.gc.MAX_ARRAY_BYTES) is
     not attempted on Wasmtime, whose larger GC heap would take gigabytes of
     this process for it; the refusal poisons the input anyway
     (``allowed.non_deterministic``), so Wasmtime is given the same outcome."""

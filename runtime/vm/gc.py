@@ -34,12 +34,16 @@ from ..binary.values import f32_from_bits
 from ..errors import Trap, TrapCode, WasmtimeError
 from .funcref import FuncRef
 
-# Elements an array may have: wasmfuzz's own bound (an element of a Python
-# list costs 8 bytes, so this is 1 GiB). Wasmtime 50 by default makes larger
-# arrays (2**28 i64 elements, probed), bounded by its GC heap and the store's
-# limits; past this bound wasmfuzz traps ALLOCATION_TOO_LARGE, a difference
-# the oracles name (oracles.allowed.non_deterministic).
-MAX_ARRAY_LENGTH = 1 << 27
+# Bytes an array made by array.new may take: wasmfuzz's own bound, 128 MiB
+# (2**27 i8 elements, 2**24 i64, or 2**24 elements of a list: references, f32
+# and v128 take eight bytes an element there). Wasmtime 50 by default makes
+# larger arrays (2**28 i64 elements, probed), bounded by its GC heap and the
+# store's limits; past the bound wasmfuzz traps ALLOCATION_TOO_LARGE, a
+# difference the oracles name (oracles.allowed.non_deterministic). A fuzz
+# input runs its module four or five times in one process, and libFuzzer stops
+# a campaign at 2 GB: a global's 117,728,134-element reference array (942 MB
+# a copy as a list) did, and a 106-million-element i8 array took 510 MB.
+MAX_ARRAY_BYTES = 1 << 27
 
 
 class GcStruct:
@@ -156,6 +160,7 @@ def _typecode(storage: int) -> str | None:
 
 # Unsigned integers (as the runtime holds i8 to i64 values) and doubles (bit for bit).
 _TYPECODES = {I8: "B", I16: "H", I32: "I" if array("I").itemsize == 4 else "L", I64: "Q", F64: "d"}
+_WIDTHS = {code: array(code).itemsize for code in _TYPECODES.values()} | {None: 8}  # a list's: a pointer
 
 
 def _repeat(code: str | None, value, n: int):
@@ -163,9 +168,10 @@ def _repeat(code: str | None, value, n: int):
 
 
 def array_new(type_id: int, storage: int, value, n: int, owner) -> GcArray:
-    if n > MAX_ARRAY_LENGTH:
+    code = _typecode(storage)
+    if n * _WIDTHS[code] > MAX_ARRAY_BYTES:
         raise Trap.from_code(TrapCode.ALLOCATION_TOO_LARGE)
-    return GcArray(type_id, _repeat(_typecode(storage), value, n), owner)
+    return GcArray(type_id, _repeat(code, value, n), owner)
 
 
 def array_new_fixed(type_id: int, storage: int, values: list, owner) -> GcArray:

@@ -194,3 +194,23 @@ def test_f64_and_i64_array_elements_keep_every_bit():
     snan = 0x7FF0_0000_0000_0001
     assert ex["f"](store, snan) == snan
     assert ex["i"](store, -2) == -2 and ex["i"](store, 1 << 62) == 1 << 62
+
+
+@pytest.mark.parametrize("element, width", [("i8", 1), ("i16", 2), ("i64", 8), ("f32", 8), ("anyref", 8)])
+def test_array_new_past_128_mib_traps_allocation_too_large(element, width, monkeypatch):
+    """An array takes at most MAX_ARRAY_BYTES, its elements counted at their
+    width (a list's eight bytes for references and f32): a fuzz input's
+    117-million-element reference array took 942 MB a copy. The bound is
+    lowered here so the test allocates little: the bound itself is made, one
+    element more traps."""
+    from wasmfuzz.runtime.vm import gc as vm_gc
+    assert vm_gc.MAX_ARRAY_BYTES == 128 << 20
+    monkeypatch.setattr(vm_gc, "MAX_ARRAY_BYTES", 8000)
+    store = rt.Store()
+    wat = f'''(module (type $a (array (mut {element})))
+      (func (export "make") (param i32) (result i32) (array.len (array.new_default $a (local.get 0)))))'''
+    make = rt.Instance(store, rt.Module(store.engine, wat), []).exports(store)["make"]
+    assert make(store, 8000 // width) == 8000 // width
+    with pytest.raises(rt.Trap) as trap:
+        make(store, 8000 // width + 1)
+    assert trap.value.trap_code == rt.TrapCode.ALLOCATION_TOO_LARGE
