@@ -146,6 +146,21 @@ def test_input_crashing_the_harness_becomes_a_finding(tmp_path, monkeypatch, cap
     assert "RuntimeError: planted harness crash" in report.read_text()
 
 
+@pytest.mark.parametrize("limit, verdict", [(2048, "under libFuzzer's 2048 MB: not this input alone"),
+                                             (1, "over libFuzzer's 1 MB: this input exhausts memory by itself")])
+def test_an_out_of_memory_finding_says_what_its_input_takes_alone(tmp_path, limit, verdict):
+    """libFuzzer blames whichever input runs when it sees its process's peak
+    over the limit; the finding replays the input in a process of its own and
+    reports its peak against that limit (read from libFuzzer's message)."""
+    details = f"==1== ERROR: libFuzzer: out-of-memory (used: 2073Mb; limit: {limit}Mb)"
+    directory = campaign._save_crash(tmp_path, "memory", b"\x01\x02", "oom", details)
+    report = (directory / "report.txt").read_text()
+    peak = int(re.search(r"replayed alone in a fresh process: peak memory (\d+) MB", report).group(1))
+    assert 10 < peak < 2048
+    assert verdict in report
+    assert not (tmp_path / "memory" / "divergence").exists()  # the replay saves nothing
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_ctrl_c_stops_the_campaign_and_keeps_its_corpus(tmp_path, jobs):
     pytest.importorskip("atheris")
