@@ -35,7 +35,7 @@ from .values import Value
 
 # The rewrite decodes the module each time; a campaign meets the same module
 # again and again (``Engines``), so the last few answers are kept.
-_shown_to_wasmtime = functools.lru_cache(maxsize=32)(hide_unshowable)
+shown_to_wasmtime = functools.lru_cache(maxsize=32)(hide_unshowable)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
         live.append(_Live(pair, execs[ref], execs[cand]))
         verdict.compared.append(pair.name)
     if any(spec.engine == "wasmtime" for spec in execs):  # every engine runs the module Wasmtime can
-        wasm = _shown_to_wasmtime(bytes(wasm))
+        wasm = shown_to_wasmtime(bytes(wasm))
     return _lockstep(live, _instantiate_all(execs.values(), wasm), plan, verdict)
 
 
