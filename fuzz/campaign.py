@@ -273,9 +273,12 @@ def _fuzz_worker(args, root: Path, corpus: Path, seeds: list[Path], progress: Pr
                 raise
         for artifact in sorted(set(crashes.iterdir()) - before):
             if artifact.name.startswith(ARTIFACTS):
+                data, kind = artifact.read_bytes(), artifact.name.split("-")[0]
+                details = f"libFuzzer artifact {artifact}\n\n" + _tail(worker.log)
+                # Outside the lock: the other jobs' output is read under it, and this takes seconds.
+                alone = _replay_alone(args.target, data, details) if kind == "oom" else ""
                 with lock:
-                    _save_crash(root, args.target, artifact.read_bytes(), artifact.name.split("-")[0],
-                                f"libFuzzer artifact {artifact}\n\n" + _tail(worker.log))
+                    _save_crash(root, args.target, data, kind, details, alone)
         if runs_left is not None:
             runs_left -= worker.execs - started_execs
         out_of_budget = (deadline is not None and time.monotonic() >= deadline - 1) or \
@@ -287,12 +290,12 @@ def _fuzz_worker(args, root: Path, corpus: Path, seeds: list[Path], progress: Pr
             return
 
 
-def _save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -> Path:
+def _save_crash(root: Path, target: str, data: bytes, kind: str, details: str, alone: str | None = None) -> Path:
     """Save a crashing, hanging or out-of-memory input as a finding, with its
     test case when the target can still make one. A crash is replayed here for
     its traceback; a hang is not replayed (it would do the same to this
     process), an out-of-memory input only in a process of its own
-    (``_replay_alone``)."""
+    (``_replay_alone``, unless ``alone`` says what that showed)."""
     case, replay = None, ""
     try:
         case = targets.make_case(target, data)
@@ -301,7 +304,7 @@ def _save_crash(root: Path, target: str, data: bytes, kind: str, details: str) -
     except Exception:  # the input may crash the generator or the oracles: that is the report
         replay = "\n\nreplayed here:\n" + traceback.format_exc()
     if kind == "oom":
-        replay += _replay_alone(target, data, details)
+        replay += _replay_alone(target, data, details) if alone is None else alone
     return findings.save_crash(root, target, data, kind, details, case, replay)
 
 
