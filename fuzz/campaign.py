@@ -323,9 +323,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 def _replay_alone(target: str, data: bytes, details: str) -> str:
     """What an out-of-memory input takes when it runs alone, in a fresh
     process. libFuzzer looks at its process's peak memory once a second and
-    blames whichever input is running then: in a 20-minute campaign, the three
-    inputs blamed each took 31-46 MB alone, and the memory had gone to inputs
-    run shortly before them. The report says which case this is."""
+    blames whichever input is running then: of the three inputs a 20-minute
+    campaign blamed, one took 45 MB alone, the memory having gone to an input
+    run shortly before it. The report says which case this is."""
     env = {k: v for k, v in os.environ.items() if k != targets.FINDINGS_ENV}  # a replay saves nothing
     try:
         done = subprocess.run([sys.executable, "-c", _PEAK_OF_ONE_INPUT, target], input=data, capture_output=True,

@@ -27,14 +27,14 @@ from __future__ import annotations
 from .compare import Plan, Verdict, compare_modules, shown_to_wasmtime
 from .divergence import Divergence
 from .execution import Engines
-from .pairs import Pair
+from .pairs import WASMTIME, Pair
 from .spec import ExecutionSpec
 
 PAIR = Pair("mutated vs original", (), lambda b: b.with_(fuel=None), lambda b: b.with_(fuel=None))
 
 
 def _on_wasmtime(base: ExecutionSpec) -> ExecutionSpec:
-    return base.with_(engine="wasmtime", lazy_init=None, pooling=False, fuel=None)
+    return WASMTIME.reference(PAIR.reference(base))
 
 
 # The same two runs on Wasmtime, made only when wasmfuzz sees the rewrite differ.
