@@ -207,7 +207,8 @@ def child(args: argparse.Namespace) -> None:
     import atheris
     live = work / "corpus"
     live.mkdir()
-    atheris.Setup([sys.argv[0], "-max_len=4096", "-len_control=0", f"-artifact_prefix={work}/",
+    # -timeout as a campaign sets it: an input that hangs is stopped and left in ``work``.
+    atheris.Setup([sys.argv[0], "-max_len=4096", "-len_control=0", f"-artifact_prefix={work}/", "-timeout=60",
                    f"-max_total_time={int(args.seconds * 3) + 60}", str(live), *(map(str, [corpus] if seeds else []))],
                   one)
     atheris.Fuzz()
@@ -221,19 +222,23 @@ def measure(root: Path, target: str, seconds: float, no_coverage: bool) -> dict 
         out = Path(tmp) / "child.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", target, "--root", str(root),
                "--seconds", str(seconds), "--child-json", str(out)] + (["--no-coverage"] if no_coverage else [])
-        done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, timeout=seconds * 4 + 300)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, timeout=seconds * 4 + 300)
+            output, ending = done.stdout + done.stderr, f"exit {done.returncode}"
+        except subprocess.TimeoutExpired as stuck:  # stuck where libFuzzer's -timeout cannot reach
+            output = "".join(b.decode(errors="replace") for b in (stuck.stdout, stuck.stderr) if b)
+            output, ending = output + "\nhung: killed", f"killed after {stuck.timeout:g} s"
         if not out.exists():
-            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-            raise SystemExit(f"fuzz_throughput: {target} at {root} produced no figures "
-                             f"(exit {done.returncode}):\n{tail}")
+            tail = "\n".join(output.splitlines()[-15:])
+            raise SystemExit(f"fuzz_throughput: {target} at {root} produced no figures ({ending}):\n{tail}")
         result = json.loads(out.read_text())
     if result.get("absent"):
         return None
     if result.get("partial"):  # the child died: its figures up to its last second, and why
-        lines = (done.stdout + done.stderr).splitlines()
+        lines = output.splitlines()
         why = next((ln.strip() for ln in reversed(lines) if "ERROR: libFuzzer" in ln or "SUMMARY:" in ln),
                    lines[-1].strip() if lines else "no output")
-        result["died"] = [f"{why} (exit {done.returncode}; the input is in {result['work']})"]
+        result["died"] = [f"{why} ({ending}; the input is in {result['work']})"]
     timed = sum(result["phases"].values())
     result["phases"]["other"] = max(0.0, result["seconds"] - timed)
     result["rate"] = result["execs"] / result["seconds"] if result["seconds"] else 0.0

@@ -142,6 +142,24 @@ def test_a_semantics_case_replays_from_its_saved_form():
     assert "Wasmtime sees it differ too" in replayed.check().poisoned[SEMANTICS.name]  # the replay got that far
 
 
+ENDLESS = ('(module (func (export "f") (param i32) (result i32) (loop $l (br_if $l (i32.const 1))) local.get 0)'
+           ' (func (export "g") (param i32) (result i32) local.get 0))')
+
+
+def test_a_rewrite_that_never_returns_is_not_run_without_fuel():
+    """wasm-mutate can make a loop endless under --preserve-semantics: the case
+    is poisoned (said where it ran away) instead of hanging every fuel-off execution
+    of it, while a rewrite that ends is compared as before."""
+    original = wat2wasm(ADD_ONE.format(k=1).replace('"f"', '"f") (export "g"'))
+    looping = TestCase(wat2wasm(ENDLESS), ExecutionSpec(), (WASMTIME.name, SEMANTICS.name), b"\1\2", 1, original)
+    verdict = looping.check()
+    assert verdict.compared == [] and list(verdict.poisoned) == [SEMANTICS.name]
+    assert verdict.poisoned[SEMANTICS.name].startswith("f(i32:") and "does not end" in verdict.poisoned[SEMANTICS.name]
+    ending = TestCase(wat2wasm(ADD_ONE_SWAPPED), ExecutionSpec(), (WASMTIME.name, SEMANTICS.name), b"\1\2", 2,
+                      wat2wasm(ADD_ONE.format(k=1)))
+    assert ending.check().compared == [WASMTIME.name, SEMANTICS.name]
+
+
 def test_mutation_failure_is_no_case():
     with pytest.raises(mutate.MutateFailed, match="exit 2"):  # wasm-tools mutate: input does not parse
         mutate.mutate(b"\0asm\1\0\0\0\xff", 0, 1, False, mutate._features(frozenset()))
