@@ -117,7 +117,7 @@ class Timers:
         return missing
 
 
-def _instrument(root: str) -> None:
+def _instrument(root: str, target: str) -> None:
     """Import checkout ``root``'s runtime instrumented as ``wasmfuzz fuzz`` does
     there: its launcher's ``instrument_runtime``, or for a checkout older than
     that function, the whole runtime. The launcher module is loaded from its
@@ -128,7 +128,10 @@ def _instrument(root: str) -> None:
     launcher = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(launcher)
     if hasattr(launcher, "instrument_runtime"):
-        launcher.instrument_runtime()
+        if inspect.signature(launcher.instrument_runtime).parameters:  # per target, as its campaign does
+            launcher.instrument_runtime(target)
+        else:
+            launcher.instrument_runtime()
         return
     import atheris
     with atheris.instrument_imports(include=["wasmfuzz.runtime"]):
@@ -147,7 +150,7 @@ def child(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="fuzz-throughput-"))
     os.environ["WASMFUZZ_FINDINGS"] = str(work / "findings")  # divergences saved, as in a campaign
     if not args.no_coverage:
-        _instrument(args.root)
+        _instrument(args.root, args.target)
     import wasmfuzz
     from wasmfuzz.fuzz import targets
     assert Path(wasmfuzz.__file__).resolve().parent.parent == Path(args.root).resolve(), wasmfuzz.__file__

@@ -197,26 +197,34 @@ def test_target_modules_start_atheris_when_run_as_scripts():
     assert proc.returncode == 0 and "Done 3 runs" in proc.stderr
 
 
-def test_the_runtime_is_instrumented_but_its_per_instruction_helpers():
+@pytest.mark.parametrize("target", ["validate", "differential"])
+def test_the_runtime_is_instrumented_but_its_per_instruction_helpers(target):
     """Under atheris the runtime's code traces its branches for coverage, all
     but atheris_main.UNINSTRUMENTED (the validator's per-instruction loop,
     whose tests the instrumented handlers repeat; the float helpers and value
-    conversions generated code calls for every float instruction)."""
+    conversions generated code calls for every float instruction; the host's
+    per-element table reads), and the binary format layer is traced only for
+    the target that tests decoding."""
     pytest.importorskip("atheris")
-    probe = textwrap.dedent("""
+    probe = textwrap.dedent(f"""
         import importlib, types
         from wasmfuzz.fuzz.atheris_main import UNINSTRUMENTED, instrument_runtime
-        instrument_runtime()
-        from wasmfuzz.runtime.binary import validate
+        instrument_runtime({target!r})
+        from wasmfuzz.runtime.binary import reader, validate
         from wasmfuzz.runtime.compile.python import codegen
-        from wasmfuzz.runtime.vm import libcalls
+        from wasmfuzz.runtime.table import Table
+        from wasmfuzz.runtime.vm import context, libcalls
 
         def traced(module):
             return sorted(name for name, f in vars(module).items() if isinstance(f, types.FunctionType)
                           and f.__module__ == module.__name__ and "_trace_branch" in f.__code__.co_names)
 
-        print(bool(traced(validate)), bool(traced(codegen)), bool(traced(libcalls)),
+        print(bool(traced(validate)), bool(traced(reader)), bool(traced(codegen)), bool(traced(libcalls)),
+              "_trace_branch" in context.TableInstance.resolve.__code__.co_names,
+              "_trace_branch" in Table.get.__code__.co_names,
               *(traced(importlib.import_module(name)) for name in UNINSTRUMENTED))
     """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert done.stdout.split() == ["True", "True", "True", "[]", "[]", "[]"], done.stderr[-2000:]
+    binary = str(target == "validate")
+    assert done.stdout.split() == [binary, binary, "True", "True", "True", "False", "[]", "[]", "[]", "[]"], \
+        done.stderr[-2000:]
