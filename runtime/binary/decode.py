@@ -46,9 +46,10 @@ _SECTION_NAMES = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table"
                   6: "global", 7: "export", 8: "start", 9: "element", 10: "code", 11: "data",
                   12: "data count", 13: "tag"}
 _SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
-# The sections a function's generated code can depend on besides its own body (types, and the imported
-# and defined functions, tables, memories, tags and globals it names): ``ModuleInfo.code_context``.
-CODE_CONTEXT_SECTIONS = frozenset((1, 2, 3, 4, 5, 6, 13))
+# The sections a function's generated code can depend on as a whole besides its own body (types, imports,
+# tables, memories, tags): ``ModuleInfo.code_context``. Of the function and global sections it reads only
+# the entries it names, which ``compile.python.twins`` keys one by one.
+CODE_CONTEXT_SECTIONS = frozenset((1, 2, 4, 5, 13))
 
 
 class _Reader:

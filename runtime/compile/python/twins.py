@@ -9,13 +9,19 @@ output by the function's contents; this is the same for generated Python.
 
 A function's code depends on its own bytes (locals and instructions), its
 index (it is named by it), the code-generation options and what it names
-elsewhere in the module: types, and the imported and defined functions,
-tables, memories, globals and tags, which the decoder digests as
-``ModuleInfo.code_context`` (``decode.CODE_CONTEXT_SECTIONS``; the test
-``test_twins`` checks that code generation reads nothing else). The key is a
-digest of all four. What differs between twins is only where the body sits
-in its module: the line map, whose offsets are moved by that distance, and
-the file name, under which the code object is filed again.
+elsewhere in the module: types, imports, tables, memories and tags, which
+the decoder digests whole as ``ModuleInfo.code_context``
+(``decode.CODE_CONTEXT_SECTIONS``), and of the defined functions and
+globals only those it names: its own type and those of the functions it
+calls or references, and the types of the globals it reads or writes
+(``named``). So a mutation that adds a function or a global, or changes
+another global's initial value (half of the mutate target's rewrites of
+C programs changed the function or global section), leaves every other
+function's code reusable. The test ``test_twins`` checks that code
+generation reads nothing else. The key is a digest of all of them. What
+differs between twins is only where the body sits in its module: the line
+map, whose offsets are moved by that distance, and the file name, under
+which the code object is filed again.
 
 Off by default (a runtime does not keep code after its module is freed
 unless asked): a fuzz campaign's entry points turn it on (``keep``, ``kept``),
@@ -29,6 +35,7 @@ import hashlib
 from collections import OrderedDict
 from contextlib import contextmanager
 
+from ...binary.opcodes import NAMES
 from ...errors import NO_OFFSET
 from .code_record import CompiledUnit, refile
 from .frames import LineMap
@@ -80,6 +87,7 @@ def key(info, funcidx: int, options) -> bytes | None:
     h.update(funcidx.to_bytes(4, "little"))
     h.update(repr(options).encode())
     h.update(info.code[funcidx - info.num_imported_funcs].raw)
+    h.update(_named(info, funcidx))
     return h.digest()
 
 
@@ -113,3 +121,28 @@ def put(twin_key: bytes | None, unit: CompiledUnit) -> None:
     _units[twin_key] = unit
     _held += len(unit.source)
     _trim()
+
+
+_FUNC_OPS = frozenset(NAMES[n] for n in ("call", "return_call", "ref.func"))
+_GLOBAL_OPS = frozenset(NAMES[n] for n in ("global.get", "global.set"))
+
+
+def named(info, funcidx: int) -> tuple[set[int], set[int]]:
+    """The functions (itself included) and the globals function ``funcidx`` names."""
+    funcs, globals_ = {funcidx}, set()
+    for ins in info.code[funcidx - info.num_imported_funcs].code:
+        if ins[0] in _FUNC_OPS:
+            funcs.add(ins[1])
+        elif ins[0] in _GLOBAL_OPS:
+            globals_.add(ins[1])
+    return funcs, globals_
+
+
+def _named(info, funcidx: int) -> bytes:
+    """What function ``funcidx``'s code reads of the defined functions and
+    globals it names: their type indices and the globals' types (imported
+    ones are in the code context already)."""
+    nfuncs, nglobals = info.num_imported_funcs, info.num_imported_globals
+    funcs, globals_ = named(info, funcidx)
+    return repr(([(f, info.funcs[f - nfuncs]) for f in sorted(funcs) if f >= nfuncs],
+                 [(g, info.globals[g - nglobals].sig) for g in sorted(globals_) if g >= nglobals])).encode()

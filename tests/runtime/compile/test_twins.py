@@ -80,11 +80,12 @@ def test_reused_code_reports_frames_where_its_own_module_has_them(kept):
     assert reused == fresh and reused[1][0][2] > 0
 
 
-@pytest.mark.parametrize("change", [
-    ("(global $g (mut i32) (i32.const 0))", "(global $g (mut i64) (i64.const 0))"),  # a global it writes
-    ("(memory 1)", "(memory i64 1)"),  # the memory it loads from
+@pytest.mark.parametrize("change,compiled", [
+    # a global $load writes, with its body changed to match: $load compiles again, $twice names no global
+    (("(global $g (mut i32) (i32.const 0))", "(global $g (mut i64) (i64.const 0))"), 1),
+    (("(memory 1)", "(memory i64 1)"), 2),  # the memory: the whole memory section is code context
 ])
-def test_a_different_context_compiles_again(kept, change):
+def test_a_different_context_compiles_again(kept, change, compiled):
     old, new = change
     run_twice(module_text(), 8)
     text = module_text().replace(old, new)
@@ -93,7 +94,24 @@ def test_a_different_context_compiles_again(kept, change):
     if "memory i64" in new:
         text = text.replace("(i32.load (local.get 0))", "(i32.load (i64.extend_i32_u (local.get 0)))")
     assert run_twice(text, 8) == 0
-    assert kept[0] == 4
+    assert kept[0] == 2 + compiled
+
+
+def test_a_function_is_keyed_on_the_functions_and_globals_it_names_only(kept):
+    """A global or a function of a type the module has added after the others
+    (as wasm-mutate adds them) changes no code; a global a body reads, made immutable with the
+    body's bytes unchanged, changes that body's code."""
+    reader = '(global $c (mut i32) (i32.const 3)) (func (export "c") (result i32) (global.get $c))'
+    run_twice(module_text(after=reader), 8)
+    assert kept[0] == 2  # "c" is never called
+    added = '(global $h i64 (i64.const 7)) (func $new (param i32) (result i32) (local.get 0))'  # no new type
+    assert run_twice(module_text(after=reader + added), 8) == 0
+    assert kept[0] == 2
+    engine = Engine()
+    store = Store(engine)
+    for text in (module_text(after=reader), module_text(after=reader.replace("(mut i32)", "i32"))):
+        assert Instance(store, Module(engine, text), []).exports(store)["c"](store) == 3
+    assert kept[0] == 4  # "c" under a mutable, then an immutable $c
 
 
 def test_other_code_generation_options_compile_again(kept):
@@ -121,9 +139,11 @@ def test_off_by_default_bounded_and_restored(monkeypatch):
 # Everything code generation may read of a ModuleInfo: the decoded code context
 # (decode.CODE_CONTEXT_SECTIONS), the methods over it, the function's own body,
 # and the names the line map carries (rebuilt for a twin).
-CONTEXT = {"types", "type_ids", "type_supers", "imports", "funcs", "tables", "memories", "globals", "tags",
+# Of the functions and globals, only what func_sig and global_sigs give, and
+# only for those the function names (twins.named), which the twins key on one by one.
+CONTEXT = {"types", "type_ids", "type_supers", "imports", "tables", "memories", "tags",
            "imports_of", "num_imported_funcs", "num_imported_tables", "num_imported_memories",
-           "num_imported_globals", "func_type_indices", "tag_type_indices", "func_sig", "table_sigs",
+           "num_imported_globals", "tag_type_indices", "func_sig", "table_sigs",
            "memory_sigs", "global_sigs", "code", "name", "func_names"}
 SCRIPTS = ["struct.wast", "array.wast", "br_on_cast.wast", "try_table.wast", "call_indirect.wast",
            "return_call_indirect.wast", "global.wast", "memory64.wast", "table_copy.wast", "simd_lane.wast",
@@ -140,14 +160,42 @@ def test_code_generation_reads_only_the_code_context(script, monkeypatch):
         pytest.skip(f"spec script {script} not found beside the checkout")
     read: set[str] = set()
     other_bodies: list[int] = []
-    state = {"emitting": None}
+    unnamed: list[str] = []  # a function or global read that is not one the function names
+    state = {"emitting": None, "inside": False, "named": (set(), set())}
     real_getattribute = ModuleInfo.__getattribute__
     real_code = FuncBody.code
+    real_func_sig, real_global_sigs = ModuleInfo.func_sig, ModuleInfo.global_sigs
 
     def recording(self, name):
-        if state["emitting"] is not None:
+        if state["emitting"] is not None and not state["inside"]:
             read.add(name)
         return real_getattribute(self, name)
+
+    def inside(method):
+        state["inside"] = True
+        try:
+            return method()
+        finally:
+            state["inside"] = False
+
+    def func_sig(self, funcidx):
+        if state["emitting"] is not None and funcidx not in state["named"][0]:
+            unnamed.append(f"function {funcidx}")
+        return inside(lambda: real_func_sig(self, funcidx))
+
+    class GlobalSigs(list):
+        def __getitem__(self, g):
+            if state["emitting"] is not None and g not in state["named"][1]:
+                unnamed.append(f"global {g}")
+            return list.__getitem__(self, g)
+
+        def __iter__(self):
+            if state["emitting"] is not None:
+                unnamed.append("every global")
+            return list.__iter__(self)
+
+    def global_sigs(self):
+        return GlobalSigs(inside(lambda: real_global_sigs(self)))
 
     def body_code(self):
         if state["emitting"] is not None and self is not state["emitting"]:
@@ -157,6 +205,7 @@ def test_code_generation_reads_only_the_code_context(script, monkeypatch):
     real_emit = backend.emit
 
     def emit(info, funcidx, *args, **kwargs):
+        state["named"] = twins.named(info, funcidx)
         state["emitting"] = info.code[funcidx - info.num_imported_funcs]
         try:
             return real_emit(info, funcidx, *args, **kwargs)
@@ -164,9 +213,12 @@ def test_code_generation_reads_only_the_code_context(script, monkeypatch):
             state["emitting"] = None
 
     monkeypatch.setattr(ModuleInfo, "__getattribute__", recording)
+    monkeypatch.setattr(ModuleInfo, "func_sig", func_sig)
+    monkeypatch.setattr(ModuleInfo, "global_sigs", global_sigs)
     monkeypatch.setattr(FuncBody, "code", property(body_code))
     monkeypatch.setattr(backend, "emit", emit)
     wast.run_wast(path, api, DEFAULTS)
     assert read, "nothing was compiled"
     assert read <= CONTEXT, f"code generation read {sorted(read - CONTEXT)}, outside the twins' key"
     assert not other_bodies, "code generation read another function's body"
+    assert not unnamed, f"code generation read {unnamed[0]}, which the function does not name"
