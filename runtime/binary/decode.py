@@ -50,6 +50,7 @@ _SECTION_RANK = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 1
 # tables, memories, tags): ``ModuleInfo.code_context``. Of the function and global sections it reads only
 # the entries it names, which ``compile.python.twins`` keys one by one.
 CODE_CONTEXT_SECTIONS = frozenset((1, 2, 4, 5, 13))
+DEFINED_SECTIONS = frozenset((3, 6))  # ``ModuleInfo.defined_context``
 
 
 class _Reader:
@@ -126,7 +127,7 @@ class _ModuleDecoder:
         pos = 8
         last_rank = 0
         last_id = 0
-        context = hashlib.blake2b(digest_size=16)
+        context, defined = hashlib.blake2b(digest_size=16), hashlib.blake2b(digest_size=16)
         while pos < len(data):
             section_start = pos
             section_id = data[pos]
@@ -152,8 +153,10 @@ class _ModuleDecoder:
             self._section(name, _Reader(data[pos:pos + size], pos, self.const_ctx))
             if section_id in CODE_CONTEXT_SECTIONS:
                 context.update(data[section_start:pos + size])
+            elif section_id in DEFINED_SECTIONS:
+                defined.update(data[section_start:pos + size])
             pos += size
-        self.info.code_context = context.digest()
+        self.info.code_context, self.info.defined_context = context.digest(), defined.digest()
         self._finish()
         return self.info
 

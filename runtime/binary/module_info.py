@@ -230,6 +230,9 @@ class ModuleInfo:
     # A digest of the sections a function's generated code may depend on besides its body
     # (decode.CODE_CONTEXT_SECTIONS); empty when not decoded from bytes.
     code_context: bytes = b""
+    # A digest of the function and global sections (decode.DEFINED_SECTIONS), of which generated code
+    # reads only the entries a body names; empty when not decoded from bytes.
+    defined_context: bytes = b""
     # Filled by the validator: functions that `ref.func` may name (C.refs in the spec).
     declared_refs: frozenset[int] = frozenset()
     # Filled by the decoder when it checked the function bodies as it read them

@@ -40,7 +40,8 @@ from ...errors import NO_OFFSET
 from .code_record import CompiledUnit, refile
 from .frames import LineMap
 
-_units: OrderedDict[bytes, CompiledUnit] = OrderedDict()  # least recently used first
+_units: OrderedDict[bytes, CompiledUnit] = OrderedDict()  # by Key.named, least recently used first
+_wholes: dict[bytes, bytes] = {}  # Key.whole -> Key.named of the code found or made under it
 _capacity = 0  # functions
 _budget = 0  # characters of generated source, which the size of a function's code follows
 _held = 0  # characters of source of the functions remembered
@@ -71,6 +72,9 @@ def _trim() -> None:
     global _held
     while _units and (len(_units) > _capacity or _held > _budget):
         _held -= len(_units.popitem(last=False)[1].source)
+    if len(_wholes) > 2 * _capacity:  # the ones whose code is gone
+        for whole in [w for w, named in _wholes.items() if named not in _units]:
+            del _wholes[whole]
 
 
 def stats() -> dict[str, int]:
@@ -78,33 +82,58 @@ def stats() -> dict[str, int]:
     return dict(_stats)
 
 
-def key(info, funcidx: int, options) -> bytes | None:
+class Key:
+    """Function ``funcidx``'s key two ways. ``whole`` digests the function and
+    global sections whole (``ModuleInfo.defined_context``) and costs a hash:
+    it finds the code of a module met again. ``named`` digests only the
+    entries the body names and decodes the body to find them: it finds the
+    code of a function whose module gained a function or a global. ``named``
+    is worked out only when ``whole`` finds nothing."""
+
+    __slots__ = ("whole", "_base", "_info", "_funcidx", "_named")
+
+    def __init__(self, info, funcidx: int, options):
+        h = hashlib.blake2b(info.code_context, digest_size=16)
+        h.update(funcidx.to_bytes(4, "little"))
+        h.update(repr(options).encode())
+        h.update(info.code[funcidx - info.num_imported_funcs].raw)
+        whole = h.copy()
+        whole.update(info.defined_context)
+        self.whole, self._base, self._info, self._funcidx, self._named = whole.digest(), h, info, funcidx, None
+
+    @property
+    def named(self) -> bytes:
+        if self._named is None:
+            self._base.update(_named(self._info, self._funcidx))
+            self._named, self._info = self._base.digest(), None
+        return self._named
+
+
+def key(info, funcidx: int, options) -> Key | None:
     """The key of function ``funcidx``'s code under ``options``; None when not remembering,
     or when the module was not decoded from bytes (no context digest)."""
     if not _capacity or not info.code_context:
         return None
-    h = hashlib.blake2b(info.code_context, digest_size=16)
-    h.update(funcidx.to_bytes(4, "little"))
-    h.update(repr(options).encode())
-    h.update(info.code[funcidx - info.num_imported_funcs].raw)
-    h.update(_named(info, funcidx))
-    return h.digest()
+    return Key(info, funcidx, options)
 
 
-def holds(twin_key: bytes | None) -> bool:
+def holds(twin_key: Key | None) -> bool:
     """Whether code is remembered under ``twin_key`` (never under None)."""
     if twin_key is None:
         return False
-    found = twin_key in _units
+    found = _wholes.get(twin_key.whole) in _units or twin_key.named in _units
     _stats["hits" if found else "misses"] += 1
     return found
 
 
-def find(twin_key: bytes, info, funcidx: int, filename: str) -> CompiledUnit:
+def find(twin_key: Key, info, funcidx: int, filename: str) -> CompiledUnit:
     """The code remembered under ``twin_key`` (which it ``holds``), for function
     ``funcidx`` of ``info``, filed under ``filename``."""
-    unit = _units[twin_key]
-    _units.move_to_end(twin_key)
+    named = _wholes.get(twin_key.whole)
+    if named not in _units:
+        named = _wholes[twin_key.whole] = twin_key.named
+    unit = _units[named]
+    _units.move_to_end(named)
     m = unit.line_map
     start = info.code[funcidx - info.num_imported_funcs].start
     delta = start - m.start
@@ -113,12 +142,15 @@ def find(twin_key: bytes, info, funcidx: int, filename: str) -> CompiledUnit:
     return CompiledUnit(refile(unit.code, filename), unit.source, unit.needs, unit.consts, line_map)
 
 
-def put(twin_key: bytes | None, unit: CompiledUnit) -> None:
+def put(twin_key: Key | None, unit: CompiledUnit) -> None:
     """Remember ``unit`` under ``twin_key`` (nothing when None), forgetting the least recently used."""
     global _held
-    if twin_key is None or twin_key in _units:
+    if twin_key is None:
         return
-    _units[twin_key] = unit
+    _wholes[twin_key.whole] = twin_key.named
+    if twin_key.named in _units:
+        return
+    _units[twin_key.named] = unit
     _held += len(unit.source)
     _trim()
 

@@ -38,6 +38,7 @@ def module_text(name: str = "m", before: str = "", after: str = "") -> str:
 def kept(monkeypatch, compiles):
     """Twins on, from empty, for this test only; the count of compile() calls."""
     monkeypatch.setattr(twins, "_units", type(twins._units)())
+    monkeypatch.setattr(twins, "_wholes", {})
     monkeypatch.setattr(twins, "_held", 0)
     twins.keep(64)
     yield compiles
@@ -114,6 +115,21 @@ def test_a_function_is_keyed_on_the_functions_and_globals_it_names_only(kept):
     assert kept[0] == 4  # "c" under a mutable, then an immutable $c
 
 
+def test_a_module_met_again_finds_its_code_without_reading_bodies(kept, monkeypatch):
+    """Only a function whose module changed in its function or global
+    section has its body decoded to key it on what it names."""
+    named_for = []
+    real = twins._named
+    monkeypatch.setattr(twins, "_named", lambda info, funcidx: named_for.append(funcidx) or real(info, funcidx))
+    run_twice(module_text(), 8)
+    assert named_for and kept[0] == 2
+    named_for.clear()
+    run_twice(module_text("again"), 8)
+    assert named_for == [] and kept[0] == 2
+    run_twice(module_text(after="(global $h i32 (i32.const 1))"), 8)
+    assert sorted(set(named_for)) == [0, 1] and kept[0] == 2
+
+
 def test_other_code_generation_options_compile_again(kept):
     run_twice(module_text(), 8)
     assert run_twice(module_text(), 8, consume_fuel=True) == 0
@@ -122,6 +138,7 @@ def test_other_code_generation_options_compile_again(kept):
 
 def test_off_by_default_bounded_and_restored(monkeypatch):
     monkeypatch.setattr(twins, "_units", type(twins._units)())
+    monkeypatch.setattr(twins, "_wholes", {})
     monkeypatch.setattr(twins, "_held", 0)
     run_twice(module_text(), 8)
     assert len(twins._units) == 0
