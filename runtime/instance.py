@@ -175,18 +175,19 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for g in info.globals:
         if meter is not None and not _is_numeric_const(g.init):
             meter.charge(len(g.init))
-        vm.const_elements = 0
+        vm.const_elements = vm.const_checked = 0
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
-        if meter is not None and vm.const_elements:  # GC arrays cost their length, as segments do
-            meter.charge(vm.const_elements, check=vm.const_elements > 128)
+        _charge_arrays(vm, meter)
     for t in info.tables:
         tidx = len(vm.tables)
-        # An initialiser costs its operators and an element each, as a segment does; Wasmtime
-        # precomputes a lone ref.func one (no fuel, no checks).
+        # An initialiser costs its operators, its GC arrays' elements and an element each, as a segment
+        # does; Wasmtime precomputes a lone ref.func one (no fuel, no checks).
         metered = meter is not None and t.init and not (len(t.init) == 1 and t.init[0][0] == REF_FUNC)
         if metered:
             meter.charge(len(t.init))
+        vm.const_elements = vm.const_checked = 0
         init = eval_const(t.init, vm) if t.init else None
+        _charge_arrays(vm, meter)
         table_plan = plan.tables.get(tidx) if lazy else None
         vm.tables.append(allocator.table(store, t.sig, init, (vm, table_plan) if table_plan is not None else None))
         if metered:
@@ -209,6 +210,15 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
                 raise WasmtimeError(str(t)) from None
             raise
     return vm
+
+
+def _charge_arrays(vm: VMContext, meter: _InitMeter | None) -> None:
+    """What the GC arrays of the constant expression just evaluated cost (Wasmtime, measured: each
+    array.new its length, checked after an array of more than 128 elements; a check after an
+    earlier array can only pass where the last one does)."""
+    if meter is not None and vm.const_elements:
+        meter.charge(vm.const_checked, check=vm.const_checked > 0)
+        meter.charge(vm.const_elements - vm.const_checked)
 
 
 def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMeter | None) -> None:
@@ -237,9 +247,12 @@ def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMe
         if idx >= first_elem:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)
+            vm.const_elements = vm.const_checked = 0
             items = vm.elem_items(idx)
             if offset + len(items) > len(table.elems):
                 raise Trap.from_code(TrapCode.TABLE_OUT_OF_BOUNDS)
+            if metered:  # the items' GC arrays, charged after the bounds check, as Wasmtime does
+                _charge_arrays(vm, meter)
             table.elems[offset:offset + len(items)] = items
             if metered:
                 meter.charge(len(items), check=len(items) > 128)

@@ -195,7 +195,7 @@ class VMContext:
     """The state of one instance, as generated code sees it."""
 
     __slots__ = ("code", "info", "ctx", "memories", "tables", "globals", "imported_funcs", "tags", "const_elements",
-                 "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports")
+                 "const_checked", "datas", "_elem_cache", "_dropped_elems", "_funcrefs", "exports")
 
     def __init__(self, code, ctx):
         self.code = code
@@ -207,6 +207,7 @@ class VMContext:
         self.imported_funcs: list[FuncRef] = []
         self.tags: list = []  # TagInstance (vm/exceptions): imported, then this instance's own
         self.const_elements = 0  # elements the GC arrays of the constant expression being evaluated hold
+        self.const_checked = 0  # of those, up to the end of the last array whose fuel Wasmtime checks
         self.datas: list[bytes] = [d.data for d in self.info.datas]
         self._elem_cache: dict[int, tuple] = {}
         self._dropped_elems: set[int] = set()

@@ -289,6 +289,8 @@ def const_op(vm, ins: tuple, stack: list) -> None:
     value = _pack(storage, stack.pop()) if name == "array.new" else default(storage)
     stack.append(array_new(type_id, storage, value, n, vm.ctx))
     vm.const_elements += n  # charged as fuel by the instantiation (Wasmtime charges array.new its length)
+    if n > 128:  # and checks fuel after an array of more than 128 elements, as after a segment
+        vm.const_checked = vm.const_elements
 
 
 def _pack(storage: int, v):

@@ -79,7 +79,15 @@ INIT = ["(global (ref null $a) (array.new $a (i32.const 0) (i32.const 10)))",
         "(global (ref null $a) (array.new_fixed $a 3 (i32.const 0) (i32.const 1) (i32.const 2)))",
         "(global (ref null $s) (struct.new $s (i32.const 5)))",
         "(table 10 funcref (ref.null func))", "(table 200 anyref (ref.i31 (i32.const 1)))",
-        "(table 10 (ref func) (ref.func 0)) (func)"]
+        "(table 10 (ref func) (ref.func 0)) (func)",
+        # GC arrays in a table's initialiser and in an active segment's items cost their length too (a
+        # lazy_init campaign found the table one: Wasmtime ran out of fuel where wasmfuzz instantiated);
+        # a segment's are charged after its bounds check, each array checked past 128 elements.
+        "(table 1 anyref (array.new $a (i32.const 7) (i32.const 100)))",
+        "(table 3 anyref (array.new $a (i32.const 7) (i32.const 1000)))",
+        "(table 2 anyref) (elem (table 0) (i32.const 0) anyref (array.new $a (i32.const 7) (i32.const 100))"
+        " (array.new $a (i32.const 7) (i32.const 100)))",
+        "(table 2 anyref) (elem (table 0) (i32.const 0) anyref (array.new_default $a (i32.const 1000)))"]
 
 
 def instantiate(api, body: str, fuel: int):
@@ -102,6 +110,17 @@ def test_instantiation_fuel_matches_wasmtime(body, fuel):
     """GC arrays in constant expressions cost their length; a table's
     initialiser its operators and an element each (checked past 128)."""
     assert instantiate(rt, body, fuel) == instantiate(wasmtime, body, fuel)
+
+
+def test_a_segment_out_of_bounds_traps_before_its_arrays_cost_fuel():
+    """Wasmtime checks an active segment's bounds before its items' GC arrays
+    cost anything: out of bounds, never out of fuel. (Only the trap is compared:
+    after a trap at instantiation Wasmtime 50 reports no fuel consumed at all,
+    wasmfuzz what it charged up to the trap.)"""
+    body = ("(table 2 anyref) (elem (table 0) (i32.const 1) anyref (array.new_default $a (i32.const 1000))"
+            " (ref.null any))")
+    for fuel in (5, 150, 10**6):
+        assert instantiate(rt, body, fuel)[0] == instantiate(wasmtime, body, fuel)[0] == "TABLE_OUT_OF_BOUNDS"
 
 
 def test_dropped_cycles_are_freed():
