@@ -136,6 +136,8 @@ class _InitMeter:
             out_of_fuel(self.ctx, self.ctx.fuel)
 
 
+# GC instructions that make an array of a length given at run time, which costs that length in fuel.
+_SIZED_ARRAYS = (NAMES["array.new"], NAMES["array.new_default"])
 # A global initialised by one of these is folded by Wasmtime: no fuel, no checks (v128.const too).
 _NUMERIC_CONSTS = (I32_CONST, I64_CONST, F32_CONST, F64_CONST, NAMES["v128.const"])
 
@@ -234,16 +236,28 @@ def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMe
     fuel included, may differ between the two."""
     info = vm.info
     plan = vm.code.plan
+    # Passive segments first: Wasmtime evaluates their expressions before any active segment is
+    # applied, so their GC arrays are made (and cost their length) then, not at the first
+    # table.init or array.new_elem, and run out of fuel before a later segment is out of bounds.
+    for idx, seg in enumerate(info.elems):
+        if seg.mode != "passive":
+            continue
+        if meter is not None:
+            meter.charge(sum(len(item) for item in seg.items) if seg.exprs else 0)
+        if seg.exprs and any(ins[0] in _SIZED_ARRAYS for item in seg.items for ins in item):
+            vm.const_elements = vm.const_checked = 0
+            vm.elem_items(idx)
+            _charge_arrays(vm, meter)
     for idx, seg in enumerate(info.elems):
         if seg.mode == "declarative":
             vm.drop_elem(idx)
             continue
-        metered = meter is not None and not (seg.mode == "active" and idx < plan.first_elem)
-        if metered:
-            ops = sum(len(item) for item in seg.items) if seg.exprs else 0
-            meter.charge(ops + (len(seg.offset) if seg.mode == "active" else 0))
         if seg.mode == "passive":
             continue
+        metered = meter is not None and idx >= plan.first_elem
+        if metered:
+            ops = sum(len(item) for item in seg.items) if seg.exprs else 0
+            meter.charge(ops + len(seg.offset))
         if idx >= first_elem:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)

@@ -87,7 +87,9 @@ INIT = ["(global (ref null $a) (array.new $a (i32.const 0) (i32.const 10)))",
         "(table 3 anyref (array.new $a (i32.const 7) (i32.const 1000)))",
         "(table 2 anyref) (elem (table 0) (i32.const 0) anyref (array.new $a (i32.const 7) (i32.const 100))"
         " (array.new $a (i32.const 7) (i32.const 100)))",
-        "(table 2 anyref) (elem (table 0) (i32.const 0) anyref (array.new_default $a (i32.const 1000)))"]
+        "(table 2 anyref) (elem (table 0) (i32.const 0) anyref (array.new_default $a (i32.const 1000)))",
+        # a passive segment's arrays are made at instantiation, not at its first use
+        "(table 2 anyref) (elem anyref (array.new_default $a (i32.const 1000)) (ref.null any))"]
 
 
 def instantiate(api, body: str, fuel: int):
@@ -121,6 +123,15 @@ def test_a_segment_out_of_bounds_traps_before_its_arrays_cost_fuel():
             " (ref.null any))")
     for fuel in (5, 150, 10**6):
         assert instantiate(rt, body, fuel)[0] == instantiate(wasmtime, body, fuel)[0] == "TABLE_OUT_OF_BOUNDS"
+
+
+def test_passive_segments_are_evaluated_before_any_active_one():
+    """A passive segment's arrays cost their length before an earlier active
+    segment is found out of bounds: out of fuel on both engines."""
+    body = ("(table 2 anyref) (elem (table 0) (i32.const 5) anyref (ref.null any))"
+            " (elem anyref (array.new_default $a (i32.const 1000)))")
+    for fuel in (5, 150):
+        assert instantiate(rt, body, fuel) == instantiate(wasmtime, body, fuel) == ("OUT_OF_FUEL", fuel)
 
 
 def test_dropped_cycles_are_freed():
