@@ -105,7 +105,11 @@ class _InitMeter:
     are free, expression-encoded items are not), 1 per element or byte a
     segment writes, after its bounds check and the write (checked after
     every data segment, and after an element segment of more than 128
-    elements), and 1 for calling the start function. Data segments are
+    elements), 1 per element of each GC array a constant expression makes
+    with array.new or array.new_default (checked after an array of more than
+    128; a passive segment's when the instance is made, before any active
+    segment, an active one's after its bounds check), and 1 for calling the
+    start function. Data segments are
     charged only if Wasmtime would initialise memory segment by segment (the
     module's plan has no static memory: see ``init_plan``); with static memory,
     more than one memory and some non-empty segment it still runs its
