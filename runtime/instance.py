@@ -181,7 +181,6 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
     for g in info.globals:
         if meter is not None and not _is_numeric_const(g.init):
             meter.charge(len(g.init))
-        vm.const_elements = vm.const_checked = 0
         vm.globals.append(GlobalCell(g.sig.type, g.sig.mutable, eval_const(g.init, vm)))
         _charge_arrays(vm, meter)
     for t in info.tables:
@@ -191,7 +190,6 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
         metered = meter is not None and t.init and not (len(t.init) == 1 and t.init[0][0] == REF_FUNC)
         if metered:
             meter.charge(len(t.init))
-        vm.const_elements = vm.const_checked = 0
         init = eval_const(t.init, vm) if t.init else None
         _charge_arrays(vm, meter)
         table_plan = plan.tables.get(tidx) if lazy else None
@@ -219,12 +217,14 @@ def instantiate(store, module, imports, checked: bool = False) -> VMContext:
 
 
 def _charge_arrays(vm: VMContext, meter: _InitMeter | None) -> None:
-    """What the GC arrays of the constant expression just evaluated cost (Wasmtime, measured: each
-    array.new its length, checked after an array of more than 128 elements; a check after an
-    earlier array can only pass where the last one does)."""
+    """Charge what the GC arrays of the constant expressions evaluated since the last
+    call cost (Wasmtime, measured: each array.new its length, checked after an array of
+    more than 128 elements; a check after an earlier array can only pass where the last
+    one does), and count afresh for the next."""
     if meter is not None and vm.const_elements:
         meter.charge(vm.const_checked, check=vm.const_checked > 0)
         meter.charge(vm.const_elements - vm.const_checked)
+    vm.const_elements = vm.const_checked = 0
 
 
 def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMeter | None) -> None:
@@ -249,7 +249,6 @@ def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMe
         if meter is not None:
             meter.charge(sum(len(item) for item in seg.items) if seg.exprs else 0)
         if seg.exprs and any(ins[0] in _SIZED_ARRAYS for item in seg.items for ins in item):
-            vm.const_elements = vm.const_checked = 0
             vm.elem_items(idx)
             _charge_arrays(vm, meter)
     for idx, seg in enumerate(info.elems):
@@ -265,12 +264,10 @@ def _apply_segments(vm: VMContext, first_elem: int, imaged: bool, meter: _InitMe
         if idx >= first_elem:
             table = vm.tables[seg.table]
             offset = eval_const(seg.offset, vm)
-            vm.const_elements = vm.const_checked = 0
             items = vm.elem_items(idx)
             if offset + len(items) > len(table.elems):
                 raise Trap.from_code(TrapCode.TABLE_OUT_OF_BOUNDS)
-            if metered:  # the items' GC arrays, charged after the bounds check, as Wasmtime does
-                _charge_arrays(vm, meter)
+            _charge_arrays(vm, meter if metered else None)  # after the bounds check, as Wasmtime does
             table.elems[offset:offset + len(items)] = items
             if metered:
                 meter.charge(len(items), check=len(items) > 128)

@@ -23,8 +23,9 @@ which proposals the case's configuration enables and adds SIMD at times,
 so a rewrite that Wasmtime's validator refuses under that configuration
 counts as not applied (in process: 0.3 ms a rewrite, where a ``wasm-tools
 validate --features`` run of wasmfuzz's features took 4 ms, and the two
-agreed on 1,198 of 1,198 rewrites). Then the next seed is tried, up to ``ATTEMPTS`` runs of at
-most ``MUTATE_TIMEOUT`` seconds, after which the input makes no case.
+agreed on 1,198 of 1,198 rewrites). Then the next seed is tried, up to
+``ATTEMPTS`` runs of at most ``MUTATE_TIMEOUT`` seconds, after which the
+input makes no case.
 Without clang the seeds are wasm-smith modules (said once on stderr).
 """
 

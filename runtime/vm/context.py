@@ -206,8 +206,10 @@ class VMContext:
         self.globals: list[GlobalCell] = []
         self.imported_funcs: list[FuncRef] = []
         self.tags: list = []  # TagInstance (vm/exceptions): imported, then this instance's own
-        self.const_elements = 0  # elements the GC arrays of the constant expression being evaluated hold
-        self.const_checked = 0  # of those, up to the end of the last array whose fuel Wasmtime checks
+        # Elements the GC arrays of the constant expressions evaluated hold, until instantiation charges
+        # them (instance._charge_arrays); of those, up to the end of the last array whose fuel Wasmtime checks.
+        self.const_elements = 0
+        self.const_checked = 0
         self.datas: list[bytes] = [d.data for d in self.info.datas]
         self._elem_cache: dict[int, tuple] = {}
         self._dropped_elems: set[int] = set()

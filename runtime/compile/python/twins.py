@@ -72,9 +72,8 @@ def _trim() -> None:
     global _held
     while _units and (len(_units) > _capacity or _held > _budget):
         _held -= len(_units.popitem(last=False)[1].source)
-    if len(_wholes) > 2 * _capacity:  # the ones whose code is gone
-        for whole in [w for w, named in _wholes.items() if named not in _units]:
-            del _wholes[whole]
+    while len(_wholes) > 2 * _capacity:  # oldest first; an alias whose code is gone finds nothing anyway
+        del _wholes[next(iter(_wholes))]
 
 
 def stats() -> dict[str, int]:
