@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from wasmfuzz.oracles import PAIRS, Divergence, ExecutionSpec, Verdict, allowed, compare
 from wasmfuzz.oracles.execution import Engines
+from wasmfuzz.oracles.semantics import ENDS_WITHIN, mutation_changed_meaning
 from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
-from wasmfuzz.oracles.semantics import check_semantics, runs_away
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
 from wasmfuzz.oracles.validation import check_validation
 from wasmfuzz.oracles.wasi import PAIR as WASI
@@ -54,26 +54,34 @@ class TestCase:
             check_wasi(self.wasm, self.spec, self.args, engines)
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
         plan = call_plan(self.args, self.invocations)
-        if SEMANTICS.name in self.checks:  # a rewrite may loop forever where its original ends: never run it then
-            endless = runs_away(self.wasm, self.spec, plan, engines)
-            if endless:
-                return Verdict(poisoned={SEMANTICS.name: endless})  # and nothing compared
-        verdict = self._compare(pairs, plan, engines) if pairs else \
-            Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
-        if SEMANTICS.name in self.checks:  # after the pairs: a divergence from Wasmtime tells which side is wrong
-            same = check_semantics(self.original, self.wasm, self.spec, plan, engines)
-            verdict.compared += same.compared
-            verdict.poisoned.update(same.poisoned)
+        if SEMANTICS.name not in self.checks:
+            return self._compare(pairs, plan, engines) if pairs else \
+                Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
+        try:  # after the other pairs at each step: a divergence from Wasmtime there tells which side is wrong
+            return self._compare([*pairs, SEMANTICS], plan, engines)
+        except Divergence as seen:
+            if seen.pair != SEMANTICS.name:
+                raise
+            reason = mutation_changed_meaning(seen, self.original, self.wasm, self.spec, plan, engines)
+        verdict = self._compare(pairs, plan, engines) if pairs else Verdict()  # the other pairs to the end
+        verdict.compared.append(SEMANTICS.name)
+        verdict.poisoned[SEMANTICS.name] = reason
         return verdict
 
     def _compare(self, pairs, plan, engines) -> Verdict:
+        """``compare``, and again with NaN canonicalisation on both sides when a
+        divergence may be NaN bits only. A rewritten module (``original``) is
+        compared with its original too, and guarded: it may loop forever
+        where its original ends (``oracles.semantics``)."""
+        extra = {"original": self.original, "guard": ENDS_WITHIN} if self.original else {}
         try:
-            return compare(self.wasm, self.spec, pairs, plan, engines)
+            return compare(self.wasm, self.spec, pairs, plan, engines, **extra)
         except Divergence as d:
             if self.nans_canonical or self.spec.nan_canonicalization or not allowed.nan_bits_may_explain(d):
                 raise
             try:
-                verdict = compare(self.wasm, self.spec.with_(nan_canonicalization=True), pairs, plan, engines)
+                verdict = compare(self.wasm, self.spec.with_(nan_canonicalization=True), pairs, plan, engines,
+                                  **extra)
             except Divergence:
                 raise d from None
             verdict.poisoned[d.pair] = f"{d.step}: {d.aspect} differs only while NaNs keep their free bits"

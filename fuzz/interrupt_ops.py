@@ -3,8 +3,9 @@ and calls to an import that advances the epoch.
 
 Fuel and epoch checks happen at function entry, at loop headers and around
 bulk operations whose length is not a small constant (WASMTIME-NOTES §3-4).
-Calls are direct or through a table (``call_indirect``, which has its own cost). A wasm-smith module rarely loops around an import call; these programs do
-little else. Every function adds what it does to an exported global, so the
+Calls are direct or through a table (``call_indirect``, which has its own
+cost). A wasm-smith module rarely loops around an import call; these
+programs do little else. Every function adds what it does to an exported global, so the
 oracles see how far a call got before it was interrupted; calls only go to
 later functions, and loops count to a small bound, so every call ends.
 """
@@ -106,7 +107,8 @@ def _without_costliest_call(body: tuple, costs: dict[int, int]) -> tuple:
 
 
 def _callees(body: tuple) -> set[int]:
-    return {s[1] for s in body if s[0] in ("call", "icall")} | {c for s in body if s[0] == "loop" for c in _callees(s[2])}
+    direct = {s[1] for s in body if s[0] in ("call", "icall")}
+    return direct | {c for s in body if s[0] == "loop" for c in _callees(s[2])}
 
 
 def _body(src: Source, k: int, nfuncs: int, depth: int) -> tuple:

@@ -28,9 +28,9 @@ from .divergence import Divergence
 from .execution import ApiExecution, Engines, ExportInfo
 from .memcmp import same_bytes
 from .outcome import CRASHED, RETURNED, TRAPPED, Outcome
-from .pairs import Pair
+from .pairs import WASMTIME, Pair
 from .spec import ExecutionSpec
-from .hidden_types import hide_unshowable
+from .hidden_types import hide_as, hide_unshowable
 from .values import Value
 
 # The rewrite decodes the module each time; a campaign meets the same module
@@ -68,72 +68,140 @@ class _Live:
 
 
 def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
-            engines: Engines | None = None) -> Verdict:
+            engines: Engines | None = None, original: bytes = b"", guard: int | None = None) -> Verdict:
     """Compare ``pairs`` on ``wasm``; raise ``Divergence`` at the first disagreement.
-    ``engines``: shared with other comparisons of the same test case."""
+    ``engines``: shared with other comparisons of the same test case.
+    ``original``: the module a pair ``on_original`` runs on its reference side
+    (``wasm`` was rewritten from it: ``oracles.semantics``); its candidate side
+    is the execution of ``wasm`` that other pairs share.
+    ``guard``: fuel within which Wasmtime must end each step before any
+    execution without fuel makes it (a rewrite may loop forever where its
+    original ends): Wasmtime's executions without fuel get that budget and
+    run first, and a step that runs out of it ends the comparison, every
+    pair poisoned, before anything else runs it. Fuel is then not compared
+    between Wasmtime and wasmfuzz (``allowed.fuel_comparable``)."""
     verdict = Verdict()
-    execs: dict[ExecutionSpec, ApiExecution] = {}
+    execs: dict[tuple[ExecutionSpec, bool], ApiExecution] = {}
     engines = engines if engines is not None else Engines()
     live: list[_Live] = []
+    guarded: list[ApiExecution] = []
+
+    def execution(spec: ExecutionSpec, on_original: bool = False) -> ApiExecution:
+        metered = guard is not None and spec.engine == "wasmtime" and spec.fuel is None
+        key = (spec.with_(fuel=guard) if metered else spec, on_original)
+        if key not in execs:
+            execs[key] = ApiExecution(key[0], engines)
+            if original:  # the report tells the two modules apart
+                execs[key].name += " (original)" if on_original else " (mutated)"
+            if metered:
+                guarded.append(execs[key])
+        return execs[key]
+
     for pair in pairs:
         if not pair.available():
             verdict.skipped.append(pair.name)
             continue
-        ref, cand = pair.reference(base), pair.candidate(base)
-        for spec in (ref, cand):
-            if spec not in execs:
-                execs[spec] = ApiExecution(spec, engines)
-        live.append(_Live(pair, execs[ref], execs[cand]))
+        live.append(_Live(pair, execution(pair.reference(base), pair.on_original), execution(pair.candidate(base))))
         verdict.compared.append(pair.name)
-    if any(spec.engine == "wasmtime" for spec in execs):  # every engine runs the module Wasmtime can
-        wasm = shown_to_wasmtime(bytes(wasm))
-    return _lockstep(live, _instantiate_all(execs.values(), wasm), plan, verdict)
+    if guard is not None:  # a guard runs even when no pair compares with Wasmtime
+        execution(WASMTIME.reference(base))
+    modules = {False: bytes(wasm), True: original}
+    if any(spec.engine == "wasmtime" for spec, _ in execs):  # every engine runs the module Wasmtime can
+        with_original = any(on_original for _, on_original in execs)
+        modules[True], modules[False] = shown_together(original, modules[False]) if with_original else \
+            (original, shown_to_wasmtime(modules[False]))
+    runs = _Runs([(e, modules[on_original]) for (_, on_original), e in execs.items()], guarded, guard)
+    return _lockstep(live, runs, plan, verdict)
 
 
-def _instantiate_all(execs, wasm: bytes) -> dict[int, Outcome]:
-    """Every execution's instantiation outcome, by ``id``: wasmfuzz first. A
-    GC allocation wasmfuzz refuses as too large (vm.gc.MAX_ARRAY_BYTES) is
-    not attempted on Wasmtime, whose larger GC heap would take gigabytes of
-    this process for it; the refusal poisons the input anyway
-    (``allowed.non_deterministic``), so Wasmtime is given the same outcome."""
-    outcomes: dict[int, Outcome] = {}
-    oversized = None
-    for e in sorted(execs, key=lambda e: e.spec.engine == "wasmtime"):
-        if oversized is not None and e.spec.engine == "wasmtime":
-            outcomes[id(e)] = oversized
-            continue
-        outcomes[id(e)] = outcome = e.instantiate(wasm)
-        if outcome.status == TRAPPED and outcome.trap == "ALLOCATION_TOO_LARGE":
-            oversized = outcome
-    return outcomes
+def shown_together(original: bytes, rewritten: bytes) -> tuple[bytes, bytes]:
+    """A rewrite and its original as engines run them when Wasmtime is one of
+    them: each as ``hide_unshowable`` leaves it, and then, if that hid
+    anything, both exporting only the names both still export (lockstep
+    compares exports)."""
+    shown = shown_to_wasmtime(original), shown_to_wasmtime(rewritten)
+    if shown == (original, rewritten):
+        return shown
+    return hide_as(shown[0], shown[1]), hide_as(shown[1], shown[0])
+
+
+class _Runs:
+    """The executions of one comparison, each with the module it runs, made to
+    take each step together: instantiation, then every call. A guarded
+    Wasmtime execution (``compare``'s ``guard``) goes first and, when it
+    runs out of its fuel, stops the step there (``ran_away`` says where)."""
+
+    def __init__(self, execs: list[tuple[ApiExecution, bytes]], guarded: Sequence[ApiExecution] = (),
+                 guard: int | None = None):
+        # Guarded first, then wasmfuzz: see instantiate.
+        self._order = sorted(execs, key=lambda ew: (ew[0] not in guarded, ew[0].spec.engine == "wasmtime"))
+        self._guarded = guarded
+        self._guard = guard
+        self.ran_away: str | None = None
+
+    def instantiate(self) -> dict[int, Outcome]:
+        """Every execution's instantiation outcome, by ``id``. A GC allocation
+        wasmfuzz refuses as too large (vm.gc.MAX_ARRAY_BYTES) is not attempted
+        on an unguarded Wasmtime, whose larger GC heap would take gigabytes of
+        this process for it; the refusal poisons the input anyway
+        (``allowed.non_deterministic``), so Wasmtime is given the same outcome.
+        (A guarded one cannot allocate more than its fuel: an array costs
+        its length.)"""
+        outcomes: dict[int, Outcome] = {}
+        oversized = None
+        for e, wasm in self._order:
+            if oversized is not None and e.spec.engine == "wasmtime" and e not in self._guarded:
+                outcomes[id(e)] = oversized
+                continue
+            outcomes[id(e)] = outcome = e.instantiate(wasm)
+            if self._runs_away(e, outcome, "instantiation"):
+                return outcomes
+            if outcome.status == TRAPPED and outcome.trap == "ALLOCATION_TOO_LARGE":
+                oversized = outcome
+        return outcomes
+
+    def call(self, needed: set[int], call: Call, step: str) -> dict[int, Outcome]:
+        """The outcome of ``call`` on each execution in ``needed`` (ids), and on the guard."""
+        outcomes: dict[int, Outcome] = {}
+        for e, _ in self._order:
+            if id(e) in needed or e in self._guarded:
+                outcomes[id(e)] = outcome = e.call(call.export, call.args)
+                if self._runs_away(e, outcome, step):
+                    break
+        return outcomes
+
+    def _runs_away(self, e: ApiExecution, outcome: Outcome, step: str) -> bool:
+        if e in self._guarded and outcome.trap == "OUT_OF_FUEL":
+            self.ran_away = (f"{step}: does not end within {self._guard:,} fuel on Wasmtime, so it is not "
+                             "run without fuel (a rewrite made it run away where its original ends)")
+        return self.ran_away is not None
 
 
 def compare_modules(reference: bytes, candidate: bytes, base: ExecutionSpec, pair: Pair, plan: Plan,
                     engines: Engines | None = None, labels: tuple[str, str] = ("reference", "candidate")) -> Verdict:
     """Compare two modules, each on its side of ``pair``, with the calls ``plan``
-    makes of the reference's exports: a rewritten module against the module it
-    was made from (``oracles.semantics``). Raise ``Divergence`` as ``compare`` does;
+    makes of the reference's exports. Raise ``Divergence`` as ``compare`` does;
     its report names each side's module by its label."""
     engines = engines if engines is not None else Engines()
     ref, cand = ApiExecution(pair.reference(base), engines), ApiExecution(pair.candidate(base), engines)
     ref.name, cand.name = f"{ref.name} ({labels[0]})", f"{cand.name} ({labels[1]})"
-    outcomes = {id(ref): ref.instantiate(reference), id(cand): cand.instantiate(candidate)}
-    return _lockstep([_Live(pair, ref, cand)], outcomes, plan, Verdict(compared=[pair.name]))
+    return _lockstep([_Live(pair, ref, cand)], _Runs([(ref, reference), (cand, candidate)]), plan,
+                     Verdict(compared=[pair.name]))
 
 
-def _lockstep(live: list[_Live], outcomes: dict[int, Outcome], plan: Plan, verdict: Verdict) -> Verdict:
-    """From the instantiation ``outcomes`` (by ``id`` of execution) on: each call on
-    every live execution, each pair compared after every step, tables at the end."""
-    live = _step(live, outcomes, "instantiation", verdict)
+def _lockstep(live: list[_Live], runs: _Runs, plan: Plan, verdict: Verdict) -> Verdict:
+    """Instantiation, then each call, on every live execution, each pair compared
+    after every step, tables at the end."""
+    live = _step(live, runs.instantiate(), "instantiation", verdict, runs)
     if not live:
         return verdict
     for lv in live:
         _check_exports(lv)
     for call in plan(live[0].reference.exports()):
         verdict.steps += 1
-        needed = {id(e): e for lv in live for e in (lv.reference, lv.candidate)}
-        results = {key: e.call(call.export, call.args) for key, e in needed.items()}
-        live = _step(live, results, f"call {verdict.steps}: {call}", verdict)
+        step = f"call {verdict.steps}: {call}"
+        needed = {id(e) for lv in live for e in (lv.reference, lv.candidate)}
+        live = _step(live, runs.call(needed, call, step), step, verdict, runs)
         if not live:
             return verdict
     with _Reads() as reads:
@@ -142,8 +210,11 @@ def _lockstep(live: list[_Live], outcomes: dict[int, Outcome], plan: Plan, verdi
     return verdict
 
 
-def _step(live: list[_Live], outcomes: dict[int, Outcome], step: str, verdict: Verdict) -> list[_Live]:
+def _step(live: list[_Live], outcomes: dict[int, Outcome], step: str, verdict: Verdict, runs: _Runs) -> list[_Live]:
     """Compare every live pair after one step; return the pairs still worth comparing."""
+    if runs.ran_away:
+        verdict.poisoned.update((lv.pair.name, runs.ran_away) for lv in live)
+        return []
     with _Reads() as reads:
         return [lv for lv in live if _step_pair(lv, outcomes, step, verdict, reads)]
 

@@ -31,7 +31,7 @@ from wasmfuzz.runtime.binary.opcodes import EXTERNREF, F32, F64, FUNCREF, I32, I
 from wasmfuzz.runtime.binary.reftypes import is_ref
 from wasmfuzz.runtime.errors import DecodeError
 
-from .rewrite import RewriteError, filter_exports
+from .rewrite import RewriteError, exports, filter_exports
 
 _NUMBERS = frozenset((I32, I64, F32, F64))
 _FUNC, _MEMORY, _GLOBAL = 0x00, 0x02, 0x03
@@ -62,7 +62,7 @@ def hide_unshowable(wasm: bytes) -> bytes:
         return wasm
     globals_ = info.global_sigs()
 
-    def keep(kind: int, index: int) -> bool:
+    def keep(_name: bytes, kind: int, index: int) -> bool:
         if kind == _MEMORY:
             return True
         if kind == _FUNC:
@@ -72,4 +72,17 @@ def hide_unshowable(wasm: bytes) -> bytes:
     try:
         return filter_exports(wasm, keep)
     except (IndexError, RewriteError):  # an export of an index the module lacks: invalid, rejected by both
+        return wasm
+
+
+def hide_as(wasm: bytes, shown: bytes) -> bytes:
+    """``wasm`` exporting only the names ``shown`` exports, when ``shown`` is a
+    module ``hide_unshowable`` kept exports from: a rewrite's original, seen
+    through what its rewrite shows Wasmtime, so that both export the same
+    (wasm-mutate sometimes adds a v128 function to a seed that has none).
+    Unchanged when either does not decode (the comparison then says why)."""
+    try:
+        names = {name for name, _, _ in exports(shown)}
+        return filter_exports(wasm, lambda name, _kind, _index: name in names)
+    except (IndexError, RewriteError):
         return wasm

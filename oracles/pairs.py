@@ -29,6 +29,7 @@ class Pair:
     reference: Callable[[ExecutionSpec], ExecutionSpec]
     candidate: Callable[[ExecutionSpec], ExecutionSpec]
     compare_fuel: bool = False
+    on_original: bool = False  # the reference side runs the module the case's module was rewritten from
 
     def available(self) -> bool:
         return all(supports(n) for n in self.needs)

@@ -159,19 +159,28 @@ def append_exports(wasm: bytes, exports: list[tuple[str, int, int]]) -> bytes:
     return bytes(out)
 
 
+def exports(wasm: bytes) -> list[tuple[bytes, int, int]]:
+    """Every export as (name, kind, index), kinds as in ``append_exports``."""
+    section = next(((payload, end) for ident, _, payload, end in sections(wasm) if ident == EXPORT_SECTION), None)
+    return [] if section is None else [entry for entry, _ in _export_entries(wasm, section[0])]
+
+
+def _export_entries(wasm: bytes, pos: int):
+    """(name, kind, index) of each entry of the export section whose payload starts at ``pos``, with its bytes."""
+    count, pos = _read_uleb(wasm, pos)
+    for _ in range(count):
+        entry = pos
+        name, pos = _read_name(wasm, pos)
+        kind = wasm[pos]
+        index, pos = _read_uleb(wasm, pos + 1)
+        yield (name, kind, index), wasm[entry:pos]
+
+
 def filter_exports(wasm: bytes, keep) -> bytes:
-    """``wasm`` exporting only the entries for which ``keep(kind, index)`` is
-    true (kinds as in ``append_exports``). Nothing else moves but the code."""
+    """``wasm`` exporting only the entries for which ``keep(name, kind, index)``
+    is true (``exports``' triples). Nothing else moves but the code."""
     def filter_(pos: int, end: int) -> bytes:
-        count, pos = _read_uleb(wasm, pos)
-        kept = []
-        for _ in range(count):
-            entry = pos
-            _, pos = _read_name(wasm, pos)
-            kind = wasm[pos]
-            index, pos = _read_uleb(wasm, pos + 1)
-            if keep(kind, index):
-                kept.append(wasm[entry:pos])
+        kept = [raw for entry, raw in _export_entries(wasm, pos) if keep(*entry)]
         return uleb(len(kept)) + b"".join(kept)
     return _map_section(wasm, EXPORT_SECTION, filter_)
 
