@@ -67,9 +67,8 @@ class ApiExecution:
         self._engines = engines if engines is not None else Engines()
         self.engine = self._engines.engine(spec)
         self.store = self.api.Store(self.engine)
-        # Made once, not per value read (that was a tenth of a comparison); per
-        # execution, since wasmtime-py objects kept until exit fail to free.
-        self._value_types = [(getattr(self.api.ValType, name)(), name) for name in TYPE_NAMES]
+        # wasmtime-py names externref by the C API's old name for it.
+        self._renames = {"anyref": "externref"} if spec.engine == "wasmtime" else {}
         self._signatures: dict[object, str] = {}
         self._refs: dict[object, Value] = {}  # table elements read, by the function they point to
         if spec.epoch_deadline is not None and spec.epoch_mode == "callback":
@@ -137,6 +136,9 @@ class ApiExecution:
         functions many times over: each function's Value is made once."""
         store, out = self.store, {}
         for name, t, elem in self._by_kind().tables:
+            if self.spec.engine == "wasmtime" and elem in ("funcref", "externref"):
+                out[name] = self._wasmtime_refs(t, elem)
+                continue
             if elem != "funcref":
                 null, value, get = Value.of(elem, None), self.value, t.get
                 out[name] = tuple(null if v is None else value(elem, v)
@@ -145,7 +147,7 @@ class ApiExecution:
             refs, values, wrapped = self._refs, [], self.api.Val
             for i in range(t.size(store)):
                 v = t.get(store, i)
-                if isinstance(v, wrapped):  # wasmtime-py 50 hands null references out wrapped
+                if isinstance(v, wrapped):  # as wasmtime-py 50 hands null references out
                     v = v.value
                 key = _ref_key(v)
                 value = refs.get(key) if key is not None else None
@@ -156,6 +158,41 @@ class ApiExecution:
                 values.append(value)
             out[name] = tuple(values)
         return out
+
+    def _wasmtime_refs(self, table, elem: str) -> tuple[Value, ...]:
+        """A wasmtime-py funcref or externref table's elements, read through its
+        C bindings as ``Table.get`` reads them, minus the ``Val`` (and ``Func``,
+        or host object) it builds for every element, two thirds of reading a
+        table: a Func is made only for a function not met before in this
+        store (keyed as ``_wasmtime_func`` keys it), and an externref is null
+        or not by whether it has host data, as ``Val._from_raw`` decides."""
+        import ctypes
+
+        from wasmtime import Func, WasmtimeError
+        from wasmtime import _ffi as ffi
+        store, refs = self.store, self._refs
+        raw = ffi.wasmtime_val_t()
+        context, where, into = store._context(), ctypes.byref(table._table), ctypes.byref(raw)
+        kind = (ffi.WASMTIME_FUNCREF if elem == "funcref" else ffi.WASMTIME_EXTERNREF).value
+        extern_values = (Value.of("externref", None), Value("externref", None, "ref"))
+        values = []
+        for i in range(table.size(store)):
+            if not ffi.wasmtime_table_get(context, where, i, into) or raw.kind != kind:
+                raise WasmtimeError(f"{elem} table element {i} did not read back as one")
+            if elem == "externref":
+                values.append(extern_values[bool(raw.of.externref)
+                                            and bool(ffi.wasmtime_externref_data(context, raw.of.externref))])
+                ffi.wasmtime_val_unroot(into)
+                continue
+            f = raw.of.funcref
+            key = (f.store_id, getattr(f, "__private")) if f.store_id else _NULL_KEY
+            value = refs.get(key)
+            if value is None:
+                func = Func._from_raw(ffi.wasmtime_func_t(f.store_id, getattr(f, "__private"))) if f.store_id \
+                    else None
+                value = refs[key] = self.value("funcref", func)
+            values.append(value)
+        return tuple(values)
 
     def classify(self, e: Exception) -> Outcome:
         """A Trap, a WasmtimeError, or anything else: a crash of the engine."""
@@ -191,10 +228,12 @@ class ApiExecution:
         return self._kinds
 
     def type_name(self, valtype) -> str:
-        for vt, name in self._value_types:
-            if valtype == vt:
-                return name
-        return str(valtype)
+        """``valtype``'s name in ``TYPE_NAMES``, or the engine's own for any other
+        type. By ``str``: one call into the engine, where comparing with each
+        name's ValType made up to twelve (wasmtime-py's equality asks both
+        sides' kinds), a twentieth of the lazy_init target's time."""
+        name = str(valtype)
+        return self._renames.get(name, name)
 
     def value(self, type_: str, v) -> Value:
         if isinstance(v, self.api.Val):  # wasmtime-py 50 hands null references out wrapped

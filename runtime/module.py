@@ -81,7 +81,7 @@ class Module(Managed):
             # The copy-on-write images of the memories the init plan folded, by memory index.
             self._memory_images = {i: MemoryImage(image.offset, image.data, sigs[i].min << sigs[i].page_size_log2)
                                    for i, image in plan.images.items()}
-        name = self._info.name or hashlib.sha1(binary).hexdigest()[:8]
+        name = other._code.name if other is not None else self._info.name or hashlib.sha1(binary).hexdigest()[:8]
         self._code = ModuleCode(self._info, name, compiler, options, _LIBCALLS, plan, cache,
                                 shared=other._code.shared if other is not None else None)
 

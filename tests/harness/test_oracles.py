@@ -280,6 +280,27 @@ def test_table_elements_name_their_function_types():
         assert [v.ref for v in e.tables()["t"]] == ["(i32) -> (i64)", "() -> ()"] * 2 + ["(i32) -> (i64)", "null"]
 
 
+def test_wasmtime_tables_read_in_place_as_table_get_reads_them():
+    """``tables`` reads Wasmtime's reference tables through the C bindings; each
+    element must come out as wasmtime-py's ``Table.get`` gives it: null, a
+    function (by its type), a host object, and an externalized i31 (no host
+    data: it reads as null, the allowance in ``allowed``)."""
+    wat = """(module (type $a (func (param i32) (result i64))) (func $f (type $a) (i64.const 0)) (func $g)
+      (table (export "t") 5 funcref) (elem (i32.const 1) func $f $g $f)
+      (table (export "e") 4 externref)
+      (func (export "put") (table.set 1 (i32.const 1) (extern.convert_any (ref.i31 (i32.const 7))))))"""
+    from wasmfuzz.oracles.execution import ApiExecution
+    e = ApiExecution(ExecutionSpec("wasmtime"))
+    assert e.instantiate(wat2wasm(wat)).status == RETURNED and e.call("put", ()).status == RETURNED
+    e._exports["e"].set(e.store, 2, "host data")
+    slow = {name: tuple(e.value(elem, t.get(e.store, i)) for i in range(t.size(e.store)))
+            for name, t, elem in e._by_kind().tables}
+    fast = e.tables()
+    assert fast == slow
+    assert [v.ref for v in fast["e"]] == ["null", "null", "ref", "null"]
+    assert [v.ref for v in fast["t"]] == ["null", "(i32) -> (i64)", "() -> ()", "(i32) -> (i64)", "null"]
+
+
 def test_swarm_keeps_the_always_pairs_and_draws_the_others_from_the_seed():
     from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, swarm
     others = [p for p in PAIRS.values() if p not in (WASMTIME, LAZY_VS_EAGER)]
