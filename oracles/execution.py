@@ -23,11 +23,13 @@ yield to the event loop and resume: both must end as if never interrupted.
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from . import wasmtime_raw
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
 from .spec import ExecutionSpec
 from .values import Value
@@ -99,12 +101,15 @@ class ApiExecution:
 
     def call(self, name: str, args: tuple[Value, ...]) -> Outcome:
         func = self._exports[name]
-        results = self._by_kind().results[name]
+        info = self._by_kind().funcs[name]
+        results = info.results
         try:
             self._before_call()
             host_args = [a.to_host() for a in args]
             if self.spec.epoch_mode == "yield":
                 out = run_to_end(func.call_async(self.store, *host_args))
+            elif self.spec.engine == "wasmtime" and wasmtime_raw.callable_with(info.params, results):
+                out = wasmtime_raw.call(self.store, func, info.params, results, host_args)
             else:
                 out = func(self.store, *host_args)
         except Exception as e:  # classified, never swallowed: see classify
@@ -137,7 +142,7 @@ class ApiExecution:
         store, out = self.store, {}
         for name, t, elem in self._by_kind().tables:
             if self.spec.engine == "wasmtime" and elem in ("funcref", "externref"):
-                out[name] = self._wasmtime_refs(t, elem)
+                out[name] = wasmtime_raw.table_values(store, t, elem, self._refs, functools.partial(self.value, elem))
                 continue
             if elem != "funcref":
                 null, value, get = Value.of(elem, None), self.value, t.get
@@ -158,41 +163,6 @@ class ApiExecution:
                 values.append(value)
             out[name] = tuple(values)
         return out
-
-    def _wasmtime_refs(self, table, elem: str) -> tuple[Value, ...]:
-        """A wasmtime-py funcref or externref table's elements, read through its
-        C bindings as ``Table.get`` reads them, minus the ``Val`` (and ``Func``,
-        or host object) it builds for every element, two thirds of reading a
-        table: a Func is made only for a function not met before in this
-        store (keyed as ``_wasmtime_func`` keys it), and an externref is null
-        or not by whether it has host data, as ``Val._from_raw`` decides."""
-        import ctypes
-
-        from wasmtime import Func, WasmtimeError
-        from wasmtime import _ffi as ffi
-        store, refs = self.store, self._refs
-        raw = ffi.wasmtime_val_t()
-        context, where, into = store._context(), ctypes.byref(table._table), ctypes.byref(raw)
-        kind = (ffi.WASMTIME_FUNCREF if elem == "funcref" else ffi.WASMTIME_EXTERNREF).value
-        extern_values = (Value.of("externref", None), Value("externref", None, "ref"))
-        values = []
-        for i in range(table.size(store)):
-            if not ffi.wasmtime_table_get(context, where, i, into) or raw.kind != kind:
-                raise WasmtimeError(f"{elem} table element {i} did not read back as one")
-            if elem == "externref":
-                values.append(extern_values[bool(raw.of.externref)
-                                            and bool(ffi.wasmtime_externref_data(context, raw.of.externref))])
-                ffi.wasmtime_val_unroot(into)
-                continue
-            f = raw.of.funcref
-            key = (f.store_id, getattr(f, "__private")) if f.store_id else _NULL_KEY
-            value = refs.get(key)
-            if value is None:
-                func = Func._from_raw(ffi.wasmtime_func_t(f.store_id, getattr(f, "__private"))) if f.store_id \
-                    else None
-                value = refs[key] = self.value("funcref", func)
-            values.append(value)
-        return tuple(values)
 
     def classify(self, e: Exception) -> Outcome:
         """A Trap, a WasmtimeError, or anything else: a crash of the engine."""
@@ -217,7 +187,7 @@ class ApiExecution:
                 info = self._export_info(name, item)
                 kinds.infos.append(info)
                 if info.kind == "func":
-                    kinds.results[name] = info.results
+                    kinds.funcs[name] = info
                 elif info.kind == "global":
                     kinds.globals.append((name, item, self.type_name(item.type(store).content)))
                 elif info.kind == "memory":
@@ -278,6 +248,9 @@ class ApiExecution:
         if isinstance(ty, api.FuncType):
             results = [self.type_name(t) for t in ty.results]
             zeros = [Value(t, 0 if t in ("i32", "i64", "f32", "f64") else None).to_host() for t in results]
+            if self.spec.engine == "wasmtime" and set(results) <= set(TYPE_NAMES):
+                # wasmtime-py converts a Val it is handed with one type comparison, a plain value with up to five
+                zeros = [getattr(api.Val, t)(z) for t, z in zip(results, zeros)]
             engine = self.engine  # not self: the store would hold its execution, kept alive with its instances
 
             def tick(*_args):
@@ -301,7 +274,7 @@ class _Exports:
     """An instance's exports by kind, with the types the comparison needs."""
 
     infos: list[ExportInfo]
-    results: dict[str, tuple[str, ...]]  # function -> its result types
+    funcs: dict[str, ExportInfo]
     globals: list[tuple[str, object, str]]  # (name, global, value type)
     memories: list[tuple[str, object]]
     tables: list[tuple[str, object, str]]  # (name, table, element type)
@@ -462,7 +435,7 @@ def _func_key(func):
     return getattr(ref, "type", None) if ref is not None else _wasmtime_func(func)
 
 
-_NULL_KEY = ("null",)
+_NULL_KEY = wasmtime_raw.NULL_KEY
 
 
 def _ref_key(v):

@@ -301,6 +301,41 @@ def test_wasmtime_tables_read_in_place_as_table_get_reads_them():
     assert [v.ref for v in fast["t"]] == ["null", "(i32) -> (i64)", "() -> ()", "(i32) -> (i64)", "null"]
 
 
+def test_wasmtime_calls_through_the_c_bindings_give_what_wasmtime_py_gives():
+    """``wasmtime_raw.call`` against wasmtime-py's ``Func.__call__``: every
+    number type at edge values (NaNs with payloads among them), null
+    references in, a function reference and several results out, and a trap."""
+    import math
+    import struct
+
+    import wasmtime
+    from wasmfuzz.oracles import wasmtime_raw
+    wat = """(module (elem declare func $r)
+      (func (export "id") (param i32 i64 f32 f64) (result i32 i64 f32 f64)
+        local.get 0 local.get 1 local.get 2 local.get 3)
+      (func (export "refs") (param funcref externref) (result funcref i32 i32)
+        ref.func $r (ref.is_null (local.get 0)) (ref.is_null (local.get 1)))
+      (func $r (export "trap") (result i32) unreachable))"""
+    store = wasmtime.Store()
+    exports = wasmtime.Instance(store, wasmtime.Module(store.engine, wat2wasm(wat)), []).exports(store)
+    nan32 = struct.unpack("<f", struct.pack("<I", 0x7FA00001))[0]
+    nan64 = struct.unpack("<d", struct.pack("<Q", 0x7FF4000000000001))[0]
+    for args in ([-2**31, -2**63, nan32, nan64], [2**31 - 1, 2**63 - 1, -0.0, math.inf], [7, -1, 1.5, 2.0**-1074]):
+        fast = wasmtime_raw.call(store, exports["id"], ("i32", "i64", "f32", "f64"), ("i32", "i64", "f32", "f64"), args)
+        slow = exports["id"](store, *args)
+        assert [struct.pack("<d", v) if isinstance(v, float) else v for v in fast] == \
+            [struct.pack("<d", v) if isinstance(v, float) else v for v in slow]
+    fast = wasmtime_raw.call(store, exports["refs"], ("funcref", "externref"), ("funcref", "i32", "i32"), [None, None])
+    slow = exports["refs"](store, None, None)
+    assert fast[1:] == slow[1:] == [1, 1] and type(fast[0]) is type(slow[0]) is wasmtime.Func
+    assert fast[0].type(store).results == slow[0].type(store).results
+    with pytest.raises(wasmtime.Trap) as raw_trap:
+        wasmtime_raw.call(store, exports["trap"], (), ("i32",), [])
+    with pytest.raises(wasmtime.Trap) as py_trap:
+        exports["trap"](store)
+    assert raw_trap.value.trap_code == py_trap.value.trap_code == wasmtime.TrapCode.UNREACHABLE
+
+
 def test_swarm_keeps_the_always_pairs_and_draws_the_others_from_the_seed():
     from wasmfuzz.oracles.pairs import LAZY_VS_EAGER, swarm
     others = [p for p in PAIRS.values() if p not in (WASMTIME, LAZY_VS_EAGER)]
