@@ -173,7 +173,7 @@ def reuse_image(buf: Buffer | None, image: MemoryImage, shared: bool = False) ->
         return buf
     if image.cow and not shared:
         return image.buffer()
-    return reuse(buf if not isinstance(buf, _CowMap) else None, image.nbytes, image.data, shared, image.offset)
+    return reuse(buf, image.nbytes, image.data, shared, image.offset)
 
 
 def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False, offset: int = 0) -> Buffer:
@@ -183,7 +183,11 @@ def reuse(buf: Buffer | None, nbytes: int, image: bytes, shared: bool = False, o
     reset by dropping its pages (``MADV_DONTNEED``: they read as zero again,
     at no cost until written), a ``bytearray`` by writing zeros where the
     image does not cover, keeping its pages. MemoryError if a new buffer is
-    needed and refused."""
+    needed and refused. A mapping of an image (``_CowMap``) is never made
+    from: it is not ``resize``d (see ``_CowMap``), and growing it into a
+    smaller memory, as a shared one always maps, failed."""
+    if isinstance(buf, _CowMap):
+        buf = None
     if _wants_mmap(nbytes, shared):
         if isinstance(buf, mmap.mmap) and resize(buf, nbytes) is buf:
             buf.madvise(mmap.MADV_DONTNEED)

@@ -94,3 +94,28 @@ def test_a_pooled_slot_is_reset_around_an_image_that_starts_high(size):
     store2, ex2 = instance(engine, module)
     assert [ex2["peek"](store2, a) for a in (5, 70000, 70001, 70000 + size + 5)] == [0, 0, DATA[1], 0]
     assert ex2["m"].read(store2, 70000, 70000 + size) == DATA[:size]
+
+
+@linux_only
+@pytest.mark.parametrize("shared", ["", " 10 shared"], ids=["unshared", "shared"])
+@pytest.mark.parametrize("pages", [1, 4, 6], ids=["smaller", "same", "larger"])
+def test_a_pooled_slot_that_mapped_an_image_serves_a_memory_without_one(pages, shared):
+    """Found by a two-job differential campaign: a slot whose last memory
+    mapped an image (4 pages) handed to a memory with no data crashed with
+    IndexError when the new memory was smaller and shared (a shared memory
+    is always a mapping, so the slot's was resized for it). A mapping of an image is
+    never reused for another memory, whatever its size."""
+    config = Config()
+    config.allocation_strategy = "pooling"
+    config.pooling_allocation_config = PoolingAllocationConfig(total_core_instances=1)
+    config.wasm_threads = config.shared_memory = True
+    engine = Engine(config)
+    store, ex = instance(engine, Module(engine, WAT))
+    ex["poke"](store, 1000, 0xEE)
+    store.close()
+    store2, ex2 = instance(engine, Module(engine, f'(module (memory {pages}{shared}) '
+                                                  '(func (export "size") (result i32) memory.size) '
+                                                  '(func (export "peek") (param i32) (result i32) '
+                                                  '(i32.load8_u (local.get 0))))'))
+    assert ex2["size"](store2) == pages
+    assert [ex2["peek"](store2, a) for a in (0, 1000, 1001, 2000, (pages << 16) - 1)] == [0] * 5  # no image left
