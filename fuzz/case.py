@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from wasmfuzz.oracles import PAIRS, Divergence, ExecutionSpec, Verdict, allowed, compare
 from wasmfuzz.oracles.execution import Engines
-from wasmfuzz.oracles.semantics import ENDS_WITHIN, mutation_changed_meaning
+from wasmfuzz.oracles.semantics import ENDS_WITHIN, with_semantics
 from wasmfuzz.oracles.semantics import PAIR as SEMANTICS
 from wasmfuzz.oracles.validation import PAIR as VALIDATION
 from wasmfuzz.oracles.validation import check_validation
@@ -54,19 +54,11 @@ class TestCase:
             check_wasi(self.wasm, self.spec, self.args, engines)
         pairs = [PAIRS[name] for name in self.checks if name not in _OWN_ORACLES]
         plan = call_plan(self.args, self.invocations)
-        if SEMANTICS.name not in self.checks:
-            return self._compare(pairs, plan, engines) if pairs else \
-                Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
-        try:  # after the other pairs at each step: a divergence from Wasmtime there tells which side is wrong
-            return self._compare([*pairs, SEMANTICS], plan, engines)
-        except Divergence as seen:
-            if seen.pair != SEMANTICS.name:
-                raise
-            reason = mutation_changed_meaning(seen, self.original, self.wasm, self.spec, plan, engines)
-        verdict = self._compare(pairs, plan, engines) if pairs else Verdict()  # the other pairs to the end
-        verdict.compared.append(SEMANTICS.name)
-        verdict.poisoned[SEMANTICS.name] = reason
-        return verdict
+        if SEMANTICS.name in self.checks:
+            return with_semantics(lambda ps: self._compare(ps, plan, engines), pairs, self.original, self.wasm,
+                                  self.spec, plan, engines)
+        return self._compare(pairs, plan, engines) if pairs else \
+            Verdict(compared=[name for name in self.checks if name in (VALIDATION, WASI)])
 
     def _compare(self, pairs, plan, engines) -> Verdict:
         """``compare``, and again with NaN canonicalisation on both sides when a

@@ -105,11 +105,12 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
         verdict.compared.append(pair.name)
     if guard is not None:  # a guard runs even when no pair compares with Wasmtime
         execution(WASMTIME.reference(base))
-    modules = {False: bytes(wasm), True: original}
+    modules = {False: bytes(wasm), True: original}  # by on_original
     if any(spec.engine == "wasmtime" for spec, _ in execs):  # every engine runs the module Wasmtime can
-        with_original = any(on_original for _, on_original in execs)
-        modules[True], modules[False] = shown_together(original, modules[False]) if with_original else \
-            (original, shown_to_wasmtime(modules[False]))
+        if any(on_original for _, on_original in execs):
+            modules[True], modules[False] = shown_together(original, modules[False])
+        else:
+            modules[False] = shown_to_wasmtime(modules[False])
     runs = _Runs([(e, modules[on_original]) for (_, on_original), e in execs.items()], guarded, guard)
     return _lockstep(live, runs, plan, verdict)
 

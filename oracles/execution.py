@@ -101,14 +101,15 @@ class ApiExecution:
 
     def call(self, name: str, args: tuple[Value, ...]) -> Outcome:
         func = self._exports[name]
-        info = self._by_kind().funcs[name]
+        kinds = self._by_kind()
+        info = kinds.funcs[name]
         results = info.results
         try:
             self._before_call()
             host_args = [a.to_host() for a in args]
             if self.spec.epoch_mode == "yield":
                 out = run_to_end(func.call_async(self.store, *host_args))
-            elif self.spec.engine == "wasmtime" and wasmtime_raw.callable_with(info.params, results):
+            elif name in kinds.raw_calls:
                 out = wasmtime_raw.call(self.store, func, info.params, results, host_args)
             else:
                 out = func(self.store, *host_args)
@@ -182,12 +183,14 @@ class ApiExecution:
         instance's exports never change, and asking for their types at every
         step was a sixth of a comparison."""
         if self._kinds is None:
-            store, kinds = self.store, _Exports([], {}, [], [], [])
+            store, kinds = self.store, _Exports([], {}, set(), [], [], [])
             for name, item in self._exports.items():
                 info = self._export_info(name, item)
                 kinds.infos.append(info)
                 if info.kind == "func":
                     kinds.funcs[name] = info
+                    if self.spec.engine == "wasmtime" and wasmtime_raw.callable_with(info.params, info.results):
+                        kinds.raw_calls.add(name)
                 elif info.kind == "global":
                     kinds.globals.append((name, item, self.type_name(item.type(store).content)))
                 elif info.kind == "memory":
@@ -275,6 +278,7 @@ class _Exports:
 
     infos: list[ExportInfo]
     funcs: dict[str, ExportInfo]
+    raw_calls: set[str]  # Wasmtime functions ``wasmtime_raw.call`` can call
     globals: list[tuple[str, object, str]]  # (name, global, value type)
     memories: list[tuple[str, object]]
     tables: list[tuple[str, object, str]]  # (name, table, element type)
@@ -452,7 +456,7 @@ def _wasmtime_func(func):
     """wasmtime-py's per-store function handle (its ``wasmtime_func_t``, where
     the same function always reads back the same), as a key; None if absent."""
     raw = getattr(func, "_func", None)
-    return (raw.store_id, getattr(raw, "__private")) if raw is not None and hasattr(raw, "store_id") else None
+    return wasmtime_raw.func_key(raw) if raw is not None and hasattr(raw, "store_id") else None
 
 
 def _func_index(func) -> int | None:

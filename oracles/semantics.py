@@ -38,6 +38,8 @@ comparison: a sixth of a preserved case's time).
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .compare import Plan, Verdict, compare, compare_modules, shown_together
 from .divergence import Divergence
 from .execution import Engines
@@ -66,11 +68,28 @@ def check_semantics(original: bytes, rewritten: bytes, spec: ExecutionSpec, plan
     """Raise Divergence if ``rewritten`` behaves differently from ``original`` under ``spec``
     on wasmfuzz but not on Wasmtime, this pair alone (a test case runs it
     among its other pairs, sharing the rewrite's execution: ``fuzz.case``)."""
+    return with_semantics(lambda pairs: compare(rewritten, spec, pairs, plan, engines, original=original,
+                                                guard=ENDS_WITHIN),
+                          [], original, rewritten, spec, plan, engines)
+
+
+def with_semantics(compare_pairs: Callable[[list[Pair]], Verdict], pairs: list[Pair], original: bytes,
+                   rewritten: bytes, spec: ExecutionSpec, plan: Plan, engines: Engines | None = None) -> Verdict:
+    """``compare_pairs`` (a comparison of the rewrite with its original and
+    ``guard``) on ``pairs`` and ``PAIR`` last, so that at any step a
+    divergence from Wasmtime is seen first and tells which side is wrong.
+    A divergence of ``PAIR`` that Wasmtime sees too poisons it, and
+    ``pairs`` are compared again without it, to the end."""
     try:
-        return compare(rewritten, spec, [PAIR], plan, engines, original=original, guard=ENDS_WITHIN)
+        return compare_pairs([*pairs, PAIR])
     except Divergence as seen:
-        return Verdict(compared=[PAIR.name],
-                       poisoned={PAIR.name: mutation_changed_meaning(seen, original, rewritten, spec, plan, engines)})
+        if seen.pair != PAIR.name:
+            raise
+        reason = mutation_changed_meaning(seen, original, rewritten, spec, plan, engines)
+    verdict = compare_pairs(pairs) if pairs else Verdict()
+    verdict.compared.append(PAIR.name)
+    verdict.poisoned[PAIR.name] = reason
+    return verdict
 
 
 def mutation_changed_meaning(seen: Divergence, original: bytes, rewritten: bytes, spec: ExecutionSpec, plan: Plan,

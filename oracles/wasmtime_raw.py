@@ -34,6 +34,11 @@ _NUMBERS = ("i32", "i64", "f32", "f64")
 NULL_KEY = ("null",)
 
 
+def func_key(raw) -> tuple[int, int]:
+    """A ``wasmtime_func_t`` as a key: the same function of a store always reads back the same."""
+    return raw.store_id, getattr(raw, "__private")
+
+
 def callable_with(params: tuple[str, ...], results: tuple[str, ...]) -> bool:
     """Whether ``call`` can make a call of this type: numbers and null references in, anything out."""
     return all(t in _KINDS for t in params + results)
@@ -64,8 +69,8 @@ def table_values(store, table, elem: str, refs: dict, value_of) -> tuple[Value, 
     """A funcref or externref table's elements as ``Table.get`` reads them,
     minus the ``Val`` (and ``Func``, or host object) it builds for every
     element, two thirds of reading a table: a Func is made only for a
-    function not in ``refs`` (keyed by its ``wasmtime_func_t``, as results
-    are: ``execution._wasmtime_func``) and turned into a Value by
+    function not in ``refs`` (keyed by ``func_key``, as results are) and
+    turned into a Value by
     ``value_of``; an externref is null or not by whether it has host data,
     as ``Val._from_raw`` decides."""
     raw = ffi.wasmtime_val_t()
@@ -82,10 +87,9 @@ def table_values(store, table, elem: str, refs: dict, value_of) -> tuple[Value, 
             ffi.wasmtime_val_unroot(into)
             continue
         f = raw.of.funcref
-        key = (f.store_id, getattr(f, "__private")) if f.store_id else NULL_KEY
+        key = func_key(f) if f.store_id else NULL_KEY
         value = refs.get(key)
         if value is None:
-            func = Func._from_raw(ffi.wasmtime_func_t(f.store_id, getattr(f, "__private"))) if f.store_id else None
-            value = refs[key] = value_of(func)
+            value = refs[key] = value_of(Func._from_raw(ffi.wasmtime_func_t(*key)) if f.store_id else None)
         values.append(value)
     return tuple(values)
