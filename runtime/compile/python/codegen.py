@@ -51,7 +51,8 @@ from ...binary.opcodes import F32, F64, I32, I64, V128
 from ...binary.values import f32_from_bits, f64_from_bits
 from ...errors import NO_OFFSET
 from .frames import LineMap, MemoryAccess
-from .meter import ConstLocals, Meter, locals_set_in
+from .body_scan import locals_set_in, memories_used, targeted_blocks
+from .meter import ConstLocals, Meter
 from . import eh_ops, flat_dispatch, gc_ops, simd_ops
 
 M32 = "0xFFFFFFFF"
@@ -129,60 +130,10 @@ def _zero(t: int) -> str:
     return "None"
 
 
-# Instructions that may branch to the label their first immediate names.
-_LABEL_BRANCHES = frozenset({op.BR, op.BR_IF, op.BR_ON_NULL, op.BR_ON_NON_NULL, op.NAMES["br_on_cast"],
-                             op.NAMES["br_on_cast_fail"]})
-
-
-def targeted_blocks(code: list[tuple]) -> set[int]:
-    """Indices of the block/loop/if instructions some branch targets."""
-    out: set[int] = set()
-    stack: list[int] = [-1]
-    for i, ins in enumerate(code):
-        o = ins[0]
-        if o in op.OPENERS:
-            if o == op.TRY_TABLE:  # catch labels count from outside the try_table
-                out.update(stack[-1 - depth] for _, _, depth in ins[2] if depth < len(stack))
-            stack.append(i)
-        elif o in op.CLOSERS:
-            stack.pop()
-            if not stack:
-                break
-        elif o in _LABEL_BRANCHES:
-            if ins[1] < len(stack):
-                out.add(stack[-1 - ins[1]])
-        elif o == op.BR_TABLE:
-            for lab in (*ins[1], ins[2]):
-                if lab < len(stack):
-                    out.add(stack[-1 - lab])
-    out.discard(-1)
-    return out
-
-
 def _may_replace_buffer(sig) -> bool:
     """Whether a memory of type ``sig`` may change buffer objects (``membuf``)."""
     can_grow = sig.max is None or sig.max > sig.min
     return can_grow and (not sig.shared or sig.min == 0)
-
-
-# Opcodes by where their immediates name a memory (for ``memories_used``).
-_MEM_FIRST = frozenset(o for o, i in op.OPS.items() if i.imm in ("memarg", "mem", "memarg_lane"))
-_MEM_BOTH = frozenset(o for o, i in op.OPS.items() if i.imm == "mem_mem")
-_MEM_SECOND = frozenset(o for o, i in op.OPS.items() if i.imm == "data_mem")
-
-
-def memories_used(code: list[tuple]) -> set[int]:
-    """Indices of the memories the instructions of a body name."""
-    out: set[int] = set()
-    for ins in code:
-        o = ins[0]
-        if o in _MEM_FIRST:
-            out.add(ins[1])
-        elif o in _MEM_BOTH:
-            out.update(ins[1:3])
-        elif o in _MEM_SECOND:
-            out.add(ins[2])
-    return out
 
 
 class FunctionEmitter:

@@ -45,7 +45,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ...binary import opcodes as op
-from .meter import locals_set_in
+from .body_scan import locals_set_in
 
 
 def enter_try_table(em, ins: tuple, idx: int, targeted: set[int]) -> None:

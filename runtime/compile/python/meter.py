@@ -68,23 +68,6 @@ class ConstLocals:
         return [d if all(s[i] == d for s in states[1:]) else None for i, d in enumerate(first)]
 
 
-def locals_set_in(code: list, start: int) -> set[int]:
-    """Locals written between the block at ``start`` and its matching end."""
-    depth = 0
-    out: set[int] = set()
-    for ins in code[start:]:
-        o = ins[0]
-        if o in op.OPENERS:
-            depth += 1
-        elif o in op.CLOSERS:
-            depth -= 1
-            if depth == 0:
-                break
-        elif o in (op.LOCAL_SET, op.LOCAL_TEE):
-            out.add(ins[1])
-    return out
-
-
 class Meter:
     """Emits the fuel and epoch code of one function into a ``FunctionEmitter``."""
 

@@ -35,8 +35,8 @@ import hashlib
 from collections import OrderedDict
 from contextlib import contextmanager
 
-from ...binary.opcodes import NAMES
 from ...errors import NO_OFFSET
+from .body_scan import named
 from .code_record import CompiledUnit, refile
 from .frames import LineMap
 
@@ -154,26 +154,11 @@ def put(twin_key: Key | None, unit: CompiledUnit) -> None:
     _trim()
 
 
-_FUNC_OPS = frozenset(NAMES[n] for n in ("call", "return_call", "ref.func"))
-_GLOBAL_OPS = frozenset(NAMES[n] for n in ("global.get", "global.set"))
-
-
-def named(info, funcidx: int) -> tuple[set[int], set[int]]:
-    """The functions (itself included) and the globals function ``funcidx`` names."""
-    funcs, globals_ = {funcidx}, set()
-    for ins in info.code[funcidx - info.num_imported_funcs].code:
-        if ins[0] in _FUNC_OPS:
-            funcs.add(ins[1])
-        elif ins[0] in _GLOBAL_OPS:
-            globals_.add(ins[1])
-    return funcs, globals_
-
-
 def _named(info, funcidx: int) -> bytes:
     """What function ``funcidx``'s code reads of the defined functions and
     globals it names: their type indices and the globals' types (imported
     ones are in the code context already)."""
     nfuncs, nglobals = info.num_imported_funcs, info.num_imported_globals
-    funcs, globals_ = named(info, funcidx)
+    funcs, globals_ = named(info.code[funcidx - nfuncs].code, funcidx)
     return repr(([(f, info.funcs[f - nfuncs]) for f in sorted(funcs) if f >= nfuncs],
                  [(g, info.globals[g - nglobals].sig) for g in sorted(globals_) if g >= nglobals])).encode()

@@ -13,7 +13,7 @@ import wasmfuzz.runtime as api
 from wasmfuzz.runtime import Config, Engine, Instance, Module, Store, Trap
 from wasmfuzz.runtime.binary.features import DEFAULTS
 from wasmfuzz.runtime.binary.module_info import FuncBody, ModuleInfo
-from wasmfuzz.runtime.compile.python import backend, twins
+from wasmfuzz.runtime.compile.python import backend, body_scan, twins
 
 from wasmfuzz.cli import wast
 
@@ -222,8 +222,8 @@ def test_code_generation_reads_only_the_code_context(script, monkeypatch):
     real_emit = backend.emit
 
     def emit(info, funcidx, *args, **kwargs):
-        state["named"] = twins.named(info, funcidx)
         state["emitting"] = info.code[funcidx - info.num_imported_funcs]
+        state["named"] = body_scan.named(state["emitting"].code, funcidx)
         try:
             return real_emit(info, funcidx, *args, **kwargs)
         finally:
