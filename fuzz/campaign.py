@@ -84,10 +84,27 @@ def _split_flags(args: argparse.Namespace) -> None:
     args.libfuzzer_flags = [flag for flag in rest if flag != "--"]
 
 
+def _stray_flag(flags: list[str]) -> str | None:
+    """What is wrong with the first flag libFuzzer would misread, if any. libFuzzer
+    ignores a ``--name`` it does not know and takes any other word for a corpus
+    directory, stopping at startup when there is none: ``--out DIR`` would
+    become a campaign that ends at once with no word of why."""
+    for flag in flags:
+        if flag.startswith("--"):
+            return f"unknown option {flag.split('=')[0]} (libFuzzer's own flags take one dash: -name=value)"
+        if not flag.startswith("-") and not Path(flag).is_dir():
+            return f"{flag}: no such directory (a word after TARGET is an extra corpus directory for libFuzzer)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     _split_flags(args)
     if args.target not in targets.NAMES:
         print(f"wasmfuzz fuzz: unknown target {args.target!r} (targets: {', '.join(targets.NAMES)})", file=sys.stderr)
+        return 2
+    stray = _stray_flag(args.libfuzzer_flags)
+    if stray:
+        print(f"wasmfuzz fuzz: {stray}", file=sys.stderr)
         return 2
     if args.jobs < 1 or (args.runs is not None and args.runs < 0) or (args.max_time is not None and args.max_time < 0):
         print("wasmfuzz fuzz: --jobs must be at least 1, --runs and --max-time not negative", file=sys.stderr)

@@ -42,6 +42,8 @@ DIV_MODULE = f"""(module {NOISE}
 @pytest.mark.parametrize("argv, message", [
     (["fuzz", "nonsense"], "unknown target"),
     (["fuzz", "memory", "--jobs", "0"], "--jobs must be at least 1"),
+    (["fuzz", "memory", "--out", "."], "unknown option --out"),
+    (["fuzz", "memory", "-runs=1", "/no/such/dir"], "/no/such/dir: no such directory"),
     (["repro", "/no/such/finding"], "no such file or directory"),
     (["shrink", "/no/such/finding"], "no such file or directory"),
     (["check", "/no/such/corpus"], "not a directory"),
