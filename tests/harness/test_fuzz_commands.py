@@ -205,8 +205,9 @@ def test_the_runtime_is_instrumented_but_its_per_instruction_helpers(target):
     but atheris_main.UNINSTRUMENTED (the validator's per-instruction loop,
     whose tests the instrumented handlers repeat; the float helpers and value
     conversions generated code calls for every float instruction; the host's
-    per-element table reads; the code generator's whole-body scans), and the
-    binary format layer is traced only for the target that tests decoding."""
+    per-element table reads; the code generator's whole-body scans; the
+    epoch's and the store's bookkeeping), and the binary format layer is
+    traced only for the target that tests decoding."""
     pytest.importorskip("atheris")
     probe = textwrap.dedent(f"""
         import importlib, types
