@@ -53,10 +53,18 @@ MAX_MUTATIONS = 3  # applied one after another
 ATTEMPTS = 10  # runs of wasm-tools mutate per input, failed ones included
 MUTATE_TIMEOUT = 2.0  # seconds per run; a run usually takes 10 ms
 MUTATE_FUEL = 1000  # wasm-mutate's own budget per run, as in its libFuzzer example
-# Of metered inputs, those given a budget no seed exhausts (no call of a seed takes over 101 000: physics-O0);
-# the others draw from toggles.FUEL_BUDGETS, to run out at interesting points.
+# Of metered inputs, those given a budget no seed exhausts (no call of a seed took over 127 000 in 60 runs
+# of every export with edge arguments: sort-O0), about twice the most; the others draw from
+# toggles.FUEL_BUDGETS, to run out at interesting points. A rewrite whose loop no longer ends spends the
+# whole budget in each of its executions: with 400 000 to 1 000 000 such inputs were a tenth of the
+# target's time.
 AMPLE_FUEL_PERCENT = 80
-AMPLE_FUEL = (400_000, 1_000_000)
+AMPLE_FUEL = (250_000, 500_000)
+# wasm-mutate's data mutators can grow a segment to megabytes: a rewrite that big (2% of inputs that took
+# a seventh of the time, 63 ms each against a median of 8) is kept in LARGE_PERCENT of inputs, and in the
+# others counts as a mutation that did not apply.
+LARGE_REWRITE = 1 << 20
+LARGE_PERCENT = 10
 
 
 class MutateFailed(smith.SmithFailed):
@@ -75,7 +83,8 @@ def generate(src: Source) -> TestCase:
     args = src.bytes(64)
     c_seeds = _c_seeds()
     original = choice(src, c_seeds) if c_seeds else smith.module(src, spec)
-    wasm = mutate(original, mutate_seed, count, preserve, spec.features)
+    large = boolean(src, LARGE_PERCENT)
+    wasm = mutate(original, mutate_seed, count, preserve, spec.features, large)
     others = [p for p in PAIRS.values() if p not in ALWAYS and (preserve or p is not FUEL_ON_VS_OFF)]
     checks = swarm(args, ALWAYS, others, OTHERS_SHARE) + ((SEMANTICS.name,) if preserve else ())
     # Neither clang nor wasm-mutate canonicalises NaNs: a difference only NaN bits explain is checked again
@@ -83,10 +92,12 @@ def generate(src: Source) -> TestCase:
     return TestCase(wasm, spec, checks, args, invocations, original if preserve else b"", nans_canonical=False)
 
 
-def mutate(wasm: bytes, seed: int, count: int, preserve: bool, proposals: frozenset[str]) -> bytes:
+def mutate(wasm: bytes, seed: int, count: int, preserve: bool, proposals: frozenset[str],
+           large: bool = False) -> bytes:
     """``count`` mutations of ``wasm`` in a row, from ``seed`` on (a seed whose
-    mutator does not apply, changes nothing, or makes a module not valid with
-    ``proposals`` on, as ``ExecutionSpec.features`` names them, is followed by the next);
+    mutator does not apply, changes nothing, makes a module not valid with
+    ``proposals`` on, as ``ExecutionSpec.features`` names them, or, unless
+    ``large``, one over ``LARGE_REWRITE`` bytes, is followed by the next);
     MutateFailed when ``ATTEMPTS`` runs were not enough, a run took too long or failed."""
     options = [f"--fuel={MUTATE_FUEL}", *(["--preserve-semantics"] if preserve else [])]
     start, done = wasm, 0
@@ -98,7 +109,8 @@ def mutate(wasm: bytes, seed: int, count: int, preserve: bool, proposals: frozen
         except subprocess.TimeoutExpired:
             raise MutateFailed(f"wasm-tools mutate took over {MUTATE_TIMEOUT}s") from None
         if proc.returncode == 0:
-            if proc.stdout != wasm and _valid(proc.stdout, proposals):  # unchanged (it happens): not applied
+            fits = large or len(proc.stdout) <= LARGE_REWRITE
+            if proc.stdout != wasm and fits and _valid(proc.stdout, proposals):  # unchanged (it happens): not applied
                 wasm, done = proc.stdout, done + 1
         elif proc.returncode not in (3, 4):  # 3: the mutator chosen does not apply; 4: out of fuel
             raise MutateFailed(f"wasm-tools mutate exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")

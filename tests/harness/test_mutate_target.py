@@ -178,6 +178,23 @@ def test_mutation_failure_is_no_case():
         mutate.mutate(b"\0asm\1\0\0\0\xff", 0, 1, False, frozenset())
 
 
+def test_a_rewrite_over_the_size_cap_is_kept_only_when_large(monkeypatch):
+    """wasm-mutate may grow a data segment to megabytes: such a rewrite counts
+    as not applied unless the input drew ``large``."""
+    small = wat2wasm(ADD_ONE.format(k=1))
+    big = wat2wasm(f'(module (memory 1) (data "{"x" * (mutate.LARGE_REWRITE + 1)}"))')
+    runs = []
+
+    def grows(args, data, timeout=None):
+        runs.append(args)
+        return mutate.tool_runs.Run(0, big, b"")
+    monkeypatch.setattr(mutate.tool_runs, "run", grows)
+    with pytest.raises(mutate.MutateFailed, match="0 of 1 mutations applied"):
+        mutate.mutate(small, 0, 1, False, frozenset())
+    assert len(runs) == mutate.ATTEMPTS
+    assert mutate.mutate(small, 0, 1, False, frozenset(), large=True) == big
+
+
 def test_a_slow_mutation_is_no_case(monkeypatch):
     monkeypatch.setattr(mutate, "MUTATE_TIMEOUT", 1e-4)
     with pytest.raises(mutate.MutateFailed, match="took over"):
