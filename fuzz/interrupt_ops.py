@@ -5,9 +5,10 @@ Fuel and epoch checks happen at function entry, at loop headers and around
 bulk operations whose length is not a small constant (WASMTIME-NOTES §3-4).
 Calls are direct or through a table (``call_indirect``, which has its own
 cost). A wasm-smith module rarely loops around an import call; these
-programs do little else. Every function adds what it does to an exported global, so the
-oracles see how far a call got before it was interrupted; calls only go to
-later functions, and loops count to a small bound, so every call ends.
+programs do little else. Every function adds what it does to an exported
+global, so the oracles see how far a call got before it was interrupted;
+calls only go to later functions, and loops count to a small bound, so
+every call ends.
 """
 
 from __future__ import annotations

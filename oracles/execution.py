@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from . import wasmtime_raw
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
 from .spec import ExecutionSpec
-from .values import Value
+from .values import NUMBERS, Value
 
-TYPE_NAMES = ("i32", "i64", "f32", "f64", "funcref", "externref")
+TYPE_NAMES = (*NUMBERS, "funcref", "externref")
 NO_DEADLINE = 1 << 40  # more ticks than any module's imports make
 
 
@@ -250,7 +250,7 @@ class ApiExecution:
         api, store = self.api, self.store
         if isinstance(ty, api.FuncType):
             results = [self.type_name(t) for t in ty.results]
-            zeros = [Value(t, 0 if t in ("i32", "i64", "f32", "f64") else None).to_host() for t in results]
+            zeros = [Value(t, 0 if t in NUMBERS else None).to_host() for t in results]
             if self.spec.engine == "wasmtime" and set(results) <= set(TYPE_NAMES):
                 # wasmtime-py converts a Val it is handed with one type comparison, a plain value with up to five
                 zeros = [getattr(api.Val, t)(z) for t, z in zip(results, zeros)]
@@ -262,7 +262,7 @@ class ApiExecution:
             return api.Func(store, ty, tick)
         if isinstance(ty, api.GlobalType):
             t = self.type_name(ty.content)
-            return api.Global(store, ty, Value(t, 0 if t in ("i32", "i64", "f32", "f64") else None).to_host())
+            return api.Global(store, ty, Value(t, 0 if t in NUMBERS else None).to_host())
         if isinstance(ty, api.MemoryType):
             return api.Memory(store, ty)
         if isinstance(ty, api.TableType):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from wasmfuzz.runtime.vm.gc import AnyExtern
 
+NUMBERS = ("i32", "i64", "f32", "f64")  # the number types, by the names Value uses
 MASKS = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
 FLOAT_FORMATS = {"f32": ("<f", "<I"), "f64": ("<d", "<Q")}
 NAN_BITS = {"f32": (0x7F800000, 0x007FFFFF), "f64": (0x7FF0000000000000, 0x000FFFFFFFFFFFFF)}

@@ -25,12 +25,11 @@ from wasmtime import Func, Val, WasmtimeError
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
-from .values import Value
+from .values import NUMBERS, Value
 
 _KINDS = {"i32": ffi.WASMTIME_I32.value, "i64": ffi.WASMTIME_I64.value, "f32": ffi.WASMTIME_F32.value,
           "f64": ffi.WASMTIME_F64.value, "funcref": ffi.WASMTIME_FUNCREF.value,
           "externref": ffi.WASMTIME_EXTERNREF.value}
-_NUMBERS = ("i32", "i64", "f32", "f64")
 NULL_KEY = ("null",)
 
 
@@ -51,7 +50,7 @@ def call(store, func, params: tuple[str, ...], results: tuple[str, ...], args: l
     raw = (ffi.wasmtime_val_t * len(params))()
     for slot, type_, arg in zip(raw, params, args):
         slot.kind = _KINDS[type_]
-        if type_ in _NUMBERS:
+        if type_ in NUMBERS:
             setattr(slot.of, type_, arg)
         elif arg is not None:
             raise WasmtimeError(f"only null references are passed here, not {arg!r}")
