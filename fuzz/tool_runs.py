@@ -6,7 +6,9 @@ inputs repeat many of those runs (mutations that leave the bytes a
 generator reads alone): in a 40-second differential campaign, 86% of the
 validate runs and 84% of the mutate runs, and 9% of the smith runs, had
 been made before. Each costs a process start of the 17 MB binary (4-5 ms,
-most of a run), so the last ``KEPT`` distinct runs are kept in memory.
+most of a run), so the last ``KEPT`` distinct runs are kept in memory;
+the others are forked from a loaded wasm-tools (``fork_server``) where
+this machine can build one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from wasmfuzz.runtime.binary.wat import wasm_tools
+
+from . import fork_server
 
 KEPT = 512  # distinct runs; a kept output is a module of at most a few hundred KiB
 
@@ -40,8 +44,11 @@ def run(args: list[str], data: bytes, timeout: float | None = None) -> Run:
     if done is not None:
         _kept.move_to_end(key)
         return done
-    proc = subprocess.run([wasm_tools(), *args], input=data, capture_output=True, timeout=timeout)
-    done = _kept[key] = Run(proc.returncode, proc.stdout, proc.stderr)
+    forked = fork_server.run(args, data, timeout)
+    if forked is None:
+        proc = subprocess.run([wasm_tools(), *args], input=data, capture_output=True, timeout=timeout)
+        forked = proc.returncode, proc.stdout, proc.stderr
+    done = _kept[key] = Run(*forked)
     if len(_kept) > KEPT:
         _kept.popitem(last=False)
     return done

@@ -5,18 +5,22 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from wasmfuzz.fuzz import tool_runs
+from wasmfuzz.fuzz import fork_server, tool_runs
 
 
 def test_a_repeated_run_starts_no_process_and_gives_the_same_answer(monkeypatch):
     started = []
-    real_run = subprocess.run
 
-    def counting_run(*args, **kwargs):
-        started.append(args[0])
-        return real_run(*args, **kwargs)
+    def counting(run):
+        def counted(*args, **kwargs):
+            done = run(*args, **kwargs)
+            if done is not None:  # None: no fork server, the executable is started instead
+                started.append(args[0])
+            return done
+        return counted
 
-    monkeypatch.setattr(subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "run", counting(subprocess.run))  # without a fork server
+    monkeypatch.setattr(fork_server, "run", counting(fork_server.run))  # with one
     monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
     seed = bytes(range(200))
     first = tool_runs.run(["smith"], seed)
@@ -39,6 +43,7 @@ def test_only_the_last_runs_are_kept(monkeypatch):
 
 def test_a_run_past_its_timeout_raises_and_is_not_kept(monkeypatch):
     monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
+    slow = b"(module (func " + b"i32.const 1 drop " * 300_000 + b"))"  # 0.2 s of parsing
     with pytest.raises(subprocess.TimeoutExpired):
-        tool_runs.run(["smith"], bytes(100), timeout=1e-6)
+        tool_runs.run(["parse", "-"], slow, timeout=0.02)
     assert not tool_runs._kept
