@@ -1,18 +1,19 @@
 """Lazy and eager tables share the code of every function that has no
 inline table read (``backend.share_key``): the fuzzing oracles run both on
 every input, and compiling each function once for both was the largest
-part of what compilation cost them."""
+part of what compilation cost them. So do NaN canonicalization on and off,
+and relaxed SIMD deterministic or not, for a function they do not change."""
 
 from __future__ import annotations
 
 import random
 
+import pytest
 from wasmfuzz import runtime
 from wasmfuzz.fuzz import targets
 from wasmfuzz.runtime.binary.decode import decode_module
 from wasmfuzz.runtime.binary.features import ALL
-from wasmfuzz.runtime.binary.opcodes import CALL_INDIRECT, RETURN_CALL_INDIRECT
-from wasmfuzz.runtime.compile.python.backend import share_key
+from wasmfuzz.runtime.compile.python.backend import UNUSED_OPTIONS, same_code, share_key
 from wasmfuzz.runtime.compile.python.codegen import CodegenOptions, emit
 from wasmfuzz.runtime.binary.wat import wat2wasm
 
@@ -22,6 +23,16 @@ WAT = """(module
   (func $a (result i32) i32.const 7)
   (func (export "direct") (result i32) call $a)
   (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0))))"""
+
+
+# a function for each option in UNUSED_OPTIONS whose code it changes (generated modules rarely hold relaxed SIMD)
+EVERY_OPTION_MATTERS = """(module
+  (type $t (func (result i32)))
+  (table 1 funcref)
+  (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0)))
+  (func (export "nan") (param f64) (result f64) (f64.div (local.get 0) (local.get 0)))
+  (func (export "relaxed") (param v128) (result v128)
+    (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))"""
 
 
 def _engine(lazy: bool):
@@ -46,23 +57,26 @@ def test_lazy_and_eager_modules_share_only_code_without_inline_table_reads():
         assert instance.exports(store)["direct"](store) == 7 == instance.exports(store)["indirect"](store)
 
 
-def test_share_key_drops_lazy_tables_exactly_where_the_generated_code_is_the_same():
-    """Over table-heavy smith modules and table programs: a function's code for
-    lazy and eager tables is the same source wherever ``share_key`` says it may be shared."""
+@pytest.mark.parametrize("option", sorted(UNUSED_OPTIONS))
+def test_share_key_drops_an_option_exactly_where_the_generated_code_is_the_same(option):
+    """Over smith modules, table programs and single instructions (floats,
+    SIMD and relaxed SIMD among them): a function's code with ``option`` on
+    and off is the same source wherever ``share_key`` says it may be shared,
+    and the other option sets ``same_code`` names for it are those."""
     rng, shared, kept = random.Random(3), 0, 0
-    for target in ("lazy_init", "table_ops") * 8:
-        case = targets.make_case(target, rng.randbytes(1500))
-        if case is None:
-            continue
-        info = decode_module(case.wasm, ALL)
+    cases = (targets.make_case(target, rng.randbytes(1500))
+             for target in ("lazy_init", "table_ops", "instructions", "differential") * 10)
+    for wasm in [wat2wasm(EVERY_OPTION_MATTERS), *(case.wasm for case in cases if case is not None)]:
+        info = decode_module(wasm, ALL)
         for j in range(info.num_imported_funcs, info.num_imported_funcs + len(info.funcs)):
-            lazy, eager = CodegenOptions(lazy_tables=True), CodegenOptions(lazy_tables=False)
-            same = emit(info, j, options=lazy).source() == emit(info, j, options=eager).source()
-            has_read = any(ins[0] in (CALL_INDIRECT, RETURN_CALL_INDIRECT)
-                           for ins in info.code[j - info.num_imported_funcs].code)
-            assert (share_key(info, j, lazy) == share_key(info, j, eager)) == (not has_read)
-            if not has_read:
-                assert same, f"function {j} differs between lazy and eager tables without an inline table read"
+            on, off = (CodegenOptions(fuel=True, **{option: value}) for value in (True, False))
+            same = emit(info, j, options=on).source() == emit(info, j, options=off).source()
+            ops = {ins[0] for ins in info.code[j - info.num_imported_funcs].code}
+            matters = any(map(UNUSED_OPTIONS[option], ops))
+            assert (share_key(info, j, on) == share_key(info, j, off)) == (not matters)
+            assert (off in same_code(on, share_key(info, j, on))) == (not matters)
+            if not matters:
+                assert same, f"function {j} differs with {option} on and off, without an instruction it changes"
                 shared += 1
             else:
                 kept += not same

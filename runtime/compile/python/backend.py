@@ -11,11 +11,14 @@ compiled here is recorded there (``code_record``).
 ModuleCodes of one decoded module under other code-generation options
 (the fuzzing oracles run lazy and eager tables side by side) share each
 function whose code those options do not change (``share_key``): it is
-generated and compiled once, and each ModuleCode binds its own copy.
+generated and compiled once, and each ModuleCode binds its own copy. The
+code remembered across modules (``twins``) is filed under each of those
+option sets too.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import replace
 from typing import Callable
@@ -25,12 +28,19 @@ from ...errors import WasmtimeError
 from . import code_record, frames, pycompile, twins
 from .code_record import CompiledUnit
 from ..compiler import Registration
-from .codegen import LAYOUTS, CodegenOptions, emit
+from .codegen import LAYOUTS, NAN_PRODUCERS, CodegenOptions, emit
+from .simd_ops import is_relaxed
 
 # The instructions whose code reads a table element in line, and so checks for
 # an uninitialised one when ``CodegenOptions.lazy_tables`` is on (codegen's
 # ``indirect_target``); every other table access is a libcall, the same either way.
 _INLINE_TABLE_READS = frozenset((CALL_INDIRECT, RETURN_CALL_INDIRECT))
+# option -> whether an instruction (opcode) generates other code under it (``share_key``)
+UNUSED_OPTIONS = {
+    "lazy_tables": _INLINE_TABLE_READS.__contains__,
+    "nan_canonicalization": NAN_PRODUCERS.__contains__,
+    "relaxed_simd_deterministic": is_relaxed,
+}
 
 
 def default_layout() -> str:
@@ -83,9 +93,9 @@ class PythonCompiler:
                 filename = filename or self._filename(code, funcidx)
                 unit = self._generate(code, funcidx, filename)
                 twins.put(twin_key, unit)
-                if twin_key is not None and key[1].lazy_tables is None:  # the same code for the other setting
-                    twins.put(twins.key(info, funcidx, replace(code.options, lazy_tables=not code.options.lazy_tables)),
-                              unit)
+                if twin_key is not None:  # the same code for the settings it does not depend on
+                    for options in same_code(code.options, key[1]):
+                        twins.put(twins.key(info, funcidx, options), unit)
                 shared[key] = (unit, filename, code.registration)
             if code.cache is not None and (record := code_record.dump(unit)) is not None:
                 code.cache.put(funcidx, record)
@@ -117,8 +127,20 @@ class PythonCompiler:
 
 def share_key(info, funcidx: int, options: CodegenOptions) -> CodegenOptions:
     """The options the code of function ``funcidx`` depends on: all of them,
-    but ``lazy_tables`` only when the function has an inline table read."""
-    body = info.code[funcidx - info.num_imported_funcs].code
-    if any(ins[0] in _INLINE_TABLE_READS for ins in body):
-        return options
-    return replace(options, lazy_tables=None)
+    each of ``UNUSED_OPTIONS`` made None where the body has no instruction
+    it changes: a program's integer functions are the same code with NaN
+    canonicalization on or off (the mutate target compiled the same C
+    function again under each of a dozen option sets)."""
+    ops = {ins[0] for ins in info.code[funcidx - info.num_imported_funcs].code}
+    unused = {name: None for name, matters in UNUSED_OPTIONS.items() if not any(map(matters, ops))}
+    return replace(options, **unused) if unused else options
+
+
+def same_code(options: CodegenOptions, shared: CodegenOptions) -> list[CodegenOptions]:
+    """The other option sets whose code for a function is that of ``options``,
+    given its ``share_key`` ``shared``."""
+    unused = [name for name in UNUSED_OPTIONS if getattr(shared, name) is None]
+    every = (replace(options, **dict(zip(unused, values)))
+             for values in itertools.product((False, True), repeat=len(unused)))
+    return [other for other in every if other != options]
+
