@@ -29,6 +29,7 @@ from .execution import ApiExecution, Engines, ExportInfo
 from .memcmp import same_bytes
 from .outcome import CRASHED, RETURNED, TRAPPED, Outcome
 from .pairs import WASMTIME, Pair
+from .recorded import RecordedExecution
 from .spec import ExecutionSpec
 from .hidden_types import hide_as, hide_unshowable
 from .values import Value
@@ -73,7 +74,9 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
     ``engines``: shared with other comparisons of the same test case.
     ``original``: the module a pair ``on_original`` runs on its reference side
     (``wasm`` was rewritten from it: ``oracles.semantics``); its candidate side
-    is the execution of ``wasm`` that other pairs share.
+    is the execution of ``wasm`` that other pairs share. With a campaign's
+    ``engines``, that original's execution is answered from what the same
+    one answered before, where it can (``oracles.recorded``).
     ``guard``: fuel within which Wasmtime must end each step before any
     execution without fuel makes it (a rewrite may loop forever where its
     original ends): Wasmtime's executions without fuel get that budget and
@@ -90,7 +93,9 @@ def compare(wasm: bytes, base: ExecutionSpec, pairs: Sequence[Pair], plan: Plan,
         metered = guard is not None and spec.engine == "wasmtime" and spec.fuel is None
         key = (spec.with_(fuel=guard) if metered else spec, on_original)
         if key not in execs:
-            execs[key] = ApiExecution(key[0], engines)
+            recordings = engines.recordings if on_original and not spec.pooling else None
+            execs[key] = ApiExecution(key[0], engines) if recordings is None else \
+                RecordedExecution(key[0], recordings, lambda: ApiExecution(key[0], engines))
             if original:  # the report tells the two modules apart
                 execs[key].name += " (original)" if on_original else " (mutated)"
             if metered:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from . import wasmtime_raw
 from .outcome import CRASHED, ERROR, RETURNED, TRAPPED, Outcome
+from .recorded import Recordings
 from .spec import ExecutionSpec
 from .values import NUMBERS, Value
 
@@ -325,6 +326,8 @@ class Engines:
         # engine is held there so that its id is not reused while its Module is kept
         self._modules: OrderedDict[bytes, dict[int, tuple]] = OrderedDict()
         self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
+        # what executions of the same module and configuration answered (a campaign's only)
+        self.recordings = Recordings() if keep else None
 
     def forget(self) -> None:
         """Drop every Engine and Module kept. A campaign does at exit: wasmtime-py
@@ -332,6 +335,8 @@ class Engines:
         self._engines.clear()
         self._modules.clear()
         self._first.clear()
+        if self.recordings is not None:
+            self.recordings.clear()
 
     def engine(self, spec: ExecutionSpec):
         settings = spec.settings()
