@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .spec import ExecutionSpec
-
-if TYPE_CHECKING:
-    from .execution import ApiExecution
 
 PAGE = 1 << 16
 KEPT_BYTES = 64 << 20  # of memory pages, in every recording together (16 seeds' trees in a mutate campaign)
@@ -90,14 +87,14 @@ class RecordedExecution:
     ``recordings`` while the requests and reads are recorded there, and by
     the real execution, started on the first that is not, after."""
 
-    def __init__(self, spec: ExecutionSpec, recordings: Recordings, start: Callable[[], "ApiExecution"]):
+    def __init__(self, spec: ExecutionSpec, recordings: Recordings, start: Callable[[], object]):
         self.spec, self.name = spec, spec.name
         self._recordings, self._start = recordings, start
         self._tree: _Tree | None = None
         self._node: _Node | None = None
         self._wasm = b""
         self._made: list[tuple] = []  # the requests so far
-        self._live: "ApiExecution | None" = None
+        self._live = None  # the ApiExecution ``start`` made, once one is needed
 
     def instantiate(self, wasm: bytes):
         self._wasm = wasm
@@ -159,7 +156,7 @@ class RecordedExecution:
         reads.setdefault(what, value)
         return value
 
-    def _go_live(self, made: list[tuple] | None = None) -> "ApiExecution":
+    def _go_live(self, made: list[tuple] | None = None):
         """The real execution, started now if need be, with the requests ``made``
         (all so far by default) made again."""
         if self._live is None:
