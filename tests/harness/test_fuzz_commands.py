@@ -232,3 +232,14 @@ def test_the_runtime_is_instrumented_but_its_per_instruction_helpers(target):
     from wasmfuzz.fuzz.atheris_main import UNINSTRUMENTED
     assert done.stdout.split() == [binary, binary, "True", "True", "True", "False", *["[]"] * len(UNINSTRUMENTED)], \
         done.stderr[-2000:]
+
+
+def test_a_campaign_started_elsewhere_still_reads_the_checked_in_seeds(tmp_path, monkeypatch):
+    from wasmfuzz.fuzz import campaign
+    monkeypatch.chdir(tmp_path)
+    assert campaign.seed_dir("differential") == campaign.CHECKOUT_CORPUS / "differential"
+    assert any(campaign.seed_dir("differential").iterdir())
+    (tmp_path / "corpus" / "differential").mkdir(parents=True)  # a corpus of its own where it runs is taken first
+    assert campaign.seed_dir("differential") == Path("corpus") / "differential"
+    monkeypatch.setattr(campaign, "CHECKOUT_CORPUS", tmp_path / "none")
+    assert campaign.seed_dir("memory") is None
