@@ -39,7 +39,7 @@ from wasmfuzz.runtime.binary.wat import wasm_tools
 SOURCE = Path(__file__).with_name("fork_server.c")
 PLACEHOLDERS = 256  # the most arguments a request may carry
 HELLO = b"WFS1"
-START_TIMEOUT = 10.0  # seconds for a new server to say hello
+REPLY_TIMEOUT = 10.0  # seconds the server may take to say hello or to answer (its child's run aside)
 FILES_PREFIX = "wasmfuzz-tools-"  # then the pid of the process whose server reads and writes there
 
 
@@ -60,10 +60,16 @@ class Server:
             self.proc = subprocess.Popen([wasm_tools(), *["-"] * PLACEHOLDERS], env=env, pass_fds=(req_r, resp_w),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)
+        except OSError:
+            os.close(self.req)
+            os.close(self.resp)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         finally:
             os.close(req_r)
             os.close(resp_w)
-        if self._read(len(HELLO), START_TIMEOUT) != HELLO:
+        atexit.register(self.close)
+        if self._read(len(HELLO), REPLY_TIMEOUT) != HELLO:
             self.close()
             raise OSError("the wasm-tools fork server did not start")
 
@@ -77,15 +83,15 @@ class Server:
             f.write(data)
         msg = b"\0".join(os.fsencode(a) for a in (self.stdin, self.stdout, self.stderr, *args))
         os.write(self.req, struct.pack("<I", len(msg)) + msg)
-        (child,) = struct.unpack("<i", self._read(4, START_TIMEOUT))
+        (child,) = struct.unpack("<i", self._read(4, REPLY_TIMEOUT))
         if child <= 0:
-            self._read(4, START_TIMEOUT)
+            self._read(4, REPLY_TIMEOUT)
             raise OSError("the wasm-tools fork server could not fork")
         try:
             reply = self._read(4, None if deadline is None else max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             os.kill(child, signal.SIGKILL)
-            self._read(4, START_TIMEOUT)  # the killed child's status: the server is ready again
+            self._read(4, REPLY_TIMEOUT)  # the killed child's status: the server is ready again
             raise subprocess.TimeoutExpired([wasm_tools(), *args], timeout) from None
         (status,) = struct.unpack("<i", reply)
         if status == -1:
@@ -106,13 +112,14 @@ class Server:
         return got
 
     def close(self) -> None:
-        if os.getpid() != self.pid:
-            return  # a forked copy: the server is the other process's
-        for fd in (self.req, self.resp):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        """Stop the server and remove its files, once (its file descriptors'
+        numbers may be another object's after); never from a forked copy."""
+        if os.getpid() != self.pid or self.req < 0:
+            return
+        atexit.unregister(self.close)
+        os.close(self.req)
+        os.close(self.resp)
+        self.req = self.resp = -1
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
@@ -148,8 +155,6 @@ def run(args: list[str], data: bytes, timeout: float | None = None) -> tuple[int
             except OSError:
                 _server = None
             _unavailable = _server is None
-            if _server is not None:
-                atexit.register(_server.close)
         if _server is None:
             return None
         try:

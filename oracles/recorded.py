@@ -123,10 +123,8 @@ class RecordedExecution:
         return views
 
     def memories(self) -> dict[str, bytes]:
-        if self._live is not None or "memories" not in self._node.reads:
-            views = self._go_live().memory_views()
-            self._record_memories(views)
-            for view in views.values():
+        if "memories" not in self._node.reads:  # recorded by reading the views
+            for view in self.memory_views().values():
                 view.release()
         return {name: b"".join(pages) for name, pages in self._node.reads["memories"].items()}
 
@@ -136,15 +134,14 @@ class RecordedExecution:
     # ----- recording and replaying -----
 
     def _request(self, request: tuple, make):
-        node = self._node
-        known = node.children.get(request)
+        known = self._node.children.get(request)
+        if known is None or self._live is not None:
+            outcome = make(self._go_live())
+            if known is None:
+                known = self._node.children[request] = _Node(outcome, self._node)
+        else:
+            outcome = known.outcome
         self._made.append(request)
-        if known is not None and self._live is None:
-            self._node = known
-            return known.outcome
-        outcome = make(self._go_live(made=self._made[:-1]))
-        if known is None:
-            known = node.children[request] = _Node(outcome, node)
         self._node = known
         return outcome
 
@@ -156,13 +153,12 @@ class RecordedExecution:
         reads.setdefault(what, value)
         return value
 
-    def _go_live(self, made: list[tuple] | None = None):
-        """The real execution, started now if need be, with the requests ``made``
-        (all so far by default) made again."""
+    def _go_live(self):
+        """The real execution, started now if need be, with the requests so far made again."""
         if self._live is None:
             live = self._start()
             live.name = self.name
-            for request in self._made if made is None else made:
+            for request in self._made:
                 if request[0] == "instantiate":
                     live.instantiate(self._wasm)
                 else:

@@ -95,7 +95,7 @@ class PythonCompiler:
                 twins.put(twin_key, unit)
                 if twin_key is not None:  # the same code for the settings it does not depend on
                     for options in same_code(code.options, key[1]):
-                        twins.put(twins.key(info, funcidx, options), unit)
+                        twins.put(twin_key.under(options), unit)
                 shared[key] = (unit, filename, code.registration)
             if code.cache is not None and (record := code_record.dump(unit)) is not None:
                 code.cache.put(funcidx, record)
@@ -143,4 +143,3 @@ def same_code(options: CodegenOptions, shared: CodegenOptions) -> list[CodegenOp
     every = (replace(options, **dict(zip(unused, values)))
              for values in itertools.product((False, True), repeat=len(unused)))
     return [other for other in every if other != options]
-

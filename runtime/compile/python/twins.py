@@ -89,9 +89,9 @@ class Key:
     code of a function whose module gained a function or a global. ``named``
     is worked out only when ``whole`` finds nothing."""
 
-    __slots__ = ("whole", "_base", "_info", "_funcidx", "_named")
+    __slots__ = ("whole", "_base", "_info", "_funcidx", "_named", "_names")
 
-    def __init__(self, info, funcidx: int, options):
+    def __init__(self, info, funcidx: int, options, names: bytes | None = None):
         h = hashlib.blake2b(info.code_context, digest_size=16)
         h.update(funcidx.to_bytes(4, "little"))
         h.update(repr(options).encode())
@@ -99,13 +99,21 @@ class Key:
         whole = h.copy()
         whole.update(info.defined_context)
         self.whole, self._base, self._info, self._funcidx, self._named = whole.digest(), h, info, funcidx, None
+        self._names = names  # ``_named``'s bytes, once worked out
 
     @property
     def named(self) -> bytes:
         if self._named is None:
-            self._base.update(_named(self._info, self._funcidx))
-            self._named, self._info = self._base.digest(), None
+            if self._names is None:
+                self._names = _named(self._info, self._funcidx)
+            self._base.update(self._names)
+            self._named = self._base.digest()
         return self._named
+
+    def under(self, options) -> "Key":
+        """The same function's key under other ``options``, sharing what its
+        body names (worked out once, not again for each option set)."""
+        return Key(self._info, self._funcidx, options, self._names)
 
 
 def key(info, funcidx: int, options) -> Key | None:
