@@ -6,9 +6,16 @@ inputs repeat many of those runs (mutations that leave the bytes a
 generator reads alone): in a 40-second differential campaign, 86% of the
 validate runs and 84% of the mutate runs, and 9% of the smith runs, had
 been made before. Each costs a process start of the 17 MB binary (4-5 ms,
-most of a run), so the last ``KEPT`` distinct runs are kept in memory;
-the others are forked from a loaded wasm-tools (``fork_server``) where
-this machine can build one.
+most of a run), so the last distinct runs are kept in memory, as many as
+``KEPT_BYTES`` of outputs hold; the others are forked from a loaded
+wasm-tools (``fork_server``) where this machine can build one.
+
+The budgets are in bytes, not runs: a mutate campaign repeats runs from
+far back (in a 90-second one, 1,731 of 4,139 runs started had been made
+before, and had left a cache of the last 512 runs). Its outputs are
+modules of a few KiB, but one in forty is a rewrite of megabytes (a data
+segment grown: 55 ms a run), so those are kept apart, within a budget of
+their own, where they cannot push out thousands of small runs.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from wasmfuzz.runtime.binary.wat import wasm_tools
 
 from . import fork_server
 
-KEPT = 512  # distinct runs; a kept output is a module of at most a few hundred KiB
+KEPT_BYTES = 64 << 20  # of outputs (stdout and stderr) and arguments: small runs, and again large ones
+LARGE_OUTPUT = 1 << 20  # bytes of stdout from which a run is kept among the large ones
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,27 @@ class Run:
     stderr: bytes
 
 
-_kept: OrderedDict[tuple, Run] = OrderedDict()  # least recently used first
+class _Kept:
+    """Runs by key, least recently used first, within ``budget`` bytes (``_size``)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.held = budget, 0
+        self.runs: OrderedDict[tuple, Run] = OrderedDict()
+
+    def get(self, key: tuple) -> Run | None:
+        done = self.runs.get(key)
+        if done is not None:
+            self.runs.move_to_end(key)
+        return done
+
+    def put(self, key: tuple, done: Run) -> None:
+        self.runs[key] = done
+        self.held += _size(key, done)
+        while self.held > self.budget and self.runs:
+            self.held -= _size(*self.runs.popitem(last=False))
+
+
+_small, _large = _Kept(KEPT_BYTES), _Kept(KEPT_BYTES)
 
 
 def run(args: list[str], data: bytes, timeout: float | None = None) -> Run:
@@ -40,15 +68,18 @@ def run(args: list[str], data: bytes, timeout: float | None = None) -> Run:
     last time; subprocess.TimeoutExpired if it takes longer than ``timeout``
     (a run that timed out is not kept)."""
     key = (tuple(args), len(data), hashlib.blake2b(data, digest_size=16).digest())
-    done = _kept.get(key)
+    done = _small.get(key) or _large.get(key)
     if done is not None:
-        _kept.move_to_end(key)
         return done
     forked = fork_server.run(args, data, timeout)
     if forked is None:
         proc = subprocess.run([wasm_tools(), *args], input=data, capture_output=True, timeout=timeout)
         forked = proc.returncode, proc.stdout, proc.stderr
-    done = _kept[key] = Run(*forked)
-    if len(_kept) > KEPT:
-        _kept.popitem(last=False)
+    done = Run(*forked)
+    (_large if len(done.stdout) >= LARGE_OUTPUT else _small).put(key, done)
     return done
+
+
+def _size(key: tuple, run: Run) -> int:
+    """What a kept run counts against its budget: its outputs, its arguments and a little for the entry."""
+    return len(run.stdout) + len(run.stderr) + sum(map(len, key[0])) + 256

@@ -21,7 +21,7 @@ def test_a_repeated_run_starts_no_process_and_gives_the_same_answer(monkeypatch)
 
     monkeypatch.setattr(subprocess, "run", counting(subprocess.run))  # without a fork server
     monkeypatch.setattr(fork_server, "run", counting(fork_server.run))  # with one
-    monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
+    monkeypatch.setattr(tool_runs, "_small", tool_runs._Kept(tool_runs.KEPT_BYTES))
     seed = bytes(range(200))
     first = tool_runs.run(["smith"], seed)
     again = tool_runs.run(["smith"], seed)
@@ -33,17 +33,31 @@ def test_a_repeated_run_starts_no_process_and_gives_the_same_answer(monkeypatch)
     assert bad.returncode != 0 and bad.stderr
 
 
-def test_only_the_last_runs_are_kept(monkeypatch):
-    monkeypatch.setattr(tool_runs, "KEPT", 2)
-    monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
-    for n in range(3):
-        tool_runs.run(["validate", "-"], b"\0asm\1\0\0\0" + bytes(n))
-    assert len(tool_runs._kept) == 2
+def test_only_the_last_runs_are_kept_within_the_byte_budget(monkeypatch):
+    kept = tool_runs._Kept(1 << 20)
+    monkeypatch.setattr(tool_runs, "_small", kept)
+    runs = [tool_runs.run(["validate", "-"], b"\0asm\1\0\0\0" + bytes(n)) for n in range(3)]
+    sizes = [tool_runs._size(key, run) for key, run in kept.runs.items()]
+    assert len(sizes) == 3 and kept.held == sum(sizes)
+    kept.budget = sum(sizes[1:])  # room for the last two
+    tool_runs.run(["validate", "-"], b"\0asm\1\0\0\0" + bytes(3))
+    assert list(kept.runs.values())[0] is runs[2] and len(kept.runs) == 2 and kept.held <= kept.budget
+
+
+def test_large_outputs_are_kept_apart_and_push_out_no_small_run(monkeypatch):
+    small, large = tool_runs._Kept(1 << 20), tool_runs._Kept(1 << 20)
+    monkeypatch.setattr(tool_runs, "_small", small)
+    monkeypatch.setattr(tool_runs, "_large", large)
+    monkeypatch.setattr(tool_runs, "LARGE_OUTPUT", 100)
+    tool_runs.run(["validate", "-"], b"\0asm\1\0\0\0")
+    big = tool_runs.run(["smith"], bytes(range(200)))  # a module of more than LARGE_OUTPUT bytes
+    assert len(big.stdout) >= 100 and list(large.runs.values()) == [big] and len(small.runs) == 1
+    assert tool_runs.run(["smith"], bytes(range(200))) is big
 
 
 def test_a_run_past_its_timeout_raises_and_is_not_kept(monkeypatch):
-    monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
+    monkeypatch.setattr(tool_runs, "_small", tool_runs._Kept(tool_runs.KEPT_BYTES))
     slow = b"(module (func " + b"i32.const 1 drop " * 300_000 + b"))"  # 0.2 s of parsing
     with pytest.raises(subprocess.TimeoutExpired):
         tool_runs.run(["parse", "-"], slow, timeout=0.02)
-    assert not tool_runs._kept
+    assert not tool_runs._small.runs
