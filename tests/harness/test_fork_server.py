@@ -90,7 +90,7 @@ def test_a_server_that_dies_leaves_the_runs_to_the_executable(own_server, monkey
     fork_server._server.proc.wait()
     assert fork_server.run(["--version"], b"") is None
     assert fork_server._unavailable
-    monkeypatch.setattr(tool_runs, "_kept", type(tool_runs._kept)())
+    monkeypatch.setattr(tool_runs, "_small", tool_runs._Kept(tool_runs.KEPT_BYTES))
     assert tool_runs.run(["smith"], bytes(range(200))).stdout == started(["smith"], bytes(range(200)))[1]
 
 
