@@ -42,9 +42,12 @@ from .frames import LineMap
 
 _units: OrderedDict[bytes, CompiledUnit] = OrderedDict()  # by Key.named, least recently used first
 _wholes: dict[bytes, bytes] = {}  # Key.whole -> Key.named of the code found or made under it
-_capacity = 0  # functions
+# One unit is filed under each option set its code does not depend on (backend.same_code): up
+# to a dozen keys. It is counted against the budget once, while any of them holds it.
+_filings: dict[int, int] = {}  # id(unit) -> the keys in _units that hold it
+_capacity = 0  # keys: functions under one option set each
 _budget = 0  # characters of generated source, which the size of a function's code follows
-_held = 0  # characters of source of the functions remembered
+_held = 0  # characters of source of the distinct units remembered
 _stats = {"hits": 0, "misses": 0}
 
 
@@ -69,9 +72,8 @@ def kept(functions: int):
 
 
 def _trim() -> None:
-    global _held
     while _units and (len(_units) > _capacity or _held > _budget):
-        _held -= len(_units.popitem(last=False)[1].source)
+        _release(_units.popitem(last=False)[1])
     while len(_wholes) > 2 * _capacity:  # oldest first; an alias whose code is gone finds nothing anyway
         del _wholes[next(iter(_wholes))]
 
@@ -158,8 +160,21 @@ def put(twin_key: Key | None, unit: CompiledUnit) -> None:
     if twin_key.named in _units:
         return
     _units[twin_key.named] = unit
-    _held += len(unit.source)
+    filed = _filings.get(id(unit), 0)
+    if not filed:
+        _held += len(unit.source)
+    _filings[id(unit)] = filed + 1
     _trim()
+
+
+def _release(unit: CompiledUnit) -> None:
+    """One key of ``unit``'s is gone; the last one takes its source off the budget."""
+    global _held
+    left = _filings.pop(id(unit)) - 1
+    if left:
+        _filings[id(unit)] = left
+    else:
+        _held -= len(unit.source)
 
 
 def _named(info, funcidx: int) -> bytes:

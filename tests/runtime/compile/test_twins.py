@@ -40,6 +40,7 @@ def kept(monkeypatch, compiles):
     monkeypatch.setattr(twins, "_units", type(twins._units)())
     monkeypatch.setattr(twins, "_wholes", {})
     monkeypatch.setattr(twins, "_held", 0)
+    monkeypatch.setattr(twins, "_filings", {})
     twins.keep(64)
     yield compiles
     twins.keep(0)
@@ -67,6 +68,17 @@ def test_a_function_of_another_module_is_not_compiled_again(kept):
     again = run_twice(module_text("other", after='(export "g" (global $g)) (data (i32.const 8) "\\05")'), 8)
     assert kept[0] == 2 and twins.stats()["hits"] >= 2
     assert (first, again) == (0, 10)
+
+
+def test_code_filed_under_several_option_sets_counts_once_against_the_budget(kept):
+    run_twice(module_text(), 8)  # integer code: the same under either NaN setting, tables lazy or eager
+    units = {id(u): u for u in twins._units.values()}
+    assert kept[0] == 2 and len(twins._units) > len(units) == 2
+    assert twins._held == sum(len(u.source) for u in units.values())
+    twins.keep(len(twins._units) - 1)  # one key goes: its unit is still filed under another
+    assert twins._held == sum(len(u.source) for u in units.values())
+    twins.keep(0)
+    assert twins._held == 0 and not twins._filings
 
 
 def test_reused_code_reports_frames_where_its_own_module_has_them(kept):
@@ -140,6 +152,7 @@ def test_off_by_default_bounded_and_restored(monkeypatch):
     monkeypatch.setattr(twins, "_units", type(twins._units)())
     monkeypatch.setattr(twins, "_wholes", {})
     monkeypatch.setattr(twins, "_held", 0)
+    monkeypatch.setattr(twins, "_filings", {})
     run_twice(module_text(), 8)
     assert len(twins._units) == 0
     with twins.kept(1):
