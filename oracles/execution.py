@@ -326,6 +326,7 @@ class Engines:
         # engine is held there so that its id is not reused while its Module is kept
         self._modules: OrderedDict[bytes, dict[int, tuple]] = OrderedDict()
         self._first: dict[bytes, object] = {}  # the first wasmfuzz Module of each module's bytes
+        self._module_bytes = 0  # the length of the bytes in _modules
         # what executions of the same module and configuration answered (a campaign's only)
         self.recordings = Recordings() if keep else None
 
@@ -335,6 +336,7 @@ class Engines:
         self._engines.clear()
         self._modules.clear()
         self._first.clear()
+        self._module_bytes = 0
         if self.recordings is not None:
             self.recordings.clear()
 
@@ -379,9 +381,12 @@ class Engines:
         per_engine = self._modules.get(wasm)
         if per_engine is None:
             per_engine = self._modules[wasm] = {}
-            if self._keep and len(self._modules) > self._keep:
+            self._module_bytes += len(wasm)
+            while self._keep and (len(self._modules) > self._keep or self._module_bytes > KEPT_MODULE_BYTES) \
+                    and len(self._modules) > 1:
                 oldest, _ = self._modules.popitem(last=False)
                 self._first.pop(oldest, None)
+                self._module_bytes -= len(oldest)
         else:
             self._modules.move_to_end(wasm)
         module = per_engine.get(id(engine), (None, None))[1]
@@ -396,6 +401,9 @@ class Engines:
         return module
 
 
+# The bytes of the modules a campaign's ``Engines`` keeps, at most, however many its ``keep`` allows:
+# a rewrite of megabytes (the mutate target keeps one in ten) is as many as hundreds of C programs.
+KEPT_MODULE_BYTES = 64 << 20
 # Configurations whose Engines a campaign's ``Engines`` keeps (a campaign draws a few hundred).
 KEPT_ENGINES = 256
 # Pooling wasmfuzz Engines by configuration, for the whole process (see ``Engines``).

@@ -205,6 +205,21 @@ def test_kept_engines_keep_the_modules_of_the_last_distinct_bytes():
     assert module(ExecutionSpec(), b) is not kept_b
 
 
+def test_kept_engines_keep_modules_within_a_byte_budget(monkeypatch):
+    from wasmfuzz.oracles import execution
+    a, b = (wat2wasm(f"(module (func (export \"f\") (result i32) i32.const {i}))") for i in range(2))
+    monkeypatch.setattr(execution, "KEPT_MODULE_BYTES", len(a) + len(b) - 1)  # room for one of them
+    engines = execution.Engines(keep=8)
+
+    def module(wasm):
+        e = execution.ApiExecution(ExecutionSpec(), engines)
+        return engines.module(e.api, e.engine, wasm)
+    first_a = module(a)
+    assert module(a) is first_a
+    module(b)  # over the budget with both: a, the least recently used, goes
+    assert module(a) is not first_a and engines._module_bytes == len(a)  # and b went for it
+
+
 def test_kept_engines_drop_the_least_recently_used_configuration_with_its_modules(monkeypatch):
     from wasmfuzz.oracles import execution
     monkeypatch.setattr(execution, "KEPT_ENGINES", 2)
