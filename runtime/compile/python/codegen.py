@@ -712,6 +712,8 @@ class FunctionEmitter:
             self.unop(fmt)
         elif kind == "p":
             self.call_pure(fmt, _arity(o))
+        elif fmt in _UNSIGNED_DIVISION and self.st[-1].isdigit() and int(self.st[-1]):
+            self.binop(_UNSIGNED_DIVISION[fmt])  # a divisor known not to be 0: nothing to trap on
         else:
             self.call_trapping(fmt, _arity(o))
 
@@ -1212,6 +1214,9 @@ def _arity(o: int) -> int:
 # op -> (kind, format or libcall). kind: u/b = inline unary/binary expression,
 # p = pure libcall, t = trapping libcall.
 _SIMPLE: dict[int, tuple[str, str]] = {}
+# The unsigned divisions' libcalls, and their code in line where the divisor is a constant other
+# than 0 (C's ``% 1000``, ``/ 10``): a libcall only tests for 0 (a third of a hash or sort seed's calls).
+_UNSIGNED_DIVISION: dict[str, str] = {}
 
 
 def _reg(name: str, kind: str, fmt: str) -> None:
@@ -1237,6 +1242,8 @@ for _w, _m, _sb in (("i32", M32, "0x80000000"), ("i64", M64, "0x8000000000000000
     _reg(f"{_w}.mul", "b", f"(({{a}} * {{b}}) & {_m})")
     for _n in ("div_s", "div_u", "rem_s", "rem_u"):
         _reg(f"{_w}.{_n}", "t", f"_{_w}_{_n}")
+    _UNSIGNED_DIVISION[f"_{_w}_div_u"] = "({a} // {b})"
+    _UNSIGNED_DIVISION[f"_{_w}_rem_u"] = "({a} % {b})"
     _reg(f"{_w}.and", "b", "({a} & {b})")
     _reg(f"{_w}.or", "b", "({a} | {b})")
     _reg(f"{_w}.xor", "b", "({a} ^ {b})")

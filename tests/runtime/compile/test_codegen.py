@@ -159,3 +159,27 @@ def test_a_call_then_a_call_reads_the_buffer_once_and_a_slot_set_into_a_local_is
     source, *_ = emit_function(Module(store.engine, wat)._info, 1)
     assert source.count("M0 = MI0.data") == 2  # the prologue's, and once before the store
     assert "l1 = f0(vm)" in source and "l1 = _ld_u32(M0, l0)[0]" in source
+
+
+@pytest.mark.parametrize("width", ["i32", "i64"])
+def test_unsigned_division_by_a_constant_other_than_zero_is_in_line_and_exact(width):
+    mask = (1 << int(width[1:])) - 1
+    ops = [(op, d) for op in ("div_u", "rem_u") for d in (1, 7, 1000, mask)]
+    funcs = "".join(f'(func (export "{op}{d}") (param {width}) (result {width}) '
+                    f'({width}.{op} (local.get 0) ({width}.const {d - (mask + 1) if d > mask >> 1 else d})))'
+                    for op, d in ops)
+    wat = f'(module {funcs} (func (export "zero") (param {width}) (result {width}) ' \
+          f'({width}.rem_u (local.get 0) ({width}.const 0))))'
+    store = Store()
+    module = Module(store.engine, wat)
+    for i in range(len(ops)):
+        source, *_ = emit_function(module._info, i)
+        assert f"_{width}_{ops[i][0]}" not in source  # no libcall: a constant divisor never traps
+    exports = Instance(store, module, []).exports(store)
+    for op, d in ops:
+        for a in (0, 1, 6, 7, 999, 1000, 12345, mask >> 1, mask - 1, mask):
+            assert exports[f"{op}{d}"](store, a) & mask == (a // d if op == "div_u" else a % d), (op, d, a)
+    assert f"_{width}_rem_u" in emit_function(module._info, len(ops))[0]
+    with pytest.raises(Trap) as trap:
+        exports["zero"](store, 5)
+    assert "divide by zero" in str(trap.value)
