@@ -158,7 +158,9 @@ def child(args: argparse.Namespace) -> None:
         Path(args.child_json).write_text(json.dumps({"target": args.target, "absent": True}))
         return
     targets.load(args.target)
-    if hasattr(targets, "KEPT_FUNCTIONS"):  # as a campaign runs (an older checkout has no twins)
+    if hasattr(targets, "campaign"):  # as a campaign runs (an older checkout keeps less, or nothing)
+        targets.campaign().__enter__()  # for the rest of this child process
+    elif hasattr(targets, "KEPT_FUNCTIONS"):
         from wasmfuzz.runtime.compile.python import twins
         twins.keep(targets.KEPT_FUNCTIONS)
     timers = Timers()

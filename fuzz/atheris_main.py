@@ -81,13 +81,11 @@ def main(argv: list[str]) -> None:
     name, *flags = argv
     instrument_runtime(name)
     from wasmfuzz.fuzz import targets
-    from wasmfuzz.runtime.compile.python import twins
-
-    twins.keep(targets.KEPT_FUNCTIONS)
 
     targets.load(name)
     atheris.Setup([sys.argv[0], *flags], lambda data: targets.run_input(name, data))
-    atheris.Fuzz()
+    with targets.campaign():
+        atheris.Fuzz()
 
 
 def launcher_source(name: str, interpreter: str | None = None) -> str:

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmfuzz.oracles.capabilities import supported
-from wasmfuzz.runtime.compile.python import twins
 
 from . import findings, targets
 from .atheris_main import launcher_source
@@ -405,7 +404,7 @@ def _random_inputs(args, root: Path, progress: Progress) -> None:
     deadline = None if args.max_time is None else time.monotonic() + args.max_time
     rng = random.Random()
     window = (time.monotonic(), 0)
-    with twins.kept(targets.KEPT_FUNCTIONS):
+    with targets.campaign():
         while (args.runs is None or progress.execs < args.runs) and (deadline is None or time.monotonic() < deadline):
             data = rng.randbytes(rng.randint(0, 4096))
             try:

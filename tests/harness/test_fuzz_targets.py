@@ -135,3 +135,13 @@ def test_instruction_programs_cover_every_shape_and_are_valid():
             wasmtime.Module(engine, wat2wasm(program.wat()))
     assert {"i32.rem_s", "br_table", "f64.promote_f32", "call_indirect", "memory.init", "i64.load32_s"} \
         <= set(instruction_ops.SHAPES)
+
+
+def test_a_campaign_keeps_code_and_collects_cycles_less_often_and_restores_both():
+    import gc
+
+    from wasmfuzz.runtime.compile.python import twins
+    before = gc.get_threshold()
+    with targets.campaign():
+        assert gc.get_threshold() == targets.GC_THRESHOLD and twins._capacity == targets.KEPT_FUNCTIONS
+    assert gc.get_threshold() == before and twins._capacity == 0
