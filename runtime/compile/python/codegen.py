@@ -1215,7 +1215,8 @@ def _arity(o: int) -> int:
 # p = pure libcall, t = trapping libcall.
 _SIMPLE: dict[int, tuple[str, str]] = {}
 # The unsigned divisions' libcalls, and their code in line where the divisor is a constant other
-# than 0 (C's ``% 1000``, ``/ 10``): a libcall only tests for 0 (a third of a hash or sort seed's calls).
+# than 0 (C's ``% 1000``, ``/ 10``): the libcall only tests for 0, and rem_u was the libcall the mutate
+# target's C seeds made most (167,005 calls in 1,870 inputs).
 _UNSIGNED_DIVISION: dict[str, str] = {}
 
 
