@@ -33,6 +33,7 @@ An entry point missing from a checkout is simply not timed there.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import importlib.util
 import inspect
@@ -159,7 +160,10 @@ def child(args: argparse.Namespace) -> None:
         return
     targets.load(args.target)
     if hasattr(targets, "campaign"):  # as a campaign runs (an older checkout keeps less, or nothing)
-        targets.campaign().__enter__()  # for the rest of this child process
+        # Entered for the rest of this child process, and held by a name: a context manager nobody
+        # refers to is collected at once, and a generator's is closed then (with what it set up).
+        campaign = targets.campaign()
+        campaign.__enter__()
     elif hasattr(targets, "KEPT_FUNCTIONS"):
         from wasmfuzz.runtime.compile.python import twins
         twins.keep(targets.KEPT_FUNCTIONS)
@@ -175,7 +179,7 @@ def child(args: argparse.Namespace) -> None:
         Path(args.child_json).write_text(json.dumps({
             "target": args.target, "execs": state["execs"], "seconds": now - state["start"],
             "errors": state["errors"], "phases": dict(timers.totals), "untimed": missing,
-            "partial": partial, "work": str(work)}))
+            "partial": partial, "work": str(work), "gc_threshold": gc.get_threshold()}))
 
     def report_and_exit() -> None:
         write(partial=False)
@@ -258,7 +262,7 @@ def merge(runs: list[dict]) -> dict:
     return {"execs": execs, "seconds": seconds, "rate": execs / seconds if seconds else 0.0,
             "errors": sum(r["errors"] for r in runs), "shares": {p: phases[p] / seconds for p in PHASES},
             "died": [d for r in runs for d in r.get("died", [])],
-            "untimed": runs[0]["untimed"]}
+            "untimed": runs[0]["untimed"], "gc_threshold": runs[0].get("gc_threshold")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,8 @@ def test_under_atheris(tmp_path):
     assert report["mode"] == "under atheris" and "differential" in out
     shares = report["targets"]["differential"]["this"]["shares"]
     assert shares["generation"] > 0 and shares["compilation"] > 0 and shares["comparison"] > 0
+    from wasmfuzz.fuzz.targets import GC_THRESHOLD  # each child measured as a campaign runs, to the end
+    assert all(report["targets"][t]["this"]["gc_threshold"] == list(GC_THRESHOLD) for t in report["targets"])
 
 
 def test_without_coverage(tmp_path):
