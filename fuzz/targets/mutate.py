@@ -105,9 +105,12 @@ def mutate(wasm: bytes, seed: int, count: int, preserve: bool, proposals: frozen
         if done == count:
             break
         try:
-            proc = tool_runs.run(["mutate", f"--seed={seed + attempt}", *options], wasm, MUTATE_TIMEOUT)
+            proc = tool_runs.run(["mutate", f"--seed={seed + attempt}", *options], wasm, MUTATE_TIMEOUT,
+                                 max_output=None if large else LARGE_REWRITE)
         except subprocess.TimeoutExpired:
             raise MutateFailed(f"wasm-tools mutate took over {MUTATE_TIMEOUT}s") from None
+        if proc is None:  # made before, and over LARGE_REWRITE: not applied, as below
+            continue
         if proc.returncode == 0:
             fits = large or len(proc.stdout) <= LARGE_REWRITE
             if proc.stdout != wasm and fits and _valid(proc.stdout, proposals):  # unchanged (it happens): not applied

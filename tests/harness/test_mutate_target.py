@@ -183,20 +183,28 @@ def test_a_rewrite_over_the_size_cap_is_kept_only_when_large(monkeypatch):
     as not applied unless the input drew ``large``."""
     small = wat2wasm(ADD_ONE.format(k=1))
     big = wat2wasm(f'(module (memory 1) (data "{"x" * (mutate.LARGE_REWRITE + 1)}"))')
-    runs = []
+    runs, limits = [], set()
 
-    def grows(args, data, timeout=None):
+    def grows(args, data, timeout=None, max_output=None):
         runs.append(args)
+        limits.add(max_output)
         return mutate.tool_runs.Run(0, big, b"")
     monkeypatch.setattr(mutate.tool_runs, "run", grows)
     with pytest.raises(mutate.MutateFailed, match="0 of 1 mutations applied"):
         mutate.mutate(small, 0, 1, False, frozenset())
-    assert len(runs) == mutate.ATTEMPTS
-    assert mutate.mutate(small, 0, 1, False, frozenset(), large=True) == big
+    assert len(runs) == mutate.ATTEMPTS and limits == {mutate.LARGE_REWRITE}
+    assert mutate.mutate(small, 0, 1, False, frozenset(), large=True) == big and limits == {mutate.LARGE_REWRITE, None}
+
+
+def test_a_rewrite_known_to_be_over_the_cap_counts_as_not_applied(monkeypatch):
+    """tool_runs answers None for a run it knows prints more than ``max_output``."""
+    monkeypatch.setattr(mutate.tool_runs, "run", lambda args, data, timeout=None, max_output=None: None)
+    with pytest.raises(mutate.MutateFailed, match="0 of 2 mutations applied"):
+        mutate.mutate(wat2wasm(ADD_ONE.format(k=1)), 0, 2, False, frozenset())
 
 
 def test_a_slow_mutation_is_no_case(monkeypatch):
-    def slow(args, data, timeout):  # tool_runs' own tests time real runs out
+    def slow(args, data, timeout, max_output=None):  # tool_runs' own tests time real runs out
         assert timeout == mutate.MUTATE_TIMEOUT
         raise subprocess.TimeoutExpired(args, timeout)
     monkeypatch.setattr(mutate.tool_runs, "run", slow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections import OrderedDict
 
 import pytest
 from wasmfuzz.fuzz import fork_server, tool_runs
@@ -53,6 +54,21 @@ def test_large_outputs_are_kept_apart_and_push_out_no_small_run(monkeypatch):
     big = tool_runs.run(["smith"], bytes(range(200)))  # a module of more than LARGE_OUTPUT bytes
     assert len(big.stdout) >= 100 and list(large.runs.values()) == [big] and len(small.runs) == 1
     assert tool_runs.run(["smith"], bytes(range(200))) is big
+
+
+def test_a_large_run_let_go_is_not_made_again_for_a_caller_that_would_throw_it_away(monkeypatch):
+    monkeypatch.setattr(tool_runs, "_large", tool_runs._Kept(0))  # every large output let go at once
+    monkeypatch.setattr(tool_runs, "_large_sizes", OrderedDict())
+    monkeypatch.setattr(tool_runs, "LARGE_OUTPUT", 100)
+    made = []
+    real = tool_runs.fork_server.run
+    monkeypatch.setattr(tool_runs.fork_server, "run", lambda *a: made.append(a) or real(*a))
+    big = tool_runs.run(["smith"], bytes(range(200)))
+    assert len(big.stdout) >= 100 and not tool_runs._large.runs and len(made) == 1
+    assert tool_runs.run(["smith"], bytes(range(200)), max_output=len(big.stdout) - 1) is None and len(made) == 1
+    fits = tool_runs.run(["smith"], bytes(range(200)), max_output=len(big.stdout))
+    assert fits == big and len(made) == 2  # not over that limit: made again
+    assert tool_runs.run(["smith"], bytes(range(200))) == big and len(made) == 3
 
 
 def test_a_run_past_its_timeout_raises_and_is_not_kept(monkeypatch):
