@@ -30,7 +30,7 @@ __attribute__((export_name("hash_crc32")))
 int32_t hash_crc32(int32_t start, int32_t len) {
     if (!crc_table[1])
         crc_init();
-    unsigned s = (unsigned)start % sizeof buffer, n = (unsigned)len % 512;
+    unsigned s = (unsigned)start % sizeof buffer, n = (unsigned)len % 256;
     if (s + n > sizeof buffer) n = sizeof buffer - s;
     uint32_t c = 0xFFFFFFFFu;
     for (unsigned i = 0; i < n; i++) {

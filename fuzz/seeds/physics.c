@@ -13,7 +13,7 @@ typedef struct { float x, y, vx, vy; double mass; } particle;
 
 static float clamp(float v) { return v < -1e6f ? -1e6f : v > 1e6f ? 1e6f : v; }
 
-#define PARTICLES 16
+#define PARTICLES 8
 
 static particle particles[PARTICLES];
 static const float drag[8] = {0.999f, 0.98f, 1.0f, 0.9f, 0.995f, 0.75f, 1.0001f, 0.5f};

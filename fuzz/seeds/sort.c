@@ -7,7 +7,7 @@
 typedef struct { int32_t key; uint16_t tag; uint8_t flags; int64_t weight; } record;
 typedef int (*compare_fn)(const record *, const record *);
 
-#define RECORDS 48
+#define RECORDS 32
 
 static record table[RECORDS];
 static record scratch[RECORDS];
