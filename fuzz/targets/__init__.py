@@ -20,8 +20,8 @@ import importlib
 import linecache
 import os
 import sys
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 
 from wasmfuzz.oracles.execution import Engines

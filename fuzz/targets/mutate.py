@@ -101,18 +101,18 @@ def mutate(wasm: bytes, seed: int, count: int, preserve: bool, proposals: frozen
     MutateFailed when ``ATTEMPTS`` runs were not enough, a run took too long or failed."""
     options = [f"--fuel={MUTATE_FUEL}", *(["--preserve-semantics"] if preserve else [])]
     start, done = wasm, 0
+    limit = None if large else LARGE_REWRITE  # bytes of a rewrite this input keeps
     for attempt in range(ATTEMPTS):
         if done == count:
             break
         try:
-            proc = tool_runs.run(["mutate", f"--seed={seed + attempt}", *options], wasm, MUTATE_TIMEOUT,
-                                 max_output=None if large else LARGE_REWRITE)
+            proc = tool_runs.run(["mutate", f"--seed={seed + attempt}", *options], wasm, MUTATE_TIMEOUT, limit)
         except subprocess.TimeoutExpired:
             raise MutateFailed(f"wasm-tools mutate took over {MUTATE_TIMEOUT}s") from None
-        if proc is None:  # made before, and over LARGE_REWRITE: not applied, as below
+        if proc is None:  # made before, and over the limit: not applied, as below
             continue
         if proc.returncode == 0:
-            fits = large or len(proc.stdout) <= LARGE_REWRITE
+            fits = limit is None or len(proc.stdout) <= limit
             if proc.stdout != wasm and fits and _valid(proc.stdout, proposals):  # unchanged (it happens): not applied
                 wasm, done = proc.stdout, done + 1
         elif proc.returncode not in (3, 4):  # 3: the mutator chosen does not apply; 4: out of fuel
